@@ -1,0 +1,57 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.openapi import OpenAPIConfig
+from pydantic import BaseModel
+
+from api import db
+from api.controllers.accounts import AuthController, UserController
+from api.controllers.geography import GeographyController
+from api.controllers.register import AssetController
+from api.errors import EXCEPTION_HANDLERS
+from api.security import PUBLIC, IdentifyCaller, role_guard
+from api.settings import Settings, load
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+@get("/api/health", opt=PUBLIC, tags=["meta"])
+async def health() -> Health:
+    return Health(status="ok", database=type(db.engine()).__name__)
+
+
+def route_handlers() -> list:
+    return [health, AuthController, UserController, GeographyController, AssetController]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load()
+
+    async def on_startup(app: Litestar) -> None:
+        await db.open_pool()
+
+    async def on_shutdown(app: Litestar) -> None:
+        await db.close_pool()
+
+    app = Litestar(
+        route_handlers=route_handlers(),
+        guards=[role_guard],
+        middleware=[IdentifyCaller()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Commune IT assets and procurement",
+            version="0.1.0",
+            description="Register of commune computers, printers and scanners; labels; budgets; reports.",
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,100 @@
+"""Log-in, tokens and (for admins) users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import Parameter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import error_responses
+from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, roles
+from procurement import accounts
+from procurement.accounts import LoginResult, NewToken, TokenOut, UserCreate, UserOut, UserUpdate
+
+ANY_USER = roles(*ALL_ROLES)
+ADMIN = roles("admin")
+
+
+class LoginForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+    remember: bool = Field(default=False, description="Keep this device logged in for 30 days")
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    days: int | None = Field(default=None, ge=1, le=3650, description="Lifetime; none = until revoked")
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    commune_code: str | None
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", opt=PUBLIC, status_code=200, responses=error_responses(400, 401, 429))
+    async def login(self, request: Request, data: LoginForm) -> Response[LoginResult]:
+        result = await accounts.login(data.username, data.password, data.remember)
+        response = Response(result)
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.token,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+            max_age=int((result.expires_at - accounts.now()).total_seconds()) if result.expires_at else None,
+        )
+        return response
+
+    @post("/logout", opt=ANY_USER, status_code=204, responses=error_responses(401))
+    async def logout(self, request: Request) -> Response[None]:
+        await accounts.logout(request.auth)
+        response = Response(None, status_code=204)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @get("/me", opt=ANY_USER, responses=error_responses(401))
+    async def me(self, request: Request) -> Me:
+        actor = request.user
+        return Me(username=actor.username, role=actor.role, commune_code=actor.commune_code)
+
+    @get("/tokens", opt=ANY_USER, responses=error_responses(401))
+    async def list_tokens(self, request: Request) -> list[TokenOut]:
+        return await accounts.list_tokens(request.user)
+
+    @post("/tokens", opt=ANY_USER, responses=error_responses(400, 401))
+    async def create_token(self, request: Request, data: TokenRequest) -> NewToken:
+        return await accounts.create_api_token(request.user, data.name, data.days)
+
+    @delete("/tokens/{token_id:int}", opt=ANY_USER, status_code=204, responses=error_responses(401, 404))
+    async def revoke_token(self, request: Request, token_id: int) -> None:
+        await accounts.revoke_token(request.user, token_id)
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+
+    @get("/", opt=ADMIN, responses=error_responses(401, 403))
+    async def list_users(self) -> list[UserOut]:
+        return await accounts.list_users()
+
+    @post("/", opt=ADMIN, responses=error_responses(400, 401, 403, 409, 422))
+    async def create_user(self, data: UserCreate) -> UserOut:
+        return await accounts.create_user(data)
+
+    @get("/{user_id:int}", opt=ADMIN, responses=error_responses(401, 403, 404))
+    async def get_user(self, user_id: Annotated[int, Parameter(ge=1)]) -> UserOut:
+        return await accounts.get_user(user_id)
+
+    @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
+    async def update_user(self, user_id: Annotated[int, Parameter(ge=1)], data: UserUpdate) -> UserOut:
+        return await accounts.update_user(user_id, data)

@@ -1,0 +1,102 @@
+"""Assets: thin handlers that parse, call the register's use cases, and answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.errors import error_responses
+from api.security import ALL_ROLES, roles
+from labels.tags import TagError, parse_tag
+from procurement import register
+from procurement.errors import NotFound
+from procurement.schemas import (
+    AssetCreate,
+    AssetFilter,
+    AssetMove,
+    AssetOut,
+    AssetPage,
+    AssetUpdate,
+    Condition,
+    ConditionReport,
+    Disposal,
+    EventOut,
+    Status,
+    StocktakeConfirm,
+)
+
+READ = roles(*ALL_ROLES)
+WRITE = roles("admin", "staff")
+CHANGE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+
+
+class AssetController(Controller):
+    path = "/api/assets"
+    tags = ["assets"]
+
+    @get("/", opt=READ, responses=error_responses(400, 401, 422))
+    async def list_assets(
+        self,
+        request: Request,
+        province: Annotated[str | None, Parameter(max_length=2, description="Province code")] = None,
+        commune: Annotated[str | None, Parameter(max_length=5, description="Commune code")] = None,
+        category: Annotated[str | None, Parameter(max_length=20)] = None,
+        status: Status | None = None,
+        condition: Condition | None = None,
+        min_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+        max_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+        q: Annotated[str | None, Parameter(max_length=100, description="Search, diacritics ignored")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=20)] = None,
+    ) -> AssetPage:
+        filters = AssetFilter(
+            province=province, commune=commune, category=category, status=status,
+            condition=condition, min_age_years=min_age_years, max_age_years=max_age_years, q=q,
+        )
+        items, total, next_cursor = await register.list_assets(
+            request.user, filters, limit=limit, cursor=cursor
+        )
+        return AssetPage(items=items, total=total, next_cursor=next_cursor)
+
+    @post("/", opt=roles("admin", "staff", "finance"), status_code=HTTP_201_CREATED, responses=CHANGE_ERRORS)
+    async def register_asset(self, request: Request, data: AssetCreate) -> AssetOut:
+        return await register.register_asset(request.user, data)
+
+    @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
+    async def get_asset(self, request: Request, asset_id: int) -> AssetOut:
+        return await register.get_asset(request.user, asset_id)
+
+    @get("/by-tag/{tag:str}", opt=READ, responses=error_responses(400, 401, 404))
+    async def get_by_tag(self, request: Request, tag: str) -> AssetOut:
+        try:
+            canonical = parse_tag(tag)
+        except TagError as error:
+            raise NotFound(error.message, field="tag") from None
+        return await register.get_asset_by_tag(request.user, canonical)
+
+    @patch("/{asset_id:int}", opt=WRITE, responses=CHANGE_ERRORS)
+    async def update_asset(self, request: Request, asset_id: int, data: AssetUpdate) -> AssetOut:
+        return await register.update_asset(request.user, asset_id, data)
+
+    @post("/{asset_id:int}/move", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
+    async def move_asset(self, request: Request, asset_id: int, data: AssetMove) -> AssetOut:
+        return await register.move_asset(request.user, asset_id, data)
+
+    @post("/{asset_id:int}/condition", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
+    async def report_condition(self, request: Request, asset_id: int, data: ConditionReport) -> AssetOut:
+        return await register.report_condition(request.user, asset_id, data)
+
+    @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
+    async def confirm_stocktake(self, request: Request, asset_id: int, data: StocktakeConfirm) -> AssetOut:
+        return await register.confirm_stocktake(request.user, asset_id, data)
+
+    @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
+    async def dispose_asset(self, request: Request, asset_id: int, data: Disposal) -> AssetOut:
+        return await register.dispose_asset(request.user, asset_id, data)
+
+    @get("/{asset_id:int}/history", opt=READ, responses=error_responses(401, 404))
+    async def asset_history(self, request: Request, asset_id: int) -> list[EventOut]:
+        return [EventOut(**row) for row in await register.asset_history(request.user, asset_id)]

@@ -1,0 +1,28 @@
+"""All configuration in one place, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from models.piccolo_conf import DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    # Public address printed into QR labels: what a phone opens when it scans one.
+    base_url: str = field(default_factory=lambda: os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"))
+    host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8000")))
+    # Largest JSON body accepted (bytes); uploads have their own limit.
+    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(1024 * 1024))))
+    max_upload_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+    )
+    # Serve cookies only over HTTPS when the public address is HTTPS.
+    secure_cookies: bool = field(default_factory=lambda: os.environ.get("BASE_URL", "").startswith("https://"))
+
+
+def load() -> Settings:
+    return Settings()

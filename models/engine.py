@@ -1,0 +1,88 @@
+"""Database engines, chosen by one setting (``DATABASE_URL``).
+
+Piccolo's stock SQLite engine opens a new connection for every query, which
+caps a tag look-up at about 1k requests/s. ``KeptConnectionSQLiteEngine`` keeps
+one connection for plain reads (run synchronously: an indexed SQLite read takes
+microseconds, far less than a hop to aiosqlite's thread). Writes and
+transactions still go through aiosqlite on their own connection, so a writer
+that waits for the lock never blocks the event loop. WAL lets those reads go on
+while a transaction writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+_READ_QUERY_TYPES = {"select", "objects", "count", "exists"}
+_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 10000")
+
+
+class KeptConnectionSQLiteEngine(SQLiteEngine):
+    def __init__(self, path: str, **kwargs: Any):
+        super().__init__(path=path, timeout=10, **kwargs)
+        self._read_connection: sqlite3.Connection | None = None
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._read_connection is None:
+            connection = sqlite3.connect(
+                self.path,
+                detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            connection.row_factory = dict_factory
+            for pragma in _PRAGMAS:
+                connection.execute(pragma)
+            self._read_connection = connection
+        return self._read_connection
+
+    def close_kept_connection(self) -> None:
+        if self._read_connection is not None:
+            self._read_connection.close()
+            self._read_connection = None
+
+    async def get_connection(self):
+        connection = await super().get_connection()
+        await connection.execute("PRAGMA busy_timeout = 10000")
+        return connection
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        if query_type in _READ_QUERY_TYPES:
+            return self._reader().execute(query, args or []).fetchall()
+        return await super()._run_in_new_connection(
+            query, args, query_type=query_type, table=table
+        )
+
+    def enable_wal(self) -> None:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(self.path) as connection:
+            connection.execute("PRAGMA journal_mode = WAL")
+
+
+def engine_from_url(url: str):
+    """``sqlite:///path/file.sqlite`` or ``postgresql://user@host:port/db``."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        # sqlite:///relative.sqlite → "/relative.sqlite"; sqlite:////abs → "//abs"
+        path = path[1:] if path.startswith("/") else path
+        engine = KeptConnectionSQLiteEngine(path=path or "data/assets.sqlite")
+        engine.enable_wal()
+        return engine
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresEngine(
+            config={
+                "host": parsed.hostname or "127.0.0.1",
+                "port": parsed.port or 5432,
+                "user": unquote(parsed.username or "postgres"),
+                "password": unquote(parsed.password or "") or None,
+                "database": parsed.path.lstrip("/") or "postgres",
+            }
+        )
+    raise ValueError(f"DATABASE_URL must start with sqlite:// or postgresql:// (got {url!r})")

@@ -1,0 +1,128 @@
+"""Piccolo tables of the register. Tables only: rules live in ``procurement/``.
+
+Money columns are BigInt whole VND. ``search_text`` columns hold a lower-case,
+diacritic-free copy of the names so that "an vien" finds "Xã An Viễn" with a
+plain LIKE on both engines.
+"""
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Province(Table, tablename="province"):
+    id = Serial(primary_key=True)
+    code = Varchar(length=2, unique=True, index=True)
+    name = Varchar(length=100)
+    division_type = Varchar(length=40)
+    search_text = Varchar(length=100, index=True)
+
+
+class Commune(Table, tablename="commune"):
+    id = Serial(primary_key=True)
+    code = Varchar(length=5, unique=True, index=True)
+    name = Varchar(length=100)
+    division_type = Varchar(length=20)  # xã, phường, đặc khu
+    province = ForeignKey(Province, index=True)
+    officials = Integer(default=0)
+    remote = Boolean(default=False)
+    has_service_point = Boolean(default=True)
+    search_text = Varchar(length=100, index=True)
+
+
+class Category(Table, tablename="category"):
+    id = Serial(primary_key=True)
+    code = Varchar(length=20, unique=True)
+    name = Varchar(length=100)
+    useful_life_years = SmallInt(default=5)
+    is_computer = Boolean(default=False)
+
+
+class AppUser(Table, tablename="app_user"):
+    id = Serial(primary_key=True)
+    username = Varchar(length=80, unique=True, index=True)
+    full_name = Varchar(length=200, default="")
+    password_hash = Varchar(length=255, default="")
+    role = Varchar(length=20)  # admin, finance, planner, staff
+    commune = ForeignKey(Commune, null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class AuthToken(Table, tablename="auth_token"):
+    id = Serial(primary_key=True)
+    user = ForeignKey(AppUser, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    kind = Varchar(length=10)  # session, api
+    name = Varchar(length=100, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Asset(Table, tablename="asset"):
+    id = Serial(primary_key=True)
+    tag = Varchar(length=7, unique=True, index=True)
+    category = ForeignKey(Category, index=True)
+    commune = ForeignKey(Commune, index=True)
+    make = Varchar(length=100, default="")
+    model = Varchar(length=100, default="")
+    serial = Varchar(length=100, null=True, default=None, index=True)
+    location = Varchar(length=20, default="office")  # office, service_point
+    location_detail = Varchar(length=200, default="")
+    assigned_to = Varchar(length=200, default="")
+    acquired_on = Date(null=True, default=None)
+    acquired_year = SmallInt(null=True, default=None)
+    # acquired_on, or 1 July of acquired_year: one column to filter and sort by age.
+    acquired_effective = Date(null=True, default=None, index=True)
+    cost_vnd = BigInt(null=True, default=None)
+    acquisition = Varchar(length=20, default="purchased")  # purchased, reused, donated
+    status = Varchar(length=20, default="in_use", index=True)
+    condition = Varchar(length=10, default="good", index=True)
+    last_audited_at = Timestamptz(null=True, default=None)
+    antimalware_installed = Boolean(null=True, default=None)
+    os_name = Varchar(length=100, default="")
+    os_supported = Boolean(null=True, default=None)
+    notes = Text(default="")
+    search_text = Varchar(length=400, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class AssetEvent(Table, tablename="asset_event"):
+    """One change to an asset: who, when, what; the history is append-only."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, index=True)
+    kind = Varchar(length=30)
+    actor = ForeignKey(AppUser, null=True, default=None)
+    at = Timestamptz()
+    changes = JSON(default="{}")  # {"field": {"before": .., "after": ..}}
+    note = Text(default="")
+    # The phone's own id for the action, so a resent offline action counts once.
+    client_event_id = Varchar(length=64, null=True, default=None, unique=True)
+    # The answer given the first time, replayed verbatim for a resend.
+    response = JSON(null=True, default=None)
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Failed log-ins per user name (also for names that do not exist)."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=80, unique=True)
+    failures = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+
+
+TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, LoginThrottle]
