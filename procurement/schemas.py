@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
-    StrictInt,
     field_validator,
     model_validator,
 )
@@ -23,9 +23,17 @@ from pydantic import (
 from labels.tags import TagError, parse_tag
 from procurement.text import nfc
 
-# Whole VND only: StrictInt refuses 1.5 and "1000"; the cap is far above any budget line.
-MAX_VND = 10**15
-VND = Annotated[StrictInt, Field(ge=0, le=MAX_VND, description="Whole Vietnamese dong")]
+MAX_VND = 10**15  # far above any budget line
+
+
+def _whole_dong(value: Any) -> Any:
+    # Checked before pydantic's lax coercion (which Litestar asks for) turns "1000" or 1.0 into 1000.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Số tiền phải là số nguyên đồng (VND), không có phần thập phân, không phải chuỗi.")
+    return value
+
+
+VND = Annotated[int, BeforeValidator(_whole_dong), Field(ge=0, le=MAX_VND, description="Whole Vietnamese dong")]
 
 
 def _text(max_length: int, min_length: int = 0):

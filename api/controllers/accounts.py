@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses
@@ -41,7 +41,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", opt=PUBLIC, status_code=200, responses=error_responses(400, 401, 429))
-    async def login(self, request: Request, data: LoginForm) -> Response[LoginResult]:
+    async def login(self, request: Request, data: JSONBody[LoginForm]) -> Response[LoginResult]:
         result = await accounts.login(data.username, data.password, data.remember)
         response = Response(result)
         response.set_cookie(
@@ -71,11 +71,11 @@ class AuthController(Controller):
         return await accounts.list_tokens(request.user)
 
     @post("/tokens", opt=ANY_USER, responses=error_responses(400, 401))
-    async def create_token(self, request: Request, data: TokenRequest) -> NewToken:
+    async def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> NewToken:
         return await accounts.create_api_token(request.user, data.name, data.days)
 
     @delete("/tokens/{token_id:int}", opt=ANY_USER, status_code=204, responses=error_responses(401, 404))
-    async def revoke_token(self, request: Request, token_id: int) -> None:
+    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> None:
         await accounts.revoke_token(request.user, token_id)
 
 
@@ -88,13 +88,13 @@ class UserController(Controller):
         return await accounts.list_users()
 
     @post("/", opt=ADMIN, responses=error_responses(400, 401, 403, 409, 422))
-    async def create_user(self, data: UserCreate) -> UserOut:
+    async def create_user(self, data: JSONBody[UserCreate]) -> UserOut:
         return await accounts.create_user(data)
 
     @get("/{user_id:int}", opt=ADMIN, responses=error_responses(401, 403, 404))
-    async def get_user(self, user_id: Annotated[int, Parameter(ge=1)]) -> UserOut:
+    async def get_user(self, user_id: Annotated[int, PathParameter(ge=1)]) -> UserOut:
         return await accounts.get_user(user_id)
 
     @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
-    async def update_user(self, user_id: Annotated[int, Parameter(ge=1)], data: UserUpdate) -> UserOut:
+    async def update_user(self, user_id: Annotated[int, PathParameter(ge=1)], data: JSONBody[UserUpdate]) -> UserOut:
         return await accounts.update_user(user_id, data)

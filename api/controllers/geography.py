@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel
 
 from api.errors import error_responses
@@ -33,7 +33,7 @@ class GeographyController(Controller):
         return await geography.list_provinces(q)
 
     @get("/provinces/{code:str}", opt=READ, responses=error_responses(401, 404))
-    async def get_province(self, code: str) -> ProvinceOut:
+    async def get_province(self, code: FromPath[str]) -> ProvinceOut:
         return await geography.get_province(code)
 
     @get("/communes", opt=READ, responses=error_responses(400, 401))
@@ -48,11 +48,11 @@ class GeographyController(Controller):
         return CommunePage(items=items, total=total)
 
     @get("/communes/{code:str}", opt=READ, responses=error_responses(401, 404))
-    async def get_commune(self, code: str) -> CommuneOut:
+    async def get_commune(self, code: FromPath[str]) -> CommuneOut:
         return await geography.get_commune(code)
 
     @patch("/communes/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
-    async def update_commune(self, code: str, data: CommuneUpdate) -> CommuneOut:
+    async def update_commune(self, code: FromPath[str], data: JSONBody[CommuneUpdate]) -> CommuneOut:
         return await geography.update_commune(code, data)
 
     @get("/categories", opt=READ, responses=error_responses(401))
@@ -60,5 +60,5 @@ class GeographyController(Controller):
         return await geography.list_categories()
 
     @patch("/categories/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
-    async def update_category(self, code: str, data: CategoryUpdate) -> CategoryOut:
+    async def update_category(self, code: FromPath[str], data: JSONBody[CategoryUpdate]) -> CategoryOut:
         return await geography.update_category(code, data)

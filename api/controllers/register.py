@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.errors import error_responses
@@ -44,8 +44,8 @@ class AssetController(Controller):
         province: Annotated[str | None, Parameter(max_length=2, description="Province code")] = None,
         commune: Annotated[str | None, Parameter(max_length=5, description="Commune code")] = None,
         category: Annotated[str | None, Parameter(max_length=20)] = None,
-        status: Status | None = None,
-        condition: Condition | None = None,
+        status: FromQuery[Status | None] = None,
+        condition: FromQuery[Condition | None] = None,
         min_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         max_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         q: Annotated[str | None, Parameter(max_length=100, description="Search, diacritics ignored")] = None,
@@ -62,15 +62,15 @@ class AssetController(Controller):
         return AssetPage(items=items, total=total, next_cursor=next_cursor)
 
     @post("/", opt=roles("admin", "staff", "finance"), status_code=HTTP_201_CREATED, responses=CHANGE_ERRORS)
-    async def register_asset(self, request: Request, data: AssetCreate) -> AssetOut:
+    async def register_asset(self, request: Request, data: JSONBody[AssetCreate]) -> AssetOut:
         return await register.register_asset(request.user, data)
 
     @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
-    async def get_asset(self, request: Request, asset_id: int) -> AssetOut:
+    async def get_asset(self, request: Request, asset_id: FromPath[int]) -> AssetOut:
         return await register.get_asset(request.user, asset_id)
 
     @get("/by-tag/{tag:str}", opt=READ, responses=error_responses(400, 401, 404))
-    async def get_by_tag(self, request: Request, tag: str) -> AssetOut:
+    async def get_by_tag(self, request: Request, tag: FromPath[str]) -> AssetOut:
         try:
             canonical = parse_tag(tag)
         except TagError as error:
@@ -78,25 +78,25 @@ class AssetController(Controller):
         return await register.get_asset_by_tag(request.user, canonical)
 
     @patch("/{asset_id:int}", opt=WRITE, responses=CHANGE_ERRORS)
-    async def update_asset(self, request: Request, asset_id: int, data: AssetUpdate) -> AssetOut:
+    async def update_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[AssetUpdate]) -> AssetOut:
         return await register.update_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/move", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def move_asset(self, request: Request, asset_id: int, data: AssetMove) -> AssetOut:
+    async def move_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[AssetMove]) -> AssetOut:
         return await register.move_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/condition", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def report_condition(self, request: Request, asset_id: int, data: ConditionReport) -> AssetOut:
+    async def report_condition(self, request: Request, asset_id: FromPath[int], data: JSONBody[ConditionReport]) -> AssetOut:
         return await register.report_condition(request.user, asset_id, data)
 
     @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def confirm_stocktake(self, request: Request, asset_id: int, data: StocktakeConfirm) -> AssetOut:
+    async def confirm_stocktake(self, request: Request, asset_id: FromPath[int], data: JSONBody[StocktakeConfirm]) -> AssetOut:
         return await register.confirm_stocktake(request.user, asset_id, data)
 
     @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def dispose_asset(self, request: Request, asset_id: int, data: Disposal) -> AssetOut:
+    async def dispose_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[Disposal]) -> AssetOut:
         return await register.dispose_asset(request.user, asset_id, data)
 
     @get("/{asset_id:int}/history", opt=READ, responses=error_responses(401, 404))
-    async def asset_history(self, request: Request, asset_id: int) -> list[EventOut]:
+    async def asset_history(self, request: Request, asset_id: FromPath[int]) -> list[EventOut]:
         return [EventOut(**row) for row in await register.asset_history(request.user, asset_id)]

@@ -1,0 +1,63 @@
+# Two commands on a fresh machine:
+#   make run   - set up, migrate a SQLite file, load demo data on first start, serve on :8000
+#   make test  - set up (including Debian's chromium for page tests) and run the whole suite
+#                on SQLite, then on PostgreSQL when one answers at $(TEST_POSTGRES_URL)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+RESULTS := .test-results
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-sqlite test-postgres browser bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	$(PY) -m api serve
+
+# Page tests drive Debian's chromium (a browser download does not work everywhere).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the page tests"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+test: $(TEST_STAMP) browser
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(PY) -m tests.postgres_available "$(TEST_POSTGRES_URL)"; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required (REQUIRE_POSTGRES) but does not answer at $(TEST_POSTGRES_URL)"; exit 1; \
+	else \
+	  echo; echo "*** PostgreSQL SKIPPED: nothing answers at $(TEST_POSTGRES_URL). Only SQLite was tested. ***"; \
+	fi
+
+test-sqlite: $(TEST_STAMP)
+	@echo "=== test suite on SQLite ==="
+	DATABASE_URL= $(PY) -m pytest -q -p no:cacheprovider
+	@touch $(RESULTS)/sqlite.passed
+
+test-postgres: $(TEST_STAMP)
+	@echo "=== test suite on PostgreSQL ==="
+	DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -q -p no:cacheprovider
+	@touch $(RESULTS)/postgresql.passed
+
+bench: $(TEST_STAMP)
+	$(PY) -m tests.bench.run_all
+
+clean:
+	rm -rf $(VENV) $(RESULTS) data
