@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
 from litestar.openapi import OpenAPIConfig
 from pydantic import BaseModel
 
@@ -11,6 +11,7 @@ from api.controllers.accounts import AuthController, UserController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
+from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 
@@ -26,7 +27,7 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController]
+    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -42,11 +43,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers(),
         guards=[role_guard],
         middleware=[IdentifyCaller()],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
+        template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
+            # The API's own description is public, like the API's log-in.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             title="Commune IT assets and procurement",
             version="0.1.0",
             description="Register of commune computers, printers and scanners; labels; budgets; reports.",

@@ -42,7 +42,7 @@ class IdentifyCaller(ASGIMiddleware):
 
 
 def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    if handler.opt.get("public"):
+    if handler.opt.get("public") or connection.scope.get("method") == "OPTIONS":
         return
     actor: Actor | None = connection.scope.get("user")
     if actor is None:

@@ -148,6 +148,8 @@ class Users:
             "/api/auth/login", json={"username": username, "password": self.password}
         )
         assert response.status_code == 200, response.text
+        # The log-in also set a session cookie; tests say who they are by header only.
+        self.client.cookies.clear()
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
 

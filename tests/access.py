@@ -1,0 +1,71 @@
+"""Who may call each route. Every route of the app must be listed here: the access
+test fails on a route that is missing, so a new endpoint cannot ship unscoped.
+
+Values: "public", or the tuple of roles allowed. Routes marked with SCOPED take
+an asset of one commune: staff of another commune must get 404 there.
+Other teams add their routes here as they add them to the app.
+"""
+
+ALL = ("admin", "finance", "planner", "staff")
+ADMIN = ("admin",)
+REGISTER_WRITE = ("admin", "staff")
+
+ACCESS: dict[tuple[str, str], object] = {
+    ("GET", "/api/health"): "public",
+    ("POST", "/api/auth/login"): "public",
+    ("POST", "/api/auth/logout"): ALL,
+    ("GET", "/api/auth/me"): ALL,
+    ("GET", "/api/auth/tokens"): ALL,
+    ("POST", "/api/auth/tokens"): ALL,
+    ("DELETE", "/api/auth/tokens/{token_id:int}"): ALL,
+    ("GET", "/api/users"): ADMIN,
+    ("POST", "/api/users"): ADMIN,
+    ("GET", "/api/users/{user_id:int}"): ADMIN,
+    ("PATCH", "/api/users/{user_id:int}"): ADMIN,
+    ("GET", "/api/provinces"): ALL,
+    ("GET", "/api/provinces/{code:str}"): ALL,
+    ("GET", "/api/communes"): ALL,
+    ("GET", "/api/communes/{code:str}"): ALL,
+    ("PATCH", "/api/communes/{code:str}"): ADMIN,
+    ("GET", "/api/categories"): ALL,
+    ("PATCH", "/api/categories/{code:str}"): ADMIN,
+    ("GET", "/api/assets"): ALL,
+    ("POST", "/api/assets"): ("admin", "staff", "finance"),
+    ("GET", "/api/assets/{asset_id:int}"): ALL,
+    ("GET", "/api/assets/by-tag/{tag:str}"): ALL,
+    ("PATCH", "/api/assets/{asset_id:int}"): REGISTER_WRITE,
+    ("POST", "/api/assets/{asset_id:int}/move"): REGISTER_WRITE,
+    ("POST", "/api/assets/{asset_id:int}/condition"): REGISTER_WRITE,
+    ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
+    ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
+    ("GET", "/api/assets/{asset_id:int}/history"): ALL,
+    # Pages
+    ("GET", "/"): "public",
+    ("GET", "/login"): "public",
+    ("POST", "/login"): "public",
+    ("POST", "/logout"): ALL,
+    ("GET", "/static/{file_path:path}"): "public",
+    ("HEAD", "/static/{file_path:path}"): "public",
+    ("GET", "/assets"): ALL,
+}
+
+# Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
+SCOPED = {
+    ("GET", "/api/assets/{asset_id:int}"),
+    ("GET", "/api/assets/by-tag/{tag:str}"),
+    ("PATCH", "/api/assets/{asset_id:int}"),
+    ("POST", "/api/assets/{asset_id:int}/move"),
+    ("POST", "/api/assets/{asset_id:int}/condition"),
+    ("POST", "/api/assets/{asset_id:int}/stocktake"),
+    ("POST", "/api/assets/{asset_id:int}/dispose"),
+    ("GET", "/api/assets/{asset_id:int}/history"),
+}
+
+# A body that passes validation for routes that need one, so the check reaches the rule.
+BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/assets/{asset_id:int}/move"): {"location": "office"},
+    ("POST", "/api/assets/{asset_id:int}/condition"): {"condition": "fair"},
+    ("POST", "/api/assets/{asset_id:int}/stocktake"): {},
+    ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
+    ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
+}
