@@ -116,9 +116,15 @@ def sheet_count(label_count: int, stock: str = "a4-3x8", skip: int = 0) -> int:
 
 
 @lru_cache(maxsize=1)
-def _register_pdf_fonts() -> None:
+def _prepare_reportlab() -> None:
+    from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
+
+    # reportlab wraps every compressed stream in ASCII85 text by default, in
+    # pure Python: that was ~40 % of the time for 1,000 labels and makes the
+    # file 25 % larger. Binary streams are standard PDF since 1.2.
+    rl_config.useA85 = 0
 
     pdfmetrics.registerFont(TTFont(REGULAR_FONT, str(REGULAR_FONT_FILE)))
     pdfmetrics.registerFont(TTFont(BOLD_FONT, str(BOLD_FONT_FILE)))
@@ -233,7 +239,7 @@ def label_sheet_pdf(labels: list[LabelData], stock: str = "a4-3x8", skip: int = 
         raise ValueError(f"skip must be between 0 and {sheet.labels_per_sheet - 1}")
     if not labels:
         raise ValueError("no labels to print")
-    _register_pdf_fonts()
+    _prepare_reportlab()
 
     output = io.BytesIO()
     # invariant=1: no timestamps or random ids, so the same labels give the
