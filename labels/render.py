@@ -249,6 +249,9 @@ def label_sheet_pdf(labels: list[LabelData], stock: str = "a4-3x8", skip: int = 
         pagesize=(sheet.page_width * MM, sheet.page_height * MM),
         pageCompression=1,
         invariant=1,
+        # Otherwise every page lists Helvetica, a font the labels never use
+        # and that the printer would have to substitute.
+        initialFontName=REGULAR_FONT,
     )
     canvas.setTitle("Tem tài sản")
     for position, label in enumerate(labels, start=skip):
