@@ -63,6 +63,10 @@ def decoded_qr_codes_by_slot(pdf: bytes, stock_name: str) -> list[dict[int, str]
             px_per_mm = image.width / stock.page_width
             found: dict[int, str] = {}
             for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+                # Upright and not mirrored (a mirrored code reads as rotated):
+                # zxing forgives a mirror image, many phone scanners do not.
+                assert barcode.orientation == 0
+                assert barcode.ec_level == "M"
                 corners = barcode.position
                 centre_x = (corners.top_left.x + corners.bottom_right.x) / 2 / px_per_mm
                 centre_y = (corners.top_left.y + corners.bottom_right.y) / 2 / px_per_mm
@@ -223,7 +227,7 @@ def test_png_label_decodes_to_the_url():
     image = Image.open(io.BytesIO(label_png(url)))
     assert image.format == "PNG"
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    assert [result.text for result in results] == [url]
+    assert [(result.text, result.orientation) for result in results] == [(url, 0)]
 
 
 def test_svg_label_path_is_exactly_the_qr_matrix_and_decodes():
@@ -259,4 +263,4 @@ def test_svg_label_path_is_exactly_the_qr_matrix_and_decodes():
                 image.putpixel((column_index + quiet, row_index + quiet), 0)
     image = image.resize((image.width * 8,) * 2, Image.Resampling.NEAREST)
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    assert [result.text for result in results] == [url]
+    assert [(result.text, result.orientation) for result in results] == [(url, 0)]
