@@ -88,8 +88,16 @@ def main() -> None:
     for stock in args.stock or list(STOCKS):
         process_start = time.time()  # wall clock: compared with the child's
         child = subprocess.run(
-            [sys.executable, "-m", "labels.bench", "--child", "--labels", str(args.labels),
-             "--stock", stock],
+            [
+                sys.executable,
+                "-m",
+                "labels.bench",
+                "--child",
+                "--labels",
+                str(args.labels),
+                "--stock",
+                stock,
+            ],
             check=True,
             capture_output=True,
             text=True,

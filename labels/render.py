@@ -144,7 +144,8 @@ def _qr_path_operators(url: str) -> str:
     """
     size = len(qr_matrix(url))
     return " ".join(
-        f"{column} {size - 1 - row} {length} 1 re" for row, column, length in dark_runs(url)
+        f"{column} {size - 1 - row} {length} 1 re"
+        for row, column, length in dark_runs(url)
     )
 
 
@@ -192,26 +193,38 @@ def fit_text(
     return text[:low].rstrip() + ELLIPSIS, size
 
 
-def _draw_label(canvas, label: LabelData, stock: LabelStock, left: float, top: float) -> None:
+def _draw_label(
+    canvas, label: LabelData, stock: LabelStock, left: float, top: float
+) -> None:
     """Draw one label whose top-left corner is at (left, top) in points."""
     padding = stock.padding * MM
     qr_side = stock.label_height * MM - 2 * padding
     bottom = top - stock.label_height * MM
-    canvas.addLiteral(_qr_pdf_fragment(label.url, left + padding, bottom + padding, qr_side))
+    canvas.addLiteral(
+        _qr_pdf_fragment(label.url, left + padding, bottom + padding, qr_side)
+    )
 
     gap = padding  # between QR box and text
     text_left = left + padding + qr_side + gap
     text_width = left + stock.label_width * MM - padding - text_left
     lines = [
         fit_text(
-            display_tag(label.tag), BOLD_FONT, stock.tag_font_size, stock.min_font_size, text_width
+            display_tag(label.tag),
+            BOLD_FONT,
+            stock.tag_font_size,
+            stock.min_font_size,
+            text_width,
         )
         + (BOLD_FONT,)
     ]
     for text in (label.commune_name, label.category_name, label.owner_line):
         lines.append(
             fit_text(
-                text, REGULAR_FONT, stock.text_font_size, stock.min_font_size, text_width
+                text,
+                REGULAR_FONT,
+                stock.text_font_size,
+                stock.min_font_size,
+                text_width,
             )
             + (REGULAR_FONT,)
         )
@@ -224,7 +237,9 @@ def _draw_label(canvas, label: LabelData, stock: LabelStock, left: float, top: f
         canvas.drawString(text_left, baseline + 0.3 * size, text)
 
 
-def label_sheet_pdf(labels: list[LabelData], stock: str = "a4-3x8", skip: int = 0) -> bytes:
+def label_sheet_pdf(
+    labels: list[LabelData], stock: str = "a4-3x8", skip: int = 0
+) -> bytes:
     """A4 sheets of labels, filled row by row, starting after ``skip`` used positions.
 
     ``skip`` lets a half-used sheet go through the printer again: the first

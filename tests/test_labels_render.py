@@ -48,7 +48,8 @@ def make_labels(count: int, seed: int = 7) -> list[LabelData]:
         if tag not in tags:
             tags.append(tag)
     return [
-        LabelData(tag, scan_url(BASE_URL, tag), COMMUNE, CATEGORY, OWNER) for tag in tags
+        LabelData(tag, scan_url(BASE_URL, tag), COMMUNE, CATEGORY, OWNER)
+        for tag in tags
     ]
 
 
@@ -62,7 +63,9 @@ def decoded_qr_codes_by_slot(pdf: bytes, stock_name: str) -> list[dict[int, str]
             image = page.render(scale=RASTER_DPI / 72, grayscale=True).to_pil()
             px_per_mm = image.width / stock.page_width
             found: dict[int, str] = {}
-            for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+            for barcode in zxingcpp.read_barcodes(
+                image, formats=zxingcpp.BarcodeFormat.QRCode
+            ):
                 # Upright and not mirrored (a mirrored code reads as rotated):
                 # zxing forgives a mirror image, many phone scanners do not.
                 assert barcode.orientation == 0
@@ -131,10 +134,14 @@ def test_sheet_opens_with_the_right_number_of_pages(stock, count, skip, pages):
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
 
 
-@pytest.mark.parametrize(("stock", "count", "skip"), [("a4-3x8", 30, 5), ("a4-5x13", 70, 3)])
+@pytest.mark.parametrize(
+    ("stock", "count", "skip"), [("a4-3x8", 30, 5), ("a4-5x13", 70, 3)]
+)
 def test_every_qr_code_decodes_to_its_url_in_the_right_position(stock, count, skip):
     labels = make_labels(count)
-    pages = decoded_qr_codes_by_slot(label_sheet_pdf(labels, stock=stock, skip=skip), stock)
+    pages = decoded_qr_codes_by_slot(
+        label_sheet_pdf(labels, stock=stock, skip=skip), stock
+    )
 
     per_sheet = STOCKS[stock].labels_per_sheet
     expected_pages: list[dict[int, str]] = [{} for _ in pages]
@@ -176,7 +183,8 @@ def test_font_is_embedded_not_referenced():
     page = PdfReader(io.BytesIO(label_sheet_pdf(make_labels(2)))).pages[0]
     fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
     embedded = [
-        font for font in fonts
+        font
+        for font in fonts
         if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]
     ]
     assert embedded and len(embedded) == len(fonts)
@@ -184,11 +192,19 @@ def test_font_is_embedded_not_referenced():
 
 
 def test_long_text_is_truncated_on_the_dense_stock_not_spilled():
-    long_owner = "Tài sản của Ủy ban nhân dân xã An Viễn, huyện Trảng Bom, tỉnh Đồng Nai"
+    long_owner = (
+        "Tài sản của Ủy ban nhân dân xã An Viễn, huyện Trảng Bom, tỉnh Đồng Nai"
+    )
     tag = new_tag(random.Random(5).randrange)
     label = LabelData(tag, scan_url(BASE_URL, tag), COMMUNE, CATEGORY, long_owner)
-    text = PdfReader(io.BytesIO(label_sheet_pdf([label], stock="a4-5x13"))).pages[0].extract_text()
-    printed_owner = next(line for line in text.splitlines() if line.startswith("Tài sản"))
+    text = (
+        PdfReader(io.BytesIO(label_sheet_pdf([label], stock="a4-5x13")))
+        .pages[0]
+        .extract_text()
+    )
+    printed_owner = next(
+        line for line in text.splitlines() if line.startswith("Tài sản")
+    )
     assert printed_owner.endswith("…")
     assert long_owner.startswith(printed_owner[:-1].rstrip())
 
@@ -245,11 +261,15 @@ def test_svg_label_path_is_exactly_the_qr_matrix_and_decodes():
     size = len(matrix)
     drawn = [[False] * size for _ in range(size)]
     commands = re.findall(r"M(\d+) (\d+)h(\d+)v1h-(\d+)z", path.get("d"))
-    assert "".join(f"M{x} {y}h{w}v1h-{w2}z" for x, y, w, w2 in commands) == path.get("d")
+    assert "".join(f"M{x} {y}h{w}v1h-{w2}z" for x, y, w, w2 in commands) == path.get(
+        "d"
+    )
     for x, y, width, back in commands:
         assert width == back
         row = int(y) - QR_QUIET_MODULES
-        for column in range(int(x) - QR_QUIET_MODULES, int(x) - QR_QUIET_MODULES + int(width)):
+        for column in range(
+            int(x) - QR_QUIET_MODULES, int(x) - QR_QUIET_MODULES + int(width)
+        ):
             assert not drawn[row][column], "overlapping runs"
             drawn[row][column] = True
     assert tuple(map(tuple, drawn)) == matrix
