@@ -35,6 +35,7 @@ ELLIPSIS = "…"
 # the label's own white padding adds to these, and decoders in phones are
 # fine with less, so 2 leaves more room for larger modules.
 QR_QUIET_MODULES = 2
+OWNER_LINE_MAX_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -161,11 +162,22 @@ def _qr_pdf_fragment(url: str, x: float, y: float, side: float) -> str:
     )
 
 
+def _shrunk_size(text: str, font: str, max_size: float, width: float) -> float:
+    """Largest size up to ``max_size`` (to a tenth of a point) at which text fits."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    measured = stringWidth(text, font, max_size)
+    if measured <= width:
+        return max_size
+    # Width scales linearly with size.
+    return math.floor(max_size * width / measured * 10 + 1e-9) / 10
+
+
 @lru_cache(maxsize=16384)
 def fit_text(
     text: str, font: str, max_size: float, min_size: float, width: float
 ) -> tuple[str, float]:
-    """Text and font size (points) that fit ``width`` points.
+    """Text and font size (points) that fit ``width`` points on one line.
 
     Shrinks from ``max_size`` down to ``min_size``; text still too wide at the
     smallest size is cut and ends in an ellipsis, so a label never overflows
@@ -174,11 +186,7 @@ def fit_text(
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     text = unicodedata.normalize("NFC", text.strip())
-    measured = stringWidth(text, font, max_size)
-    if measured <= width:
-        return text, max_size
-    # Width scales linearly with size; round down to a tenth of a point.
-    size = math.floor(max_size * width / measured * 10) / 10
+    size = _shrunk_size(text, font, max_size, width)
     if size >= min_size:
         return text, size
     size = min_size
@@ -191,6 +199,57 @@ def fit_text(
         else:
             high = middle - 1
     return text[:low].rstrip() + ELLIPSIS, size
+
+
+def _wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap; a single word wider than ``width`` gets a line of its own."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+@lru_cache(maxsize=16384)
+def fit_text_lines(
+    text: str,
+    font: str,
+    max_size: float,
+    min_size: float,
+    width: float,
+    max_lines: int,
+) -> tuple[tuple[str, ...], float]:
+    """Like :func:`fit_text`, but wraps onto up to ``max_lines`` lines before cutting.
+
+    One line is preferred while it fits at ``min_size`` or larger; otherwise
+    the largest size (in half points) at which the words wrap into
+    ``max_lines`` lines; otherwise the last line is cut with an ellipsis.
+    This keeps "Tài sản UBND xã An Viễn" whole on a 38 mm label.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    text = unicodedata.normalize("NFC", text.strip())
+    if max_lines <= 1 or _shrunk_size(text, font, max_size, width) >= min_size:
+        line, size = fit_text(text, font, max_size, min_size, width)
+        return (line,), size
+    size = max_size
+    while size >= min_size:
+        lines = _wrap_words(text, font, size, width)
+        if len(lines) <= max_lines and all(
+            stringWidth(line, font, size) <= width for line in lines
+        ):
+            return tuple(lines), size
+        size -= 0.5
+    lines = _wrap_words(text, font, min_size, width)
+    kept = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
+    return (
+        tuple(fit_text(line, font, min_size, min_size, width)[0] for line in kept),
+        min_size,
+    )
 
 
 def _draw_label(
@@ -207,27 +266,30 @@ def _draw_label(
     gap = padding  # between QR box and text
     text_left = left + padding + qr_side + gap
     text_width = left + stock.label_width * MM - padding - text_left
-    lines = [
-        fit_text(
-            display_tag(label.tag),
-            BOLD_FONT,
-            stock.tag_font_size,
+    tag_text, tag_size = fit_text(
+        display_tag(label.tag),
+        BOLD_FONT,
+        stock.tag_font_size,
+        stock.min_font_size,
+        text_width,
+    )
+    lines = [(tag_text, tag_size, BOLD_FONT)]
+    for text, max_lines in (
+        (label.commune_name, 1),
+        (label.category_name, 1),
+        # The owner line is the legal mark ("property of ..."): wrap it
+        # rather than cut off the commune's name.
+        (label.owner_line, OWNER_LINE_MAX_LINES),
+    ):
+        wrapped, size = fit_text_lines(
+            text,
+            REGULAR_FONT,
+            stock.text_font_size,
             stock.min_font_size,
             text_width,
+            max_lines,
         )
-        + (BOLD_FONT,)
-    ]
-    for text in (label.commune_name, label.category_name, label.owner_line):
-        lines.append(
-            fit_text(
-                text,
-                REGULAR_FONT,
-                stock.text_font_size,
-                stock.min_font_size,
-                text_width,
-            )
-            + (REGULAR_FONT,)
-        )
+        lines.extend((line, size, REGULAR_FONT) for line in wrapped)
     # Line boxes of 1.25 × size; the block is centred on the QR box's height.
     block_height = sum(1.25 * size for _, size, _ in lines)
     baseline = top - padding - max(0.0, (qr_side - block_height) / 2)
@@ -351,6 +413,7 @@ __all__ = [
     "LabelData",
     "LabelStock",
     "fit_text",
+    "fit_text_lines",
     "label_png",
     "label_sheet_pdf",
     "label_svg",

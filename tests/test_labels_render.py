@@ -24,8 +24,10 @@ from labels.render import (
     QR_QUIET_MODULES,
     REGULAR_FONT,
     STOCKS,
+    OWNER_LINE_MAX_LINES,
     LabelData,
     fit_text,
+    fit_text_lines,
     label_png,
     label_sheet_pdf,
     label_svg,
@@ -191,22 +193,51 @@ def test_font_is_embedded_not_referenced():
     assert any("BeVietnamPro" in str(font["/BaseFont"]) for font in embedded)
 
 
-def test_long_text_is_truncated_on_the_dense_stock_not_spilled():
+def dense_label_text_lines(owner_line: str) -> list[str]:
+    tag = new_tag(random.Random(5).randrange)
+    label = LabelData(tag, scan_url(BASE_URL, tag), COMMUNE, CATEGORY, owner_line)
+    pdf = label_sheet_pdf([label], stock="a4-5x13")
+    return PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()
+
+
+def test_owner_line_wraps_whole_on_the_dense_stock():
+    lines = dense_label_text_lines(OWNER)
+    assert lines[-2:] == ["Tài sản UBND", "xã An Viễn"]
+
+
+def test_too_long_owner_line_is_cut_after_two_lines_not_spilled():
     long_owner = (
         "Tài sản của Ủy ban nhân dân xã An Viễn, huyện Trảng Bom, tỉnh Đồng Nai"
     )
-    tag = new_tag(random.Random(5).randrange)
-    label = LabelData(tag, scan_url(BASE_URL, tag), COMMUNE, CATEGORY, long_owner)
-    text = (
-        PdfReader(io.BytesIO(label_sheet_pdf([label], stock="a4-5x13")))
-        .pages[0]
-        .extract_text()
+    lines = dense_label_text_lines(long_owner)
+    first, second = lines[-2:]
+    assert first.startswith("Tài sản") and second.endswith("…")
+    assert long_owner.startswith(f"{first} {second[:-1]}".rstrip())
+
+
+def test_text_block_fits_the_label_height_on_every_stock():
+    # Worst case: every line at its largest size, owner line on two lines.
+    for stock in STOCKS.values():
+        text_lines = 2 + OWNER_LINE_MAX_LINES
+        block = 1.25 * (stock.tag_font_size + text_lines * stock.text_font_size)
+        available = (stock.label_height - 2 * stock.padding) * 72 / 25.4
+        assert block <= available, stock.description
+
+
+def test_fit_text_lines_prefers_one_line_then_wraps_then_cuts():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    label_sheet_pdf(make_labels(1))  # registers the fonts
+    one_line_width = stringWidth(OWNER, REGULAR_FONT, 6)
+    assert fit_text_lines(OWNER, REGULAR_FONT, 9, 6, one_line_width, 2) == (
+        (OWNER,),
+        pytest.approx(6, abs=0.1),
     )
-    printed_owner = next(
-        line for line in text.splitlines() if line.startswith("Tài sản")
-    )
-    assert printed_owner.endswith("…")
-    assert long_owner.startswith(printed_owner[:-1].rstrip())
+    lines, size = fit_text_lines(OWNER, REGULAR_FONT, 9, 6, one_line_width * 0.7, 2)
+    assert len(lines) == 2 and " ".join(lines) == OWNER and size >= 6
+    lines, size = fit_text_lines(OWNER, REGULAR_FONT, 9, 6, 30, 2)
+    assert len(lines) == 2 and lines[-1].endswith("…") and size == 6
+    assert all(stringWidth(line, REGULAR_FONT, size) <= 30 for line in lines)
 
 
 def test_fit_text_keeps_short_text_shrinks_then_truncates():
