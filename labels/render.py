@@ -1,9 +1,12 @@
 """Rendering asset labels: one label as PNG or SVG, sheets of labels as PDF.
 
-PDF sheets use reportlab (measured faster than fpdf2 for 1,000 labels, see
-``labels.bench``). The QR code is drawn as vector rectangles, one per run of
-dark modules, written once per URL as a PDF path in module units and cached;
-each label then only places that fragment with a transformation matrix.
+PDF sheets use reportlab. The QR code is drawn as vector rectangles, one per
+run of dark modules, written once per URL as a PDF path in module units and
+cached; each label then only places that fragment with a transformation
+matrix, through reportlab's public ``Canvas.addLiteral``. (fpdf2 measured as
+fast when printing again but twice as slow on a cold start, as it loads
+fontTools, and it has no public way to emit such a fragment; through its
+``rect()`` API 1,000 labels took 1.45 s.)
 
 Text uses Be Vietnam Pro, a typeface designed for Vietnamese, shipped as a
 Python package (``fontpkg-be-vietnam-pro``) and embedded (subset) in every
@@ -45,6 +48,12 @@ class LabelData:
     commune_name: str  # "Xã An Viễn"
     category_name: str  # "Máy tính để bàn"
     owner_line: str  # "Tài sản UBND xã An Viễn"
+
+    def __post_init__(self) -> None:
+        # A label whose printed tag and QR code disagree would send whoever
+        # scans it to another asset: refuse it before anything is printed.
+        if tag_from_scan_url(self.url) != self.tag:
+            raise ValueError(f"label URL {self.url!r} is not for tag {self.tag!r}")
 
 
 @dataclass(frozen=True)

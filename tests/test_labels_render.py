@@ -256,6 +256,16 @@ def test_fit_text_keeps_short_text_shrinks_then_truncates():
     assert stringWidth(text, BOLD_FONT, size) <= 40
 
 
+def test_a_label_whose_qr_would_point_to_another_tag_is_refused():
+    first, second = (label.tag for label in make_labels(2))
+    with pytest.raises(ValueError):
+        LabelData(first, scan_url(BASE_URL, second), COMMUNE, CATEGORY, OWNER)
+    with pytest.raises(ValueError):
+        LabelData(
+            display_tag(first), scan_url(BASE_URL, first), COMMUNE, CATEGORY, OWNER
+        )
+
+
 def test_bad_arguments_are_refused():
     labels = make_labels(2)
     with pytest.raises(ValueError):
