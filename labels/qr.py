@@ -28,9 +28,11 @@ FIXED_MASK_PATTERN = 0
 # and a bit of tape glare without growing the symbol as much as Q or H would.
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 # The URL ends in "/TAG": TAG_LENGTH + 1 upper-case alphanumeric characters.
-# qrcode only switches to its compact alphanumeric mode for runs at least
-# this long, so this lets it encode the tail in that mode (5.5 bits/char
-# instead of 8) while the lower-case host stays in byte mode.
+# qrcode's `optimize` is the shortest run it gives a segment of its own: set
+# to the tail's length, the tail is encoded in alphanumeric mode (5.5 instead
+# of 8 bits a character) while the lower-case host stays in byte mode, and a
+# few digits inside a tag get no numeric segment whose header costs more
+# than it saves.
 _ALPHANUMERIC_TAIL = TAG_LENGTH + 1
 
 QrMatrix = tuple[tuple[bool, ...], ...]
