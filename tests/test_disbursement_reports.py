@@ -462,3 +462,21 @@ def test_synthetic_respects_every_rule(syn):
             reversed_.add(p["reverses_payment_id"])
         paid[c["contract_id"]] += p["amount_vnd"]
     assert reversed_, "the fixture should contain reversals"
+
+
+# --------------------------------------------------------------------------- XLSX export
+
+
+def test_xlsx_export_round_trips_money_exactly(tmp_path):
+    from procurement.xlsx_export import write_xlsx
+
+    commune = progress_by_commune(*handmade(), today=TODAY).collect()
+    month = progress_by_month(*handmade(), today=TODAY).collect()
+    path = tmp_path / "report.xlsx"
+    write_xlsx(str(path), {"Theo xã": commune, "Theo tháng": month})
+    back = pl.read_excel(path, sheet_name="Theo xã", engine="calamine")
+    assert back.columns == commune.columns
+    assert [int(v) for v in back["paid_vnd"].to_list()] == commune["paid_vnd"].to_list()
+    assert [int(v) for v in back["behind_vnd"].to_list()] == commune["behind_vnd"].to_list()
+    months = pl.read_excel(path, sheet_name="Theo tháng", engine="calamine")
+    assert months.height == month.height
