@@ -450,7 +450,8 @@ def progress_by_month(
 
     Months run from the line's decision month (or its earliest contract or
     payment month, if earlier) to the latest of ``today``'s month and its
-    last contract / payment month.  ``allocations`` is accepted for a uniform
+    last contract / payment month (a line decided after ``today`` gets at
+    least its decision month).  ``allocations`` is accepted for a uniform
     signature (and validated) but not needed.
 
     Output columns: line_id, province_code, number, month (Date, first day),
@@ -487,10 +488,11 @@ def progress_by_month(
         .join(fact_bounds, on="line_id", how="left")
         .with_columns(
             pl.min_horizontal("start", "first_fact").alias("start"),
-            pl.max_horizontal(pl.lit(today_month), "last_fact").alias("end"),
+            pl.max_horizontal(pl.lit(today_month), "last_fact", "start").alias("end"),
         )
         .with_columns(pl.date_ranges("start", "end", "1mo").alias("month"))
         .explode("month")
+        .filter(pl.col("month").is_not_null())
         .select("line_id", "province_code", "number", "amount_vnd", "month")
     )
     schedule_line = _schedule_line(lines, milestones)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from procurement import rules
 from procurement.disbursement import (
@@ -480,3 +481,34 @@ def test_xlsx_export_round_trips_money_exactly(tmp_path):
     assert [int(v) for v in back["behind_vnd"].to_list()] == commune["behind_vnd"].to_list()
     months = pl.read_excel(path, sheet_name="Theo tháng", engine="calamine")
     assert months.height == month.height
+
+
+def test_line_decided_after_today_still_gets_its_month():
+    lines, milestones, allocations, contracts, payments = handmade()
+    lines = lines.with_columns(
+        pl.when(pl.col("line_id") == 3).then(date(2026, 5, 4)).otherwise(pl.col("decision_date")).alias("decision_date")
+    )
+    payments = payments.filter(pl.col("line_id") != 3)
+    out = progress_by_month(lines, milestones, allocations, contracts.filter(pl.col("line_id") != 3), payments,
+                            today=TODAY).collect()
+    assert out.filter(pl.col("line_id") == 3)["month"].to_list() == [date(2026, 5, 1)]
+    assert out["month"].null_count() == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), days_back=st.integers(0, 400))
+def test_totals_are_conserved_across_reports(seed, days_back):
+    frames = synthetic_disbursement(25, 120, 400, seed=seed, today=SYN_TODAY, n_provinces=2)
+    today = SYN_TODAY - timedelta(days=days_back)
+    raw_paid = sum(p["amount_vnd"] for p in frames.payments.to_dicts() if p["paid_on"] <= today)
+    raw_committed = sum(c["value_vnd"] for c in frames.contracts.to_dicts() if c["signed_on"] <= today)
+    raw_all_paid = sum(p["amount_vnd"] for p in frames.payments.to_dicts())
+    lines = progress_by_line(*frames.lazy(), today=today).collect()
+    top = lines.filter(pl.col("parent_id").is_null())
+    assert top["paid_vnd"].sum() == raw_paid
+    assert top["committed_vnd"].sum() == raw_committed
+    assert progress_by_commune(*frames.lazy(), today=today).collect()["paid_vnd"].sum() == raw_paid
+    assert province_summary(*frames.lazy(), today=today).collect()["paid_vnd"].sum() == raw_paid
+    month = progress_by_month(*frames.lazy(), today=today).collect()
+    top_ids = top["line_id"].to_list()
+    assert month.filter(pl.col("line_id").is_in(top_ids))["paid_vnd"].sum() == raw_all_paid
