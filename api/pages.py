@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE
 from procurement import accounts
 from procurement.errors import DomainError
+from procurement.money import format_vnd
 from procurement.schemas import ACQUISITION_VI, CONDITION_VI, LOCATION_VI, ROLE_VI, STATUS_VI
 
 HERE = Path(__file__).parent
@@ -37,10 +38,6 @@ def page(*roles: str) -> dict[str, Any]:
 
 
 PUBLIC_PAGE = {**PUBLIC, "page": True}
-
-
-def format_vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đ"
 
 
 def _configure(engine: JinjaTemplateEngine) -> None:

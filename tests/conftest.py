@@ -99,16 +99,16 @@ async def database():
 
 @pytest.fixture(scope="session")
 async def app(database):
-    from litestar.testing import AsyncTestClient  # noqa: F401
-
     return create_app()
 
 
 @pytest.fixture
 async def client(app):
-    from litestar.testing import AsyncTestClient
+    """Calls the app in the test's own event loop (the PostgreSQL pool lives there)."""
+    import httpx
 
-    async with AsyncTestClient(app=app) as test_client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
 
 
