@@ -68,7 +68,7 @@ os.environ.setdefault("BASE_URL", "http://testserver")
 import models  # noqa: E402,F401
 from api import db  # noqa: E402
 from api.app import create_app  # noqa: E402
-from models.tables import AppUser, Asset, AssetEvent, AuthToken, LoginThrottle  # noqa: E402
+from models.tables import AppUser  # noqa: E402
 from procurement import accounts  # noqa: E402
 from procurement.accounts import UserCreate  # noqa: E402
 from procurement.demo import ensure_reference_data  # noqa: E402
@@ -113,11 +113,18 @@ async def client(app):
 
 
 async def wipe_register() -> None:
-    """Delete what tests create; reference data (communes, categories) stays."""
-    from models.tables import Commune
+    """Delete what tests create, children first; reference data (provinces,
+    communes, categories) stays. New tables are picked up without listing them."""
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
 
-    for table in (AssetEvent, Asset, AuthToken, LoginThrottle, AppUser):
-        await table.delete(force=True)
+    from models.tables import Category, Commune, Province
+
+    keep = {Province, Commune, Category, Migration}
+    for table in reversed(sort_table_classes(Finder().get_table_classes())):
+        if table not in keep:
+            await table.delete(force=True)
     accounts.clear_token_cache()
     await Commune.update({Commune.officials: 0, Commune.remote: False, Commune.has_service_point: True}, force=True)
 
