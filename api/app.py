@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             # The API's own description is public, like the API's log-in.
-            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             title="Commune IT assets and procurement",
             version="0.1.0",
             description="Register of commune computers, printers and scanners; labels; budgets; reports.",
