@@ -83,7 +83,7 @@ def _cell_values(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
 
 def _widths(frame: pl.DataFrame, columns: list[Column]) -> list[float]:
     """Width per column: given, else from the header and the longest text (capped)."""
-    fixed = {"int": 10, "money": 16, "share": 9, "number": 9, "date": 11, "datetime": 16}
+    fixed = {"text": 8, "int": 10, "money": 16, "share": 9, "number": 9, "date": 11, "datetime": 16}
     widths = []
     for col in columns:
         if col.width is not None:
