@@ -23,7 +23,9 @@ class MissingColumnsError(ValueError):
     """A frame handed to a report lacks columns the report needs."""
 
 
-def require_columns(frame: pl.LazyFrame | pl.DataFrame, name: str, required: Iterable[str]) -> None:
+def require_columns(
+    frame: pl.LazyFrame | pl.DataFrame, name: str, required: Iterable[str]
+) -> None:
     """Raise :class:`MissingColumnsError` naming every missing column of ``frame``.
 
     Only the schema is resolved (no data is read).
@@ -65,10 +67,7 @@ def format_vnd_expr(amount: pl.Expr) -> pl.Expr:
     digits = amount.abs().cast(pl.Int64).cast(pl.String)
     # Insert a dot every three digits from the right: reverse, chunk, join, reverse.
     grouped = (
-        digits.str.reverse()
-        .str.extract_all(r"\d{1,3}")
-        .list.join(".")
-        .str.reverse()
+        digits.str.reverse().str.extract_all(r"\d{1,3}").list.join(".").str.reverse()
     )
     sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.concat_str([sign, grouped, pl.lit(" đ")])

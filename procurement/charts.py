@@ -20,13 +20,23 @@ import polars as pl
 import vl_convert as vlc
 
 from procurement._common import require_columns
-from procurement.fleet import AGE_BAND_NAMES_VI, AGE_BANDS, CONDITION_NAMES_VI, CONDITIONS
+from procurement.fleet import (
+    AGE_BAND_NAMES_VI,
+    AGE_BANDS,
+    CONDITION_NAMES_VI,
+    CONDITIONS,
+)
 from procurement.priority import GROUP_NAMES_VI
 
 FONT = "Arial, 'Noto Sans', 'DejaVu Sans', sans-serif"
 CONDITION_COLORS = ["#2e7d32", "#f9a825", "#ef6c00", "#c62828"]  # tốt → hỏng
 GROUP_COLORS = ["#1565c0", "#6a1b9a", "#00838f"]
-VI_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " đ"]}
+VI_FORMAT_LOCALE = {
+    "decimal": ",",
+    "thousands": ".",
+    "grouping": [3],
+    "currency": ["", " đ"],
+}
 
 
 def _frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -36,7 +46,9 @@ def _frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def _render(chart: alt.TopLevelMixin) -> str:
     spec = chart.configure(font=FONT).configure_view(stroke=None).to_dict()
     # Data is inline: no URL may be fetched. Numbers use Vietnamese grouping (1.500).
-    return vlc.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=VI_FORMAT_LOCALE)
+    return vlc.vegalite_to_svg(
+        spec, allowed_base_urls=[], format_locale=VI_FORMAT_LOCALE
+    )
 
 
 def _empty_svg(message: str) -> str:
@@ -47,7 +59,10 @@ def _empty_svg(message: str) -> str:
 
 
 def shortage_bar_svg(
-    shortage: pl.DataFrame | pl.LazyFrame, *, top: int = 15, title: str = "Các xã thiếu nhiều thiết bị nhất"
+    shortage: pl.DataFrame | pl.LazyFrame,
+    *,
+    top: int = 15,
+    title: str = "Các xã thiếu nhiều thiết bị nhất",
 ) -> str:
     """Horizontal stacked bars: devices lacking per commune (top ``top`` communes), by kind.
 
@@ -55,7 +70,9 @@ def shortage_bar_svg(
     printer / scanner), lacking.
     """
     df = _frame(shortage)
-    require_columns(df, "shortage", ("commune_code", "commune_name", "category_code", "lacking"))
+    require_columns(
+        df, "shortage", ("commune_code", "commune_name", "category_code", "lacking")
+    )
     totals = (
         df.group_by("commune_code")
         .agg(pl.col("lacking").sum().alias("_total"))
@@ -69,8 +86,17 @@ def shortage_bar_svg(
         df.join(totals, on="commune_code")
         .filter(pl.col("lacking") > 0)
         .with_columns(
-            pl.col("category_code").replace_strict(GROUP_NAMES_VI, default=pl.col("category_code")).alias("Loại"),
-            pl.concat_str([pl.col("commune_name"), pl.lit(" ("), pl.col("commune_code"), pl.lit(")")]).alias("Xã"),
+            pl.col("category_code")
+            .replace_strict(GROUP_NAMES_VI, default=pl.col("category_code"))
+            .alias("Loại"),
+            pl.concat_str(
+                [
+                    pl.col("commune_name"),
+                    pl.lit(" ("),
+                    pl.col("commune_code"),
+                    pl.lit(")"),
+                ]
+            ).alias("Xã"),
         )
         .select("Xã", "Loại", pl.col("lacking").alias("Số thiếu"), "_total")
         .sort("_total", descending=True)
@@ -84,7 +110,9 @@ def shortage_bar_svg(
             x=alt.X("Số thiếu:Q", title="Số thiết bị còn thiếu", stack="zero"),
             color=alt.Color(
                 "Loại:N",
-                scale=alt.Scale(domain=list(GROUP_NAMES_VI.values()), range=GROUP_COLORS),
+                scale=alt.Scale(
+                    domain=list(GROUP_NAMES_VI.values()), range=GROUP_COLORS
+                ),
                 legend=alt.Legend(title="Loại thiết bị", orient="bottom"),
             ),
             tooltip=["Xã:N", "Loại:N", "Số thiếu:Q"],
@@ -95,7 +123,9 @@ def shortage_bar_svg(
 
 
 def fleet_condition_svg(
-    fleet: pl.DataFrame | pl.LazyFrame, *, title: str = "Thiết bị theo loại và tình trạng"
+    fleet: pl.DataFrame | pl.LazyFrame,
+    *,
+    title: str = "Thiết bị theo loại và tình trạng",
 ) -> str:
     """Horizontal stacked bars: devices per category, split by condition (tốt → hỏng).
 
@@ -109,8 +139,16 @@ def fleet_condition_svg(
     data = (
         df.group_by(label, "condition")
         .agg(pl.col("devices").sum())
-        .with_columns(pl.col("condition").replace_strict(CONDITION_NAMES_VI, default=pl.col("condition")).alias("Tình trạng"))
-        .select(pl.col(label).alias("Loại"), "Tình trạng", pl.col("devices").alias("Số thiết bị"))
+        .with_columns(
+            pl.col("condition")
+            .replace_strict(CONDITION_NAMES_VI, default=pl.col("condition"))
+            .alias("Tình trạng")
+        )
+        .select(
+            pl.col(label).alias("Loại"),
+            "Tình trạng",
+            pl.col("devices").alias("Số thiết bị"),
+        )
         .sort("Loại")
     )
     if data.height == 0:
@@ -149,7 +187,9 @@ def age_profile_svg(
     names = [AGE_BAND_NAMES_VI[b] for b in AGE_BANDS]
     data = df.select(
         pl.col("category_name").alias("Loại"),
-        pl.col("age_band").replace_strict(AGE_BAND_NAMES_VI, default=pl.col("age_band")).alias("Tuổi"),
+        pl.col("age_band")
+        .replace_strict(AGE_BAND_NAMES_VI, default=pl.col("age_band"))
+        .alias("Tuổi"),
         pl.col("devices").alias("Số thiết bị"),
     )
     if data.height == 0:
@@ -161,7 +201,9 @@ def age_profile_svg(
             x=alt.X("Loại:N", title=None, axis=alt.Axis(labelAngle=-30)),
             xOffset=alt.XOffset("Tuổi:N", sort=names),
             y=alt.Y("Số thiết bị:Q", title="Số thiết bị"),
-            color=alt.Color("Tuổi:N", sort=names, legend=alt.Legend(title="Tuổi", orient="bottom")),
+            color=alt.Color(
+                "Tuổi:N", sort=names, legend=alt.Legend(title="Tuổi", orient="bottom")
+            ),
             tooltip=["Loại:N", "Tuổi:N", "Số thiết bị:Q"],
         )
         .properties(width=520, height=260)

@@ -15,7 +15,12 @@ import polars as pl
 from procurement._common import age_years_expr, lazy, require_columns
 
 CONDITIONS = ("good", "fair", "poor", "broken")
-CONDITION_NAMES_VI = {"good": "tốt", "fair": "trung bình", "poor": "kém", "broken": "hỏng"}
+CONDITION_NAMES_VI = {
+    "good": "tốt",
+    "fair": "trung bình",
+    "poor": "kém",
+    "broken": "hỏng",
+}
 
 AGE_BANDS = ("0-2", "3-4", "5-7", "8+", "unknown")
 AGE_BAND_NAMES_VI = {
@@ -45,23 +50,39 @@ def fleet_by_commune(
     devices (Int64); sorted by commune, category, condition (good→broken).
     """
     assets, categories, communes = lazy(assets), lazy(categories), lazy(communes)
-    require_columns(assets, "assets", ("commune_code", "category_code", "condition", "status"))
+    require_columns(
+        assets, "assets", ("commune_code", "category_code", "condition", "status")
+    )
     require_columns(categories, "categories", ("category_code", "name"))
-    require_columns(communes, "communes", ("commune_code", "commune_name", "province_code", "province_name"))
+    require_columns(
+        communes,
+        "communes",
+        ("commune_code", "commune_name", "province_code", "province_name"),
+    )
     order = {c: i for i, c in enumerate(CONDITIONS)}
     return (
         _present(assets)
         .group_by("commune_code", "category_code", "condition")
         .agg(pl.len().cast(pl.Int64).alias("devices"))
         .join(
-            communes.select("commune_code", "commune_name", "province_code", "province_name"),
+            communes.select(
+                "commune_code", "commune_name", "province_code", "province_name"
+            ),
             on="commune_code",
             how="left",
         )
-        .join(categories.select("category_code", pl.col("name").alias("category_name")), on="category_code", how="left")
+        .join(
+            categories.select("category_code", pl.col("name").alias("category_name")),
+            on="category_code",
+            how="left",
+        )
         .with_columns(
-            pl.col("condition").replace_strict(CONDITION_NAMES_VI, default=pl.col("condition")).alias("condition_name"),
-            pl.col("condition").replace_strict(order, default=len(order), return_dtype=pl.Int32).alias("_o"),
+            pl.col("condition")
+            .replace_strict(CONDITION_NAMES_VI, default=pl.col("condition"))
+            .alias("condition_name"),
+            pl.col("condition")
+            .replace_strict(order, default=len(order), return_dtype=pl.Int32)
+            .alias("_o"),
         )
         .sort("commune_code", "category_code", "_o")
         .select(
@@ -78,7 +99,9 @@ def fleet_by_commune(
     )
 
 
-def age_profile(assets: pl.LazyFrame, categories: pl.LazyFrame, today: date) -> pl.LazyFrame:
+def age_profile(
+    assets: pl.LazyFrame, categories: pl.LazyFrame, today: date
+) -> pl.LazyFrame:
     """Device counts per category × age band (disposed devices left out).
 
     Age uses ``acquired_on``, else 1 July of ``acquired_year``; bands are whole
@@ -90,7 +113,9 @@ def age_profile(assets: pl.LazyFrame, categories: pl.LazyFrame, today: date) -> 
     (Vietnamese), devices (Int64).
     """
     assets, categories = lazy(assets), lazy(categories)
-    require_columns(assets, "assets", ("category_code", "status", "acquired_on", "acquired_year"))
+    require_columns(
+        assets, "assets", ("category_code", "status", "acquired_on", "acquired_year")
+    )
     require_columns(categories, "categories", ("category_code", "name"))
     age = pl.col("_age")
     band = (
@@ -111,7 +136,9 @@ def age_profile(assets: pl.LazyFrame, categories: pl.LazyFrame, today: date) -> 
         .group_by("category_code", "age_band")
         .agg(pl.len().cast(pl.Int64).alias("devices"))
     )
-    bands = pl.LazyFrame({"age_band": list(AGE_BANDS), "_o": list(range(len(AGE_BANDS)))})
+    bands = pl.LazyFrame(
+        {"age_band": list(AGE_BANDS), "_o": list(range(len(AGE_BANDS)))}
+    )
     return (
         categories.select("category_code", pl.col("name").alias("category_name"))
         .join(bands, how="cross")
@@ -121,7 +148,9 @@ def age_profile(assets: pl.LazyFrame, categories: pl.LazyFrame, today: date) -> 
             pl.col("age_band").replace_strict(AGE_BAND_NAMES_VI).alias("age_band_name"),
         )
         .sort("category_code", "_o")
-        .select("category_code", "category_name", "age_band", "age_band_name", "devices")
+        .select(
+            "category_code", "category_name", "age_band", "age_band_name", "devices"
+        )
     )
 
 
@@ -138,10 +167,14 @@ def _since_literal(since: datetime, dtype: pl.DataType) -> pl.Expr:
         return pl.lit(since).dt.convert_time_zone(tz).cast(dtype)
     if since.tzinfo is not None:
         since = since.astimezone(UTC).replace(tzinfo=None)
-    return pl.lit(since).cast(dtype if isinstance(dtype, pl.Datetime) else pl.Datetime("us"))
+    return pl.lit(since).cast(
+        dtype if isinstance(dtype, pl.Datetime) else pl.Datetime("us")
+    )
 
 
-def stocktake_coverage(assets: pl.LazyFrame, communes: pl.LazyFrame, since: datetime) -> pl.LazyFrame:
+def stocktake_coverage(
+    assets: pl.LazyFrame, communes: pl.LazyFrame, since: datetime
+) -> pl.LazyFrame:
     """Per commune: devices, how many were audited at or after ``since``, and the share.
 
     Every commune is listed, also with no devices (share null then).
@@ -152,7 +185,11 @@ def stocktake_coverage(assets: pl.LazyFrame, communes: pl.LazyFrame, since: date
     """
     assets, communes = lazy(assets), lazy(communes)
     require_columns(assets, "assets", ("commune_code", "status", "last_audited_at"))
-    require_columns(communes, "communes", ("commune_code", "commune_name", "province_code", "province_name"))
+    require_columns(
+        communes,
+        "communes",
+        ("commune_code", "commune_name", "province_code", "province_name"),
+    )
     dtype = assets.collect_schema()["last_audited_at"]
     since_lit = _since_literal(since, dtype)
     counts = (
@@ -160,11 +197,17 @@ def stocktake_coverage(assets: pl.LazyFrame, communes: pl.LazyFrame, since: date
         .group_by("commune_code")
         .agg(
             pl.len().cast(pl.Int64).alias("devices"),
-            (pl.col("last_audited_at") >= since_lit).fill_null(False).sum().cast(pl.Int64).alias("audited"),
+            (pl.col("last_audited_at") >= since_lit)
+            .fill_null(False)
+            .sum()
+            .cast(pl.Int64)
+            .alias("audited"),
         )
     )
     return (
-        communes.select("commune_code", "commune_name", "province_code", "province_name")
+        communes.select(
+            "commune_code", "commune_name", "province_code", "province_name"
+        )
         .join(counts, on="commune_code", how="left")
         .with_columns(pl.col("devices").fill_null(0), pl.col("audited").fill_null(0))
         .with_columns(

@@ -167,7 +167,11 @@ DEFAULT_UNIT_PRICES: dict[str, int] = {
 for a shortage are priced as ``unit_prices["computer"]`` if given, else as a
 desktop."""
 
-NEW_ITEM_MAX_SCORE: dict[str, float] = {"computer": 90.0, "printer": 70.0, "scanner": 60.0}
+NEW_ITEM_MAX_SCORE: dict[str, float] = {
+    "computer": 90.0,
+    "printer": 70.0,
+    "scanner": 60.0,
+}
 """Score of the first missing device of a commune that has none at all; see
 :func:`replacement_plan`."""
 
@@ -189,14 +193,20 @@ def _shortage_group_expr(is_computer_col: str = "is_computer") -> pl.Expr:
 
 
 def _is_working_expr() -> pl.Expr:
-    return (pl.col("status") == "in_use") & pl.col("condition").is_in(WORKING_CONDITIONS)
+    return (pl.col("status") == "in_use") & pl.col("condition").is_in(
+        WORKING_CONDITIONS
+    )
 
 
 def _working_counts(assets: pl.LazyFrame, categories: pl.LazyFrame) -> pl.LazyFrame:
     """commune_code, category_code (shortage group), working (Int64)."""
     return (
         assets.select("commune_code", "category_code", "status", "condition")
-        .join(categories.select("category_code", "is_computer"), on="category_code", how="left")
+        .join(
+            categories.select("category_code", "is_computer"),
+            on="category_code",
+            how="left",
+        )
         .with_columns(pl.col("is_computer").fill_null(False))
         .filter(_is_working_expr())
         .with_columns(_shortage_group_expr().alias("group"))
@@ -226,22 +236,35 @@ def commune_shortage(
     """
     norms = norms or ShortageNorms()
     assets, categories, communes = lazy(assets), lazy(categories), lazy(communes)
-    require_columns(assets, "assets", ("commune_code", "category_code", "status", "condition"))
+    require_columns(
+        assets, "assets", ("commune_code", "category_code", "status", "condition")
+    )
     require_columns(categories, "categories", ("category_code", "is_computer"))
     require_columns(
-        communes, "communes", ("commune_code", "commune_name", "province_code", "officials", "has_service_point")
+        communes,
+        "communes",
+        (
+            "commune_code",
+            "commune_name",
+            "province_code",
+            "officials",
+            "has_service_point",
+        ),
     )
     officials = pl.col("officials").fill_null(0).cast(pl.Int64)
     sp = pl.col("has_service_point").fill_null(False).cast(pl.Int64)
     needed = (
         pl.when(pl.col("category_code") == "computer")
         .then(
-            (officials.cast(pl.Float64) * norms.computers_per_official).ceil().cast(pl.Int64)
+            (officials.cast(pl.Float64) * norms.computers_per_official)
+            .ceil()
+            .cast(pl.Int64)
             + sp * norms.service_point_computers
         )
         .when(pl.col("category_code") == "printer")
         .then(
-            (officials + (norms.officials_per_printer - 1)) // norms.officials_per_printer
+            (officials + (norms.officials_per_printer - 1))
+            // norms.officials_per_printer
             + sp * norms.service_point_printers
         )
         .otherwise(norms.scanners_per_commune + sp * norms.service_point_scanners)
@@ -249,13 +272,33 @@ def commune_shortage(
     )
     groups = pl.LazyFrame({"category_code": list(SHORTAGE_GROUPS), "_order": [0, 1, 2]})
     return (
-        communes.select("commune_code", "commune_name", "province_code", "officials", "has_service_point")
+        communes.select(
+            "commune_code",
+            "commune_name",
+            "province_code",
+            "officials",
+            "has_service_point",
+        )
         .join(groups, how="cross")
-        .join(_working_counts(assets, categories), on=["commune_code", "category_code"], how="left")
+        .join(
+            _working_counts(assets, categories),
+            on=["commune_code", "category_code"],
+            how="left",
+        )
         .with_columns(pl.col("working").fill_null(0), needed.alias("needed"))
-        .with_columns((pl.col("needed") - pl.col("working")).clip(lower_bound=0).alias("lacking"))
+        .with_columns(
+            (pl.col("needed") - pl.col("working")).clip(lower_bound=0).alias("lacking")
+        )
         .sort("commune_code", "_order")
-        .select("commune_code", "commune_name", "province_code", "category_code", "needed", "working", "lacking")
+        .select(
+            "commune_code",
+            "commune_name",
+            "province_code",
+            "category_code",
+            "needed",
+            "working",
+            "lacking",
+        )
     )
 
 
@@ -332,23 +375,33 @@ def replacement_priority(
         .then((age / (life * w.age_full_at_life_ratio)).clip(0.0, 1.0))
         .otherwise(pl.lit(1.0))
     )
-    cond_frac = (
-        pl.col("condition")
-        .replace_strict(
-            {"broken": 1.0, "poor": w.condition_poor, "fair": w.condition_fair, "good": 0.0},
-            default=0.0,
-            return_dtype=pl.Float64,
-        )
+    cond_frac = pl.col("condition").replace_strict(
+        {
+            "broken": 1.0,
+            "poor": w.condition_poor,
+            "fair": w.condition_fair,
+            "good": 0.0,
+        },
+        default=0.0,
+        return_dtype=pl.Float64,
     )
     shortage_frac = (
         pl.when(is_computer & (officials > 0))
-        .then((1.0 - working.cast(pl.Float64) / officials.cast(pl.Float64)).clip(0.0, 1.0))
+        .then(
+            (1.0 - working.cast(pl.Float64) / officials.cast(pl.Float64)).clip(0.0, 1.0)
+        )
         .otherwise(0.0)
     )
-    no_av = is_computer & (pl.col("antimalware_installed") == False).fill_null(False)  # noqa: E712
-    old_os = is_computer & (pl.col("os_supported") == False).fill_null(False)  # noqa: E712
+    no_av = is_computer & (pl.col("antimalware_installed") == False).fill_null(
+        False
+    )  # noqa: E712
+    old_os = is_computer & (pl.col("os_supported") == False).fill_null(
+        False
+    )  # noqa: E712
     av_points = pl.when(no_av).then(w.security * w.no_antimalware_share).otherwise(0.0)
-    os_points = pl.when(old_os).then(w.security * (1.0 - w.no_antimalware_share)).otherwise(0.0)
+    os_points = (
+        pl.when(old_os).then(w.security * (1.0 - w.no_antimalware_share)).otherwise(0.0)
+    )
 
     over_whole = over.floor().cast(pl.Int64).cast(pl.String)
     age_text = (
@@ -363,7 +416,9 @@ def replacement_priority(
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     cond_text = pl.col("condition").replace_strict(
-        {"broken": "hỏng", "poor": "kém", "fair": "trung bình"}, default=None, return_dtype=pl.String
+        {"broken": "hỏng", "poor": "kém", "fair": "trung bình"},
+        default=None,
+        return_dtype=pl.String,
     )
     shortage_text = pl.concat_str(
         [
@@ -398,7 +453,10 @@ def replacement_priority(
     position_columns = [
         pl.sum_horizontal(
             [
-                (t_[j].is_not_null() & ((v_[j] >= v_[i]) if j < i else (v_[j] > v_[i]))).cast(pl.Int8)
+                (
+                    t_[j].is_not_null()
+                    & ((v_[j] >= v_[i]) if j < i else (v_[j] > v_[i]))
+                ).cast(pl.Int8)
                 for j in range(n_seg)
                 if j != i
             ]
@@ -407,34 +465,58 @@ def replacement_priority(
     ]
     reason = pl.concat_str(
         [
-            pl.coalesce([pl.when(pl.col(f"_p{i}") == p).then(t_[i]) for i in range(n_seg)])
+            pl.coalesce(
+                [pl.when(pl.col(f"_p{i}") == p).then(t_[i]) for i in range(n_seg)]
+            )
             for p in range(min(w.max_reason_parts, n_seg))
         ],
         separator="; ",
         ignore_nulls=True,
     )
 
-    parts = ["age_part", "condition_part", "place_part", "shortage_part", "remote_part", "security_part"]
+    parts = [
+        "age_part",
+        "condition_part",
+        "place_part",
+        "shortage_part",
+        "remote_part",
+        "security_part",
+    ]
     return (
         assets.filter(pl.col("status").is_in(ACTIVE_STATUSES))
         .join(cats, on="category_code", how="left")
         .join(comm, on="commune_code", how="left")
-        .with_columns(age_years_expr(today).alias("_age"), pl.col("_is_computer").fill_null(False))
+        .with_columns(
+            age_years_expr(today).alias("_age"), pl.col("_is_computer").fill_null(False)
+        )
         .with_columns((age - life).round(1).alias("years_over_life"))
         .with_columns(
             (w.age * age_frac).alias("age_part"),
             (w.condition * cond_frac).alias("condition_part"),
-            pl.when(pl.col("location") == "service_point").then(w.place).otherwise(0.0).alias("place_part"),
+            pl.when(pl.col("location") == "service_point")
+            .then(w.place)
+            .otherwise(0.0)
+            .alias("place_part"),
             (w.shortage * shortage_frac).alias("shortage_part"),
-            pl.when(pl.col("_remote")).then(w.remote).otherwise(0.0).alias("remote_part"),
+            pl.when(pl.col("_remote"))
+            .then(w.remote)
+            .otherwise(0.0)
+            .alias("remote_part"),
             (av_points + os_points).alias("security_part"),
         )
         .with_columns(pl.sum_horizontal(parts).round(2).alias("score"))
         .with_columns(seg_columns)
         .with_columns(position_columns)
-        .with_columns(reason.alias("reason"), _shortage_group_expr("_is_computer").alias("shortage_group"))
+        .with_columns(
+            reason.alias("reason"),
+            _shortage_group_expr("_is_computer").alias("shortage_group"),
+        )
         .with_columns([pl.col(p).round(2) for p in parts])
-        .sort(["score", "_age", "asset_id"], descending=[True, True, False], nulls_last=True)
+        .sort(
+            ["score", "_age", "asset_id"],
+            descending=[True, True, False],
+            nulls_last=True,
+        )
         .with_columns(
             pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"),
             age.round(1).alias("age_years"),
@@ -488,7 +570,10 @@ _FITS, _OVER_GLOBAL, _OVER_COMMUNE, _NO_COMMUNE_BUDGET, _BELOW_MIN_SCORE = 0, 1,
 
 
 def _new_device_lines(
-    priority: pl.LazyFrame, shortage: pl.LazyFrame, prices: Mapping[str, int], max_score: Mapping[str, float]
+    priority: pl.LazyFrame,
+    shortage: pl.LazyFrame,
+    prices: Mapping[str, int],
+    max_score: Mapping[str, float],
 ) -> pl.LazyFrame:
     """One candidate line per missing device, scored by how empty the commune is."""
     # A replacement of a non-working device (broken, or not in use) already
@@ -506,15 +591,21 @@ def _new_device_lines(
         shortage.join(pending, on=["commune_code", "category_code"], how="left")
         .with_columns(
             pl.col("_pending").fill_null(0),
-            pl.min_horizontal(pl.col("working") + pl.col("_pending").fill_null(0), pl.col("needed")).alias("_have"),
+            pl.min_horizontal(
+                pl.col("working") + pl.col("_pending").fill_null(0), pl.col("needed")
+            ).alias("_have"),
         )
-        .with_columns((pl.col("needed") - pl.col("_have")).clip(lower_bound=0).alias("_new"))
+        .with_columns(
+            (pl.col("needed") - pl.col("_have")).clip(lower_bound=0).alias("_new")
+        )
         .filter(pl.col("_new") > 0)
         .with_columns(pl.int_ranges(0, pl.col("_new"), dtype=pl.Int64).alias("_k"))
         .explode("_k")
         .with_columns(
             (
-                pl.col("category_code").replace_strict(max_score, default=0.0, return_dtype=pl.Float64)
+                pl.col("category_code").replace_strict(
+                    max_score, default=0.0, return_dtype=pl.Float64
+                )
                 * (1.0 - (pl.col("_have") + pl.col("_k")).cast(pl.Float64) / needed)
             )
             .round(2)
@@ -525,7 +616,9 @@ def _new_device_lines(
             pl.concat_str(
                 [
                     pl.lit("mua mới: xã thiếu "),
-                    pl.col("category_code").replace_strict(GROUP_NAMES_VI, default="thiết bị"),
+                    pl.col("category_code").replace_strict(
+                        GROUP_NAMES_VI, default="thiết bị"
+                    ),
                     pl.lit(" (có "),
                     pl.col("working").cast(pl.String),
                     pl.lit("/cần "),
@@ -580,7 +673,11 @@ def _greedy_walk(
             c = commune[i]
             p = price[i]
             s = spent[c] + p
-            if s <= floor and p <= remaining and (commune_budget is None or s <= commune_budget[c]):
+            if (
+                s <= floor
+                and p <= remaining
+                and (commune_budget is None or s <= commune_budget[c])
+            ):
                 included[i] = 1
                 spent[c] = s
                 remaining -= p
@@ -665,17 +762,39 @@ def replacement_plan(
     require_columns(
         priority,
         "priority",
-        ("asset_id", "tag", "commune_code", "commune_name", "category_code", "status", "condition",
-         "score", "rank", "reason", "shortage_group"),
+        (
+            "asset_id",
+            "tag",
+            "commune_code",
+            "commune_name",
+            "category_code",
+            "status",
+            "condition",
+            "score",
+            "rank",
+            "reason",
+            "shortage_group",
+        ),
     )
     require_columns(
-        shortage, "shortage", ("commune_code", "commune_name", "category_code", "needed", "working", "lacking")
+        shortage,
+        "shortage",
+        (
+            "commune_code",
+            "commune_name",
+            "category_code",
+            "needed",
+            "working",
+            "lacking",
+        ),
     )
     prices = {**DEFAULT_UNIT_PRICES, **(unit_prices or {})}
     prices.setdefault("computer", prices["desktop"])
     for k, v in prices.items():
         if not isinstance(v, int) or v < 0:
-            raise ValueError(f"unit price for {k!r} must be a non-negative integer VND, got {v!r}")
+            raise ValueError(
+                f"unit price for {k!r} must be a non-negative integer VND, got {v!r}"
+            )
     max_score = {**NEW_ITEM_MAX_SCORE, **(new_item_max_score or {})}
 
     replace = priority.select(
@@ -685,7 +804,9 @@ def replacement_plan(
         "commune_code",
         "commune_name",
         "category_code",
-        pl.col("category_code").replace_strict(prices, default=None, return_dtype=pl.Int64).alias("unit_price_vnd"),
+        pl.col("category_code")
+        .replace_strict(prices, default=None, return_dtype=pl.Int64)
+        .alias("unit_price_vnd"),
         pl.col("score").cast(pl.Float64),
         "reason",
         pl.lit(0, dtype=pl.Int8).alias("_kind_order"),
@@ -710,10 +831,18 @@ def replacement_plan(
         budgets = budgets.select("commune_code", pl.col("budget_vnd").cast(pl.Int64))
 
     def walk(df: pl.DataFrame, budgets_df: pl.DataFrame | None) -> pl.DataFrame:
-        missing_price = df.filter(pl.col("unit_price_vnd").is_null())["category_code"].unique().to_list()
+        missing_price = (
+            df.filter(pl.col("unit_price_vnd").is_null())["category_code"]
+            .unique()
+            .to_list()
+        )
         if missing_price:
-            raise ValueError(f"no unit price for category: {', '.join(sorted(map(str, missing_price)))}")
-        commune_idx = df.select(pl.col("commune_code").rank("dense").cast(pl.Int64) - 1).to_series()
+            raise ValueError(
+                f"no unit price for category: {', '.join(sorted(map(str, missing_price)))}"
+            )
+        commune_idx = df.select(
+            pl.col("commune_code").rank("dense").cast(pl.Int64) - 1
+        ).to_series()
         n_communes = int(commune_idx.max() + 1) if df.height else 0
         floor = 0
         if min_share_per_commune > 0 and n_communes:
@@ -728,10 +857,14 @@ def replacement_plan(
                 raise ValueError("per_commune_budget lists a commune more than once")
             if (budgets_df["budget_vnd"].fill_null(0) < 0).any():
                 raise ValueError("per_commune_budget has a negative budget")
-            codes = df.select(pl.col("commune_code").unique(maintain_order=False)).to_series()
+            codes = df.select(
+                pl.col("commune_code").unique(maintain_order=False)
+            ).to_series()
             mapped = (
                 pl.DataFrame({"commune_code": codes})
-                .with_columns(pl.col("commune_code").rank("dense").cast(pl.Int64).alias("i") - 1)
+                .with_columns(
+                    pl.col("commune_code").rank("dense").cast(pl.Int64).alias("i") - 1
+                )
                 .join(budgets_df, on="commune_code", how="left")
                 .sort("i")
             )
@@ -763,9 +896,17 @@ def replacement_plan(
                 .cast(pl.Int64)
                 .alias("running_total_vnd"),
                 pl.when(pl.col("_code") == _OVER_GLOBAL)
-                .then(pl.concat_str([pl.lit("vượt ngân sách còn lại (còn "), left_vnd, pl.lit(")")]))
+                .then(
+                    pl.concat_str(
+                        [pl.lit("vượt ngân sách còn lại (còn "), left_vnd, pl.lit(")")]
+                    )
+                )
                 .when(pl.col("_code") == _OVER_COMMUNE)
-                .then(pl.concat_str([pl.lit("vượt ngân sách của xã (còn "), left_vnd, pl.lit(")")]))
+                .then(
+                    pl.concat_str(
+                        [pl.lit("vượt ngân sách của xã (còn "), left_vnd, pl.lit(")")]
+                    )
+                )
                 .when(pl.col("_code") == _NO_COMMUNE_BUDGET)
                 .then(pl.lit("xã chưa được phân bổ ngân sách"))
                 .when(pl.col("_code") == _BELOW_MIN_SCORE)
@@ -781,16 +922,23 @@ def replacement_plan(
     # Carry the budgets through the same lazy node: stack them under a marker.
     both = pl.concat(
         [
-            candidates.with_columns(pl.lit(None, dtype=pl.Int64).alias("_budget"), pl.lit(False).alias("_is_budget")),
+            candidates.with_columns(
+                pl.lit(None, dtype=pl.Int64).alias("_budget"),
+                pl.lit(False).alias("_is_budget"),
+            ),
             budgets.select(
-                pl.col("commune_code"), pl.col("budget_vnd").alias("_budget"), pl.lit(True).alias("_is_budget")
+                pl.col("commune_code"),
+                pl.col("budget_vnd").alias("_budget"),
+                pl.lit(True).alias("_is_budget"),
             ),
         ],
         how="diagonal",
     )
 
     def walk_with_budgets(df: pl.DataFrame) -> pl.DataFrame:
-        b = df.filter(pl.col("_is_budget")).select("commune_code", pl.col("_budget").alias("budget_vnd"))
+        b = df.filter(pl.col("_is_budget")).select(
+            "commune_code", pl.col("_budget").alias("budget_vnd")
+        )
         c = df.filter(~pl.col("_is_budget")).drop("_budget", "_is_budget")
         return walk(c, b)
 

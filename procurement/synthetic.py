@@ -20,7 +20,15 @@ from labels.tags import new_tag
 
 CATEGORIES = pl.DataFrame(
     {
-        "category_code": ["desktop", "laptop", "printer", "scanner", "monitor", "network", "ups"],
+        "category_code": [
+            "desktop",
+            "laptop",
+            "printer",
+            "scanner",
+            "monitor",
+            "network",
+            "ups",
+        ],
         "name": [
             "Máy tính để bàn",
             "Máy tính xách tay",
@@ -48,12 +56,29 @@ _STATUS_WEIGHTS = [80, 5, 4, 5, 6]
 _CONDITIONS = ["good", "fair", "poor", "broken"]
 _CONDITION_WEIGHTS = [40, 30, 20, 10]
 _MAKES = {
-    "desktop": [("Dell", "OptiPlex 3080"), ("HP", "ProDesk 400"), ("Lenovo", "ThinkCentre M70"), ("FPT", "Elead")],
-    "laptop": [("Dell", "Latitude 3420"), ("HP", "ProBook 440"), ("Lenovo", "ThinkPad E14")],
-    "printer": [("Canon", "LBP 2900"), ("HP", "LaserJet M211"), ("Brother", "HL-L2321D")],
+    "desktop": [
+        ("Dell", "OptiPlex 3080"),
+        ("HP", "ProDesk 400"),
+        ("Lenovo", "ThinkCentre M70"),
+        ("FPT", "Elead"),
+    ],
+    "laptop": [
+        ("Dell", "Latitude 3420"),
+        ("HP", "ProBook 440"),
+        ("Lenovo", "ThinkPad E14"),
+    ],
+    "printer": [
+        ("Canon", "LBP 2900"),
+        ("HP", "LaserJet M211"),
+        ("Brother", "HL-L2321D"),
+    ],
     "scanner": [("Canon", "LiDE 300"), ("Epson", "DS-530"), ("Fujitsu", "fi-7160")],
     "monitor": [("Dell", "E2222H"), ("LG", "22MK430"), ("Samsung", "S22")],
-    "network": [("TP-Link", "TL-SG1016"), ("Cisco", "CBS110"), ("Draytek", "Vigor2915")],
+    "network": [
+        ("TP-Link", "TL-SG1016"),
+        ("Cisco", "CBS110"),
+        ("Draytek", "Vigor2915"),
+    ],
     "ups": [("Santak", "Blazer 1000"), ("APC", "BX1100"), ("Ares", "AR610")],
 }
 _PRICE = {
@@ -114,13 +139,16 @@ def synthetic_fleet(
     computers = {"desktop", "laptop"}
 
     n = n_assets
-    commune_of = [codes[i % n_communes] if i < n_communes else rng.choice(codes) for i in range(n)]
+    commune_of = [
+        codes[i % n_communes] if i < n_communes else rng.choice(codes) for i in range(n)
+    ]
     category = rng.choices(cats, weights=_CATEGORY_WEIGHTS, k=n)
     status = rng.choices(_STATUSES, weights=_STATUS_WEIGHTS, k=n)
     condition = rng.choices(_CONDITIONS, weights=_CONDITION_WEIGHTS, k=n)
     make_model = [rng.choice(_MAKES[c]) for c in category]
     location = [
-        "service_point" if sp[c] and rng.random() < 0.2 else "office" for c in commune_of
+        "service_point" if sp[c] and rng.random() < 0.2 else "office"
+        for c in commune_of
     ]
     ref = date(2026, 1, 1)
     acquired_on: list[date | None] = []
@@ -146,14 +174,21 @@ def synthetic_fleet(
     antimalware = [tri(0.6, 0.3) if c in computers else None for c in category]
     os_supported = [tri(0.7, 0.25) if c in computers else None for c in category]
     cost = [
-        None if rng.random() < 0.1 else int(_PRICE[c] * rng.uniform(0.6, 1.3)) // 1000 * 1000
+        (
+            None
+            if rng.random() < 0.1
+            else int(_PRICE[c] * rng.uniform(0.6, 1.3)) // 1000 * 1000
+        )
         for c in category
     ]
     audit_base = datetime(2026, 1, 1)
     audited = [
-        audit_base - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1439))
-        if rng.random() < 0.7
-        else None
+        (
+            audit_base
+            - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1439))
+            if rng.random() < 0.7
+            else None
+        )
         for _ in range(n)
     ]
     tags: list[str] = []

@@ -76,14 +76,29 @@ def _cell_values(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
         elif col.kind == "date":
             e = c.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) + _EXCEL_EPOCH_DAYS
         else:  # datetime: naive wall-clock time
-            e = c.cast(pl.Datetime("ms")).dt.replace_time_zone(None).cast(pl.Int64).cast(pl.Float64) / 86_400_000.0 + _EXCEL_EPOCH_DAYS
+            e = (
+                c.cast(pl.Datetime("ms"))
+                .dt.replace_time_zone(None)
+                .cast(pl.Int64)
+                .cast(pl.Float64)
+                / 86_400_000.0
+                + _EXCEL_EPOCH_DAYS
+            )
         exprs.append(e.alias(f"c{i}"))
     return frame.select(exprs)
 
 
 def _widths(frame: pl.DataFrame, columns: list[Column]) -> list[float]:
     """Width per column: given, else from the header and the longest text (capped)."""
-    fixed = {"text": 8, "int": 10, "money": 16, "share": 9, "number": 9, "date": 11, "datetime": 16}
+    fixed = {
+        "text": 8,
+        "int": 10,
+        "money": 16,
+        "share": 9,
+        "number": 9,
+        "date": 11,
+        "datetime": 16,
+    }
     widths = []
     for col in columns:
         if col.width is not None:
@@ -91,7 +106,9 @@ def _widths(frame: pl.DataFrame, columns: list[Column]) -> list[float]:
             continue
         w = len(col.header) + 2
         if col.kind == "text" and frame.height:
-            longest = frame.select(pl.col(col.source).cast(pl.String).str.len_chars().max()).item()
+            longest = frame.select(
+                pl.col(col.source).cast(pl.String).str.len_chars().max()
+            ).item()
             w = max(w, (longest or 0) + 2)
         else:
             w = max(w, fixed[col.kind])
@@ -120,41 +137,66 @@ def _xml_text(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(">", "&gt;", literal=True)
     )
     edge_space = expr.str.contains(r"^\s|\s$")
-    return pl.concat_str([pl.when(edge_space).then(pl.lit(' xml:space="preserve">')).otherwise(pl.lit(">")), escaped])
+    return pl.concat_str(
+        [
+            pl.when(edge_space)
+            .then(pl.lit(' xml:space="preserve">'))
+            .otherwise(pl.lit(">")),
+            escaped,
+        ]
+    )
 
 
-def _sheet_rows_xml(values: pl.DataFrame, columns: list[Column], styles: list[int | None]) -> bytes:
-    """``<row>`` elements for all data rows (row 2 on), built column-wise by polars.
+_ROWS_PER_CHUNK = 25_000
 
-    Text goes in inline strings (no shared-string table to build); numbers
-    carry the column's style id. Null cells are left out.
+
+def _write_rows_xml(
+    values: pl.DataFrame, columns: list[Column], styles: list[int | None], out
+) -> None:
+    """Write ``<row>`` elements for all data rows (row 2 on) to the binary stream ``out``.
+
+    The XML is built column-wise by polars string expressions, a chunk of
+    rows at a time (bounded memory). Text goes in inline strings (no
+    shared-string table to build); numbers carry their column's style id.
+    Null cells are left out.
     """
-    if values.height == 0:
-        return b""
     row_no = pl.int_range(2, pl.len() + 2, dtype=pl.Int64).cast(pl.String)
     cells = []
     for i, col in enumerate(columns):
-        ref = pl.concat_str([pl.lit(f'<c r="{_column_letter(i)}'), row_no])
+        ref = pl.concat_str([pl.lit(f'<c r="{_column_letter(i)}'), pl.col("_row")])
         v = pl.col(f"c{i}")
         if col.kind == "text":
             cell = pl.concat_str(
-                [ref, pl.lit('" t="inlineStr"><is><t'), _xml_text(v), pl.lit("</t></is></c>")]
+                [
+                    ref,
+                    pl.lit('" t="inlineStr"><is><t'),
+                    _xml_text(v),
+                    pl.lit("</t></is></c>"),
+                ]
             )
         else:
             style = f' s="{styles[i]}"' if styles[i] is not None else ""
-            cell = pl.concat_str([ref, pl.lit(f'"{style}><v>'), v.cast(pl.String), pl.lit("</v></c>")])
+            cell = pl.concat_str(
+                [ref, pl.lit(f'"{style}><v>'), v.cast(pl.String), pl.lit("</v></c>")]
+            )
         cells.append(cell)
     rows = pl.concat_str(
-        [pl.concat_str([pl.lit('<row r="'), row_no, pl.lit('">')]), *cells, pl.lit("</row>")],
+        [
+            pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">')]),
+            *cells,
+            pl.lit("</row>"),
+        ],
         ignore_nulls=True,
-    )
-    # One row per line; "never" quoting writes the XML as it is.
-    out = io.BytesIO()
-    values.select(rows.alias("x")).write_csv(out, include_header=False, quote_style="never")
-    return out.getvalue()
+    ).alias("x")
+    numbered = values.with_columns(row_no.alias("_row"))
+    for chunk in numbered.iter_slices(_ROWS_PER_CHUNK):
+        # One row per line; "never" quoting writes the XML as it is.
+        chunk.select(rows).write_csv(out, include_header=False, quote_style="never")
 
 
-def write_xlsx(frame: pl.DataFrame, columns: list[Column], sheet_name: str = "BÃ¡o cÃ¡o") -> bytes:
+def write_xlsx(
+    frame: pl.DataFrame, columns: list[Column], sheet_name: str = "BÃ¡o cÃ¡o"
+) -> bytes:
     """Write ``frame`` (only ``columns``, in that order) to an .xlsx workbook and return its bytes.
 
     How (measured, 150,000 rows Ã— 13 columns on the 2-core dev machine):
@@ -162,8 +204,9 @@ def write_xlsx(frame: pl.DataFrame, columns: list[Column], sheet_name: str = "BÃ
     take ~11 s, like polars' ``write_excel``. So xlsxwriter builds the
     workbook itself (styles, header row, widths, frozen panes, autofilter),
     and the data rows' sheet XML is built column-wise by polars string
-    expressions and put into the sheet before ``</sheetData>``; that takes
-    about a second. The result is an ordinary workbook (inline strings).
+    expressions and streamed, 25,000 rows at a time, into the sheet before
+    ``</sheetData>``; that takes about a second and bounded memory. The
+    result is an ordinary workbook (inline strings).
     """
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
@@ -172,10 +215,32 @@ def write_xlsx(frame: pl.DataFrame, columns: list[Column], sheet_name: str = "BÃ
         raise ValueError("no columns to write")
     n = frame.height
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     ws = wb.add_worksheet(sheet_name[:31])
-    header_fmt = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
-    formats = [wb.add_format({"num_format": NUM_FORMATS[c.kind]}) if NUM_FORMATS[c.kind] else None for c in columns]
+    header_fmt = wb.add_format(
+        {
+            "bold": True,
+            "text_wrap": True,
+            "valign": "top",
+            "bg_color": "#DDEBF7",
+            "border": 1,
+        }
+    )
+    formats = [
+        (
+            wb.add_format({"num_format": NUM_FORMATS[c.kind]})
+            if NUM_FORMATS[c.kind]
+            else None
+        )
+        for c in columns
+    ]
     for i, (width, fmt) in enumerate(zip(_widths(frame, columns), formats)):
         ws.set_column(i, i, width, fmt)
     ws.freeze_panes(1, 0)
@@ -184,23 +249,43 @@ def write_xlsx(frame: pl.DataFrame, columns: list[Column], sheet_name: str = "BÃ
     wb.close()
     styles = [f.xf_index if f is not None else None for f in formats]
 
-    rows_xml = _sheet_rows_xml(_cell_values(frame, columns), columns, styles)
+    values = _cell_values(frame, columns)
     last = _column_letter(len(columns) - 1)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(
-        out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-    ) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src,
+        zipfile.ZipFile(
+            out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
+        ) as dst,
+    ):
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, sep, tail = data.partition(b"</sheetData>")
-                if not sep:
-                    raise RuntimeError("unexpected sheet XML from xlsxwriter: no </sheetData>")
-                head = head.replace(
-                    f'<dimension ref="A1:{last}1"/>'.encode(), f'<dimension ref="A1:{last}{n + 1}"/>'.encode(), 1
+            if info.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(
+                    info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1
                 )
-                data = head + rows_xml + sep + tail
-            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                continue
+            head, sep, tail = data.partition(b"</sheetData>")
+            if not sep:
+                raise RuntimeError(
+                    "unexpected sheet XML from xlsxwriter: no </sheetData>"
+                )
+            head = head.replace(
+                f'<dimension ref="A1:{last}1"/>'.encode(),
+                f'<dimension ref="A1:{last}{n + 1}"/>'.encode(),
+                1,
+            )
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            # Fast deflate for the big sheet (the attribute is private before Python 3.13).
+            try:
+                entry.compress_level = 1  # Python >= 3.13
+            except AttributeError:
+                entry._compresslevel = 1
+            with dst.open(entry, "w") as sheet:
+                sheet.write(head)
+                _write_rows_xml(values, columns, styles, sheet)
+                sheet.write(sep + tail)
     return out.getvalue()
 
 
@@ -223,7 +308,12 @@ def write_csv(frame: pl.DataFrame, columns: list[Column]) -> bytes:
     if len(set(headers)) != len(headers):
         raise ValueError("column headers must be unique")
     buf = io.BytesIO()
-    frame.select(exprs).write_csv(buf, include_bom=True, date_format="%Y-%m-%d", datetime_format="%Y-%m-%d %H:%M:%S")
+    frame.select(exprs).write_csv(
+        buf,
+        include_bom=True,
+        date_format="%Y-%m-%d",
+        datetime_format="%Y-%m-%d %H:%M:%S",
+    )
     return buf.getvalue()
 
 

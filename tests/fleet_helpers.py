@@ -89,6 +89,10 @@ def commune(code: str = "C1", **overrides) -> dict:
 def frames(assets: list[dict], communes: list[dict] | None = None):
     """(assets, categories, communes) LazyFrames."""
     communes = communes if communes is not None else [commune("C1")]
-    a = pl.DataFrame(assets, schema=ASSET_SCHEMA) if assets else pl.DataFrame(schema=ASSET_SCHEMA)
+    a = (
+        pl.DataFrame(assets, schema=ASSET_SCHEMA)
+        if assets
+        else pl.DataFrame(schema=ASSET_SCHEMA)
+    )
     m = pl.DataFrame(communes, schema=COMMUNE_SCHEMA)
     return a.lazy(), CATEGORIES.lazy(), m.lazy()

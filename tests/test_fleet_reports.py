@@ -14,9 +14,19 @@ import pytest
 
 from procurement.charts import age_profile_svg, fleet_condition_svg, shortage_bar_svg
 from procurement.fleet import age_profile, fleet_by_commune, stocktake_coverage
-from procurement.priority import commune_shortage, replacement_plan, replacement_priority
+from procurement.priority import (
+    commune_shortage,
+    replacement_plan,
+    replacement_priority,
+)
 from procurement.synthetic import synthetic_fleet
-from procurement.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
+from procurement.xlsx import (
+    PLAN_COLUMNS,
+    PRIORITY_COLUMNS,
+    Column,
+    write_csv,
+    write_xlsx,
+)
 from tests.fleet_helpers import TODAY, asset, commune, frames, years_ago
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -38,7 +48,10 @@ def test_fleet_by_commune_counts_condition_per_category_without_disposed():
         [commune("C1"), commune("C2")],
     )
     df = fleet_by_commune(a, c, m).collect()
-    got = {(r["commune_code"], r["category_code"], r["condition"]): r["devices"] for r in df.to_dicts()}
+    got = {
+        (r["commune_code"], r["category_code"], r["condition"]): r["devices"]
+        for r in df.to_dicts()
+    }
     assert got == {
         ("C1", "desktop", "good"): 2,
         ("C1", "desktop", "broken"): 1,
@@ -63,7 +76,11 @@ def test_age_profile_bands():
         ]
     )
     df = age_profile(a, c, TODAY).collect()
-    desk = dict(df.filter(pl.col("category_code") == "desktop").select("age_band", "devices").iter_rows())
+    desk = dict(
+        df.filter(pl.col("category_code") == "desktop")
+        .select("age_band", "devices")
+        .iter_rows()
+    )
     assert desk == {"0-2": 2, "3-4": 2, "5-7": 1, "8+": 1, "unknown": 1}
     # Every category has all five bands, zeros included.
     assert df.height == 7 * 5
@@ -105,7 +122,9 @@ def ranked() -> pl.DataFrame:
 
 def _sheet(data: bytes) -> tuple[ET.Element, ET.Element]:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return ET.fromstring(z.read("xl/worksheets/sheet1.xml")), ET.fromstring(z.read("xl/styles.xml"))
+        return ET.fromstring(z.read("xl/worksheets/sheet1.xml")), ET.fromstring(
+            z.read("xl/styles.xml")
+        )
 
 
 def test_xlsx_reads_back_with_headers_rows_and_values(ranked):
@@ -148,7 +167,10 @@ def test_xlsx_money_is_integer_with_dong_format_and_sheet_has_filter_and_frozen_
     money_cells = sheet.findall(".//m:sheetData/m:row/m:c", NS)
     b2 = next(c for c in money_cells if c.get("r") == "B2")
     assert b2.find("m:v", NS).text == "1500000"  # an integer, not text, not 1500000.0
-    numfmts = {n.get("numFmtId"): n.get("formatCode") for n in styles.findall(".//m:numFmts/m:numFmt", NS)}
+    numfmts = {
+        n.get("numFmtId"): n.get("formatCode")
+        for n in styles.findall(".//m:numFmts/m:numFmt", NS)
+    }
     xfs = styles.findall("./m:cellXfs/m:xf", NS)
     assert numfmts[xfs[int(b2.get("s"))].get("numFmtId")] == '#,##0 "đ"'
     assert sheet.find(".//m:autoFilter", NS).get("ref") == "A1:E4"
@@ -167,9 +189,15 @@ def test_xlsx_money_is_integer_with_dong_format_and_sheet_has_filter_and_frozen_
 def test_xlsx_of_plan_and_empty_frame(ranked):
     a, c, m = synthetic_fleet(5, 100, seed=1)
     plan = replacement_plan(
-        replacement_priority(a, c, m, today=TODAY), commune_shortage(a, c, m), budget_vnd=200_000_000
+        replacement_priority(a, c, m, today=TODAY),
+        commune_shortage(a, c, m),
+        budget_vnd=200_000_000,
     ).collect()
-    back = fastexcel.read_excel(write_xlsx(plan, PLAN_COLUMNS, "Kế hoạch")).load_sheet(0).to_polars()
+    back = (
+        fastexcel.read_excel(write_xlsx(plan, PLAN_COLUMNS, "Kế hoạch"))
+        .load_sheet(0)
+        .to_polars()
+    )
     assert back.height == plan.height
     assert back["Lũy kế"].to_list() == plan["running_total_vnd"].to_list()
     empty = write_xlsx(ranked.head(0), PRIORITY_COLUMNS, "Trống")
@@ -189,7 +217,9 @@ def test_csv_has_bom_and_vietnamese_headers(ranked):
 
 def test_csv_money_stays_plain_integer_and_booleans_are_vietnamese():
     df = pl.DataFrame({"m": [15_000_000], "ok": [True]})
-    text = write_csv(df, [Column("m", "Đơn giá", "money"), Column("ok", "Được chọn")]).decode("utf-8-sig")
+    text = write_csv(
+        df, [Column("m", "Đơn giá", "money"), Column("ok", "Được chọn")]
+    ).decode("utf-8-sig")
     assert text.splitlines() == ["Đơn giá,Được chọn", "15000000,có"]
 
 
@@ -212,17 +242,26 @@ def _assert_inline_svg(svg: str, *texts: str) -> None:
 
 def test_shortage_chart(small_fleet):
     svg = shortage_bar_svg(commune_shortage(*small_fleet))
-    _assert_inline_svg(svg, "Các xã thiếu nhiều thiết bị nhất", "máy tính", "Xã Thử Nghiệm")
+    _assert_inline_svg(
+        svg, "Các xã thiếu nhiều thiết bị nhất", "máy tính", "Xã Thử Nghiệm"
+    )
 
 
 def test_condition_and_age_charts(small_fleet):
     a, c, m = small_fleet
-    _assert_inline_svg(fleet_condition_svg(fleet_by_commune(a, c, m)), "tốt", "hỏng", "Máy tính để bàn")
+    _assert_inline_svg(
+        fleet_condition_svg(fleet_by_commune(a, c, m)), "tốt", "hỏng", "Máy tính để bàn"
+    )
     _assert_inline_svg(age_profile_svg(age_profile(a, c, TODAY)), "không rõ", "0–2 năm")
 
 
 def test_shortage_chart_when_nothing_lacks():
     empty = pl.DataFrame(
-        {"commune_code": ["C1"], "commune_name": ["Xã C1"], "category_code": ["computer"], "lacking": [0]}
+        {
+            "commune_code": ["C1"],
+            "commune_name": ["Xã C1"],
+            "category_code": ["computer"],
+            "lacking": [0],
+        }
     )
     _assert_inline_svg(shortage_bar_svg(empty), "Không xã nào thiếu thiết bị.")

@@ -19,7 +19,14 @@ from procurement.priority import (
 from procurement.synthetic import synthetic_fleet
 from tests.fleet_helpers import TODAY, asset, commune, frames
 
-PARTS = ["age_part", "condition_part", "place_part", "shortage_part", "remote_part", "security_part"]
+PARTS = [
+    "age_part",
+    "condition_part",
+    "place_part",
+    "shortage_part",
+    "remote_part",
+    "security_part",
+]
 
 
 def rank(assets, communes=None, weights=None) -> pl.DataFrame:
@@ -41,14 +48,24 @@ def test_broken_old_service_point_desktop_outranks_fair_young_printer():
     df = rank(
         [
             asset(1, category_code="printer", condition="fair", age=3),
-            asset(2, category_code="desktop", condition="broken", age=9, location="service_point"),
+            asset(
+                2,
+                category_code="desktop",
+                condition="broken",
+                age=9,
+                location="service_point",
+            ),
         ]
     )
     assert df["asset_id"].to_list() == [2, 1]
     assert df["rank"].to_list() == [1, 2]
     desk, printer = row(df, 2), row(df, 1)
     assert desk["score"] == pytest.approx(75.0, abs=0.01)
-    assert (desk["age_part"], desk["condition_part"], desk["place_part"]) == (40.0, 25.0, 10.0)
+    assert (desk["age_part"], desk["condition_part"], desk["place_part"]) == (
+        40.0,
+        25.0,
+        10.0,
+    )
     assert printer["score"] == pytest.approx(22.25, abs=0.02)
     assert desk["reason"] == "quá hạn sử dụng 4 năm; hỏng; bộ phận một cửa"
     assert printer["reason"] == "trung bình"  # age part of a young device is not named
@@ -99,7 +116,12 @@ def test_acquired_year_counts_from_mid_year():
 
 @pytest.mark.parametrize(
     ("age", "phrase"),
-    [(4.5, "sắp hết hạn sử dụng"), (5.5, "đã hết hạn sử dụng"), (7.2, "quá hạn sử dụng 2 năm"), (2.0, "")],
+    [
+        (4.5, "sắp hết hạn sử dụng"),
+        (5.5, "đã hết hạn sử dụng"),
+        (7.2, "quá hạn sử dụng 2 năm"),
+        (2.0, ""),
+    ],
 )
 def test_age_phrases(age, phrase):
     assert row(rank([asset(1, age=age)]), 1)["reason"] == phrase
@@ -110,7 +132,13 @@ def test_reason_names_every_contributing_part_largest_first():
     # shortage = 10 × (1 − 2/5) = 6. Remote 5. No anti-malware 5, old OS 5.
     df = rank(
         [
-            asset(1, condition="poor", age=None, antimalware_installed=False, os_supported=False),
+            asset(
+                1,
+                condition="poor",
+                age=None,
+                antimalware_installed=False,
+                os_supported=False,
+            ),
             asset(2),
         ],
         [commune("C1", officials=5, remote=True)],
@@ -123,13 +151,29 @@ def test_reason_names_every_contributing_part_largest_first():
         "không rõ năm mua; kém; xã thiếu máy tính (2 máy/5 cán bộ); xã vùng sâu, vùng xa; "
         "chưa cài phần mềm diệt virus tập trung; hệ điều hành hết hỗ trợ"
     )
-    short = row(rank([asset(1, condition="poor", age=None)], [commune("C1", officials=5, remote=True)]), 1)
-    assert short["reason"].count(";") == 3  # shortage, condition, age, remote: 4 parts, no security
+    short = row(
+        rank(
+            [asset(1, condition="poor", age=None)],
+            [commune("C1", officials=5, remote=True)],
+        ),
+        1,
+    )
+    assert (
+        short["reason"].count(";") == 3
+    )  # shortage, condition, age, remote: 4 parts, no security
 
 
 def test_reason_is_limited_to_max_parts():
     df = rank(
-        [asset(1, condition="broken", age=10, location="service_point", antimalware_installed=False)],
+        [
+            asset(
+                1,
+                condition="broken",
+                age=10,
+                location="service_point",
+                antimalware_installed=False,
+            )
+        ],
         [commune("C1", remote=True)],
         weights=PriorityWeights(max_reason_parts=2),
     )
@@ -137,7 +181,16 @@ def test_reason_is_limited_to_max_parts():
 
 
 def test_security_parts_only_for_computers():
-    df = rank([asset(1, category_code="printer", antimalware_installed=False, os_supported=False)])
+    df = rank(
+        [
+            asset(
+                1,
+                category_code="printer",
+                antimalware_installed=False,
+                os_supported=False,
+            )
+        ]
+    )
     assert row(df, 1)["security_part"] == 0.0
 
 
@@ -170,8 +223,15 @@ class Case:
 
 base_cases = st.builds(
     lambda category, condition, age, location, av, os_ok, remote, officials, working: Case(
-        asset(1, category_code=category, condition=condition, age=age, location=location,
-              antimalware_installed=av, os_supported=os_ok),
+        asset(
+            1,
+            category_code=category,
+            condition=condition,
+            age=age,
+            location=location,
+            antimalware_installed=av,
+            os_supported=os_ok,
+        ),
         commune("C1", officials=officials, remote=remote),
         [asset(100 + i) for i in range(working)],
     ),
@@ -230,7 +290,11 @@ def test_worsening_one_input_never_lowers_score_and_moves_only_its_part(case, pa
         ("age_part", {"age": 2}, {"age": 6}),
         ("condition_part", {"condition": "fair"}, {"condition": "poor"}),
         ("place_part", {"location": "office"}, {"location": "service_point"}),
-        ("security_part", {"antimalware_installed": True}, {"antimalware_installed": False}),
+        (
+            "security_part",
+            {"antimalware_installed": True},
+            {"antimalware_installed": False},
+        ),
         ("security_part", {"os_supported": True}, {"os_supported": False}),
     ],
 )
@@ -248,7 +312,11 @@ def test_remote_and_short_communes_rank_ahead():
             asset(2, commune_code="FAR"),
             asset(3, commune_code="SHORT"),
         ],
-        [commune("NEAR", officials=1), commune("FAR", officials=1, remote=True), commune("SHORT", officials=4)],
+        [
+            commune("NEAR", officials=1),
+            commune("FAR", officials=1, remote=True),
+            commune("SHORT", officials=4),
+        ],
     )
     # SHORT: 1 working computer for 4 officials -> shortage 7.5 > remote 5 > nothing.
     assert df["asset_id"].to_list() == [3, 2, 1]
@@ -268,10 +336,20 @@ def test_shortage_norms_and_working_definition():
     ]
     a, c, m = frames(
         assets,
-        [commune("C1", officials=4, has_service_point=True), commune("C2", officials=3)],
+        [
+            commune("C1", officials=4, has_service_point=True),
+            commune("C2", officials=3),
+        ],
     )
     df = commune_shortage(a, c, m).collect()
-    got = {(r["commune_code"], r["category_code"]): (r["needed"], r["working"], r["lacking"]) for r in df.to_dicts()}
+    got = {
+        (r["commune_code"], r["category_code"]): (
+            r["needed"],
+            r["working"],
+            r["lacking"],
+        )
+        for r in df.to_dicts()
+    }
     # C1: computers 4 + 2 = 6, printers ceil(4/3) + 1 = 3, scanners 1 + 1 = 2.
     assert got[("C1", "computer")] == (6, 2, 4)
     assert got[("C1", "printer")] == (3, 1, 2)
@@ -280,7 +358,15 @@ def test_shortage_norms_and_working_definition():
     assert got[("C2", "computer")] == (3, 0, 3)
     assert got[("C2", "printer")] == (1, 0, 1)
     assert got[("C2", "scanner")] == (1, 0, 1)
-    assert df.columns == ["commune_code", "commune_name", "province_code", "category_code", "needed", "working", "lacking"]
+    assert df.columns == [
+        "commune_code",
+        "commune_name",
+        "province_code",
+        "category_code",
+        "needed",
+        "working",
+        "lacking",
+    ]
 
 
 def test_shortage_never_negative():
@@ -299,14 +385,20 @@ def plan_for(assets, communes, **kwargs) -> pl.DataFrame:
     return replacement_plan(pr, sh, **kwargs).collect()
 
 
-def simple_greedy(prices: list[int], communes: list[str], budget: int,
-                  commune_budget: dict[str, int] | None = None) -> list[bool]:
+def simple_greedy(
+    prices: list[int],
+    communes: list[str],
+    budget: int,
+    commune_budget: dict[str, int] | None = None,
+) -> list[bool]:
     """The plain reference walk: take an item if it fits, else skip it and go on."""
     left = budget
     spent: dict[str, int] = {}
     taken = []
     for price, code in zip(prices, communes):
-        fits_commune = commune_budget is None or spent.get(code, 0) + price <= commune_budget.get(code, 0)
+        fits_commune = commune_budget is None or spent.get(
+            code, 0
+        ) + price <= commune_budget.get(code, 0)
         if fits_commune and price <= left:
             left -= price
             spent[code] = spent.get(code, 0) + price
@@ -320,40 +412,71 @@ def test_plan_skips_what_does_not_fit_and_keeps_going():
     # Ranked: broken old desktop (15 M), broken old printer (6 M). Budget 20 M:
     # the desktop fits, 5 M is left, the printer does not fit.
     plan = plan_for(
-        [asset(1, condition="broken", age=10), asset(2, category_code="printer", condition="broken", age=10),
-         asset(3, category_code="ups", condition="poor", age=10)],
+        [
+            asset(1, condition="broken", age=10),
+            asset(2, category_code="printer", condition="broken", age=10),
+            asset(3, category_code="ups", condition="poor", age=10),
+        ],
         [commune("C1")],
         budget_vnd=20_000_000,
     )
     rep = plan.filter(pl.col("item_kind") == "replace")
     assert rep["asset_id"].to_list() == [1, 2, 3]
-    assert rep["included"].to_list() == [True, False, True]  # UPS 3 M still fits after the printer is skipped
-    assert rep.filter(pl.col("asset_id") == 2)["excluded_reason"].item() == "vượt ngân sách còn lại (còn 5.000.000 đ)"
+    assert rep["included"].to_list() == [
+        True,
+        False,
+        True,
+    ]  # UPS 3 M still fits after the printer is skipped
+    assert (
+        rep.filter(pl.col("asset_id") == 2)["excluded_reason"].item()
+        == "vượt ngân sách còn lại (còn 5.000.000 đ)"
+    )
     assert rep["running_total_vnd"].to_list() == [15_000_000, 15_000_000, 18_000_000]
-    assert plan.schema["running_total_vnd"] == pl.Int64 and plan.schema["unit_price_vnd"] == pl.Int64
+    assert (
+        plan.schema["running_total_vnd"] == pl.Int64
+        and plan.schema["unit_price_vnd"] == pl.Int64
+    )
 
 
 def test_commune_without_computers_gets_a_new_one_ranked_high():
     plan = plan_for(
-        [asset(1, commune_code="C1", category_code="printer", condition="poor", age=6),
-         asset(2, commune_code="C2"), asset(3, commune_code="C2", category_code="printer"),
-         asset(4, commune_code="C2", category_code="scanner")],
+        [
+            asset(
+                1, commune_code="C1", category_code="printer", condition="poor", age=6
+            ),
+            asset(2, commune_code="C2"),
+            asset(3, commune_code="C2", category_code="printer"),
+            asset(4, commune_code="C2", category_code="scanner"),
+        ],
         [commune("C1", officials=2), commune("C2", officials=1)],
         budget_vnd=30_000_000,
     )
     first = plan.row(0, named=True)
-    assert (first["item_kind"], first["commune_code"], first["category_code"]) == ("new", "C1", "computer")
+    assert (first["item_kind"], first["commune_code"], first["category_code"]) == (
+        "new",
+        "C1",
+        "computer",
+    )
     assert first["score"] == 90.0 and first["asset_id"] is None
     assert first["reason"] == "mua mới: xã thiếu máy tính (có 0/cần 2)"
-    new_c1 = plan.filter((pl.col("item_kind") == "new") & (pl.col("category_code") == "computer"))
+    new_c1 = plan.filter(
+        (pl.col("item_kind") == "new") & (pl.col("category_code") == "computer")
+    )
     assert new_c1["score"].to_list() == [90.0, 45.0]  # second unit: 90 × (1 − 1/2)
-    assert plan.filter(pl.col("commune_code") == "C2", pl.col("item_kind") == "new").height == 0
+    assert (
+        plan.filter(pl.col("commune_code") == "C2", pl.col("item_kind") == "new").height
+        == 0
+    )
 
 
 def test_broken_device_replacement_is_not_double_counted_as_new():
     # 1 official, their only desktop is broken: lacking 1, but replacing it fills the gap.
     plan = plan_for(
-        [asset(1, condition="broken", age=8), asset(2, category_code="printer"), asset(3, category_code="scanner")],
+        [
+            asset(1, condition="broken", age=8),
+            asset(2, category_code="printer"),
+            asset(3, category_code="scanner"),
+        ],
         [commune("C1", officials=1)],
         budget_vnd=100_000_000,
     )
@@ -361,60 +484,103 @@ def test_broken_device_replacement_is_not_double_counted_as_new():
 
 
 def test_min_score_leaves_healthy_devices_out():
-    plan = plan_for([asset(1, age=0), asset(2, condition="broken")], [commune("C1")],
-                    budget_vnd=100_000_000, min_score=10)
-    r = {x["asset_id"]: x for x in plan.filter(pl.col("item_kind") == "replace").to_dicts()}
+    plan = plan_for(
+        [asset(1, age=0), asset(2, condition="broken")],
+        [commune("C1")],
+        budget_vnd=100_000_000,
+        min_score=10,
+    )
+    r = {
+        x["asset_id"]: x
+        for x in plan.filter(pl.col("item_kind") == "replace").to_dicts()
+    }
     assert r[2]["included"] and not r[1]["included"]
     assert r[1]["excluded_reason"] == "điểm ưu tiên chưa đến ngưỡng thay thế"
 
 
 def test_per_commune_budgets_are_respected():
-    assets = [asset(i, commune_code="A", condition="broken", age=10) for i in range(1, 5)] + [
-        asset(i, commune_code="B", condition="broken", age=10) for i in range(5, 9)
-    ] + [asset(9, commune_code="C", condition="broken", age=12)]
-    budgets = pl.LazyFrame({"commune_code": ["A", "B"], "budget_vnd": [30_000_000, 15_000_000]})
-    plan = plan_for(assets, [commune("A"), commune("B"), commune("C")], budget_vnd=1_000_000_000,
-                    per_commune_budget=budgets)
-    spent = plan.filter("included").group_by("commune_code").agg(pl.col("unit_price_vnd").sum())
+    assets = (
+        [asset(i, commune_code="A", condition="broken", age=10) for i in range(1, 5)]
+        + [asset(i, commune_code="B", condition="broken", age=10) for i in range(5, 9)]
+        + [asset(9, commune_code="C", condition="broken", age=12)]
+    )
+    budgets = pl.LazyFrame(
+        {"commune_code": ["A", "B"], "budget_vnd": [30_000_000, 15_000_000]}
+    )
+    plan = plan_for(
+        assets,
+        [commune("A"), commune("B"), commune("C")],
+        budget_vnd=1_000_000_000,
+        per_commune_budget=budgets,
+    )
+    spent = (
+        plan.filter("included")
+        .group_by("commune_code")
+        .agg(pl.col("unit_price_vnd").sum())
+    )
     spent = dict(spent.iter_rows())
     assert spent == {"A": 30_000_000, "B": 15_000_000}
     c_row = plan.filter(pl.col("commune_code") == "C").row(0, named=True)
-    assert not c_row["included"] and c_row["excluded_reason"] == "xã chưa được phân bổ ngân sách"
+    assert (
+        not c_row["included"]
+        and c_row["excluded_reason"] == "xã chưa được phân bổ ngân sách"
+    )
     b_out = plan.filter((pl.col("commune_code") == "B") & ~pl.col("included"))
     assert b_out["excluded_reason"].to_list()[0] == "vượt ngân sách của xã (còn 0 đ)"
 
 
 def test_min_share_gives_every_commune_its_top_items_first():
     # Commune HIGH has many urgent desktops; LOW has milder ones (fair, 6 years).
-    assets = [asset(i, commune_code="HIGH", condition="broken", age=10, location="service_point")
-              for i in range(1, 11)]
-    assets += [asset(i, commune_code="LOW", condition="fair", age=6) for i in range(11, 15)]
+    assets = [
+        asset(
+            i, commune_code="HIGH", condition="broken", age=10, location="service_point"
+        )
+        for i in range(1, 11)
+    ]
+    assets += [
+        asset(i, commune_code="LOW", condition="fair", age=6) for i in range(11, 15)
+    ]
     # Each commune has its one needed scanner, so no new-device lines get in the way.
-    assets += [asset(20, commune_code="HIGH", category_code="scanner"),
-               asset(21, commune_code="LOW", category_code="scanner")]
+    assets += [
+        asset(20, commune_code="HIGH", category_code="scanner"),
+        asset(21, commune_code="LOW", category_code="scanner"),
+    ]
     communes = [commune("HIGH"), commune("LOW")]
     without = plan_for(assets, communes, budget_vnd=100_000_000)
     assert without.filter("included", pl.col("commune_code") == "LOW").height == 0
-    with_share = plan_for(assets, communes, budget_vnd=100_000_000, min_share_per_commune=0.3)
+    with_share = plan_for(
+        assets, communes, budget_vnd=100_000_000, min_share_per_commune=0.3
+    )
     low = with_share.filter("included", pl.col("commune_code") == "LOW")
     # floor(100 M × 0.3) = 30 M -> two LOW desktops of 15 M, its highest-ranked ones.
     assert low["unit_price_vnd"].sum() == 30_000_000
-    low_ranked = with_share.filter(pl.col("commune_code") == "LOW", pl.col("item_kind") == "replace")
+    low_ranked = with_share.filter(
+        pl.col("commune_code") == "LOW", pl.col("item_kind") == "replace"
+    )
     assert low_ranked["included"].to_list()[:2] == [True, True]
     assert with_share.filter("included")["unit_price_vnd"].sum() <= 100_000_000
     # HIGH still gets the rest: 70 M -> 4 desktops (60 M).
-    high = with_share.filter("included", pl.col("commune_code") == "HIGH", pl.col("category_code") == "desktop")
+    high = with_share.filter(
+        "included",
+        pl.col("commune_code") == "HIGH",
+        pl.col("category_code") == "desktop",
+    )
     assert high.height == 4
 
 
 def test_min_share_too_large_is_refused():
     with pytest.raises(Exception, match="min_share_per_commune"):
-        plan_for([asset(1, commune_code="A"), asset(2, commune_code="B")], [commune("A"), commune("B")],
-                 budget_vnd=10, min_share_per_commune=0.6)
+        plan_for(
+            [asset(1, commune_code="A"), asset(2, commune_code="B")],
+            [commune("A"), commune("B")],
+            budget_vnd=10,
+            min_share_per_commune=0.6,
+        )
 
 
-def reference_with_share(plan: pl.DataFrame, budget: int, share: float,
-                         commune_budget: dict[str, int] | None) -> list[bool]:
+def reference_with_share(
+    plan: pl.DataFrame, budget: int, share: float, commune_budget: dict[str, int] | None
+) -> list[bool]:
     """Plain two-phase reference: per-commune floor first (rank order), then global rank order."""
     rows = plan.sort("rank").to_dicts()
     floor = math.floor(budget * share)
@@ -438,7 +604,9 @@ def reference_with_share(plan: pl.DataFrame, budget: int, share: float,
             if ok(i, phase_cap):
                 taken[i] = True
                 left -= r["unit_price_vnd"]
-                spent[r["commune_code"]] = spent.get(r["commune_code"], 0) + r["unit_price_vnd"]
+                spent[r["commune_code"]] = (
+                    spent.get(r["commune_code"], 0) + r["unit_price_vnd"]
+                )
     return taken
 
 
@@ -465,12 +633,18 @@ def test_plan_never_exceeds_budget_and_matches_plain_greedy(
             for code in codes
             if data.draw(st.booleans(), label=f"listed {code}")
         }
-        per = pl.LazyFrame({"commune_code": list(commune_budget), "budget_vnd": list(commune_budget.values())},
-                           schema={"commune_code": pl.String, "budget_vnd": pl.Int64})
+        per = pl.LazyFrame(
+            {
+                "commune_code": list(commune_budget),
+                "budget_vnd": list(commune_budget.values()),
+            },
+            schema={"commune_code": pl.String, "budget_vnd": pl.Int64},
+        )
     pr = replacement_priority(a, c, m, today=TODAY)
     sh = commune_shortage(a, c, m)
-    plan = replacement_plan(pr, sh, budget_vnd=budget, per_commune_budget=per,
-                            min_share_per_commune=share).collect()
+    plan = replacement_plan(
+        pr, sh, budget_vnd=budget, per_commune_budget=per, min_share_per_commune=share
+    ).collect()
 
     included_total = plan.filter("included")["unit_price_vnd"].sum()
     assert included_total <= budget
@@ -479,16 +653,31 @@ def test_plan_never_exceeds_budget_and_matches_plain_greedy(
     if plan.height:
         assert plan["running_total_vnd"].to_list()[-1] == included_total
     if commune_budget is not None:
-        for code, spent in plan.filter("included").group_by("commune_code").agg(pl.col("unit_price_vnd").sum()).iter_rows():
+        for code, spent in (
+            plan.filter("included")
+            .group_by("commune_code")
+            .agg(pl.col("unit_price_vnd").sum())
+            .iter_rows()
+        ):
             assert spent <= commune_budget.get(code, 0)
     # Same decisions as a plain Python walk over the same ranked candidates.
     if share == 0.0:
         expected = simple_greedy(
-            plan["unit_price_vnd"].to_list(), plan["commune_code"].to_list(), budget, commune_budget
+            plan["unit_price_vnd"].to_list(),
+            plan["commune_code"].to_list(),
+            budget,
+            commune_budget,
         )
-        eligible = [k == "new" or s > 0 for k, s in zip(plan["item_kind"], plan["score"])]
+        eligible = [
+            k == "new" or s > 0 for k, s in zip(plan["item_kind"], plan["score"])
+        ]
         if all(eligible):
             assert plan["included"].to_list() == expected
-    assert plan["included"].to_list() == reference_with_share(plan, budget, share, commune_budget)
+    assert plan["included"].to_list() == reference_with_share(
+        plan, budget, share, commune_budget
+    )
     assert plan.filter(~pl.col("included"))["excluded_reason"].null_count() == 0
-    assert plan.filter("included")["excluded_reason"].null_count() == plan.filter("included").height
+    assert (
+        plan.filter("included")["excluded_reason"].null_count()
+        == plan.filter("included").height
+    )
