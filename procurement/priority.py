@@ -741,7 +741,8 @@ def replacement_plan(
         budget_vnd) each commune is also cut to its own budget; communes not
         listed get nothing. With ``min_share_per_commune`` = s > 0, each
         commune first gets up to ``floor(budget_vnd × s)`` for its own
-        highest-ranked items (s × number of communes must be ≤ 1); the rest
+        highest-ranked items, walked the same skip-and-continue way
+        (s × number of communes with candidates must be ≤ 1); the rest
         then goes by global rank. Replacements with score ≤ ``min_score`` are
         never taken. All money arithmetic is on Python ints / Int64: the
         included total never exceeds ``budget_vnd``.
@@ -840,8 +841,10 @@ def replacement_plan(
             raise ValueError(
                 f"no unit price for category: {', '.join(sorted(map(str, missing_price)))}"
             )
+        # Assets of an unknown commune (null code) share one bucket "".
+        commune_key = pl.col("commune_code").fill_null("")
         commune_idx = df.select(
-            pl.col("commune_code").rank("dense").cast(pl.Int64) - 1
+            commune_key.rank("dense").cast(pl.Int64) - 1
         ).to_series()
         n_communes = int(commune_idx.max() + 1) if df.height else 0
         floor = 0
@@ -857,9 +860,7 @@ def replacement_plan(
                 raise ValueError("per_commune_budget lists a commune more than once")
             if (budgets_df["budget_vnd"].fill_null(0) < 0).any():
                 raise ValueError("per_commune_budget has a negative budget")
-            codes = df.select(
-                pl.col("commune_code").unique(maintain_order=False)
-            ).to_series()
+            codes = df.select(commune_key.unique(maintain_order=False)).to_series()
             mapped = (
                 pl.DataFrame({"commune_code": codes})
                 .with_columns(

@@ -681,3 +681,16 @@ def test_plan_never_exceeds_budget_and_matches_plain_greedy(
         plan.filter("included")["excluded_reason"].null_count()
         == plan.filter("included").height
     )
+
+
+def test_plan_copes_with_an_asset_of_an_unknown_commune():
+    plan = plan_for(
+        [asset(1, commune_code="GONE", condition="broken", age=10), asset(2, condition="broken")],
+        [commune("C1", officials=1)],
+        budget_vnd=15_000_000,
+        per_commune_budget=pl.LazyFrame({"commune_code": ["C1"], "budget_vnd": [15_000_000]}),
+    )
+    gone = plan.filter(pl.col("asset_id") == 1).row(0, named=True)
+    assert gone["commune_name"] is None and not gone["included"]
+    assert gone["excluded_reason"] == "xã chưa được phân bổ ngân sách"
+    assert plan.filter("included")["unit_price_vnd"].sum() <= 15_000_000
