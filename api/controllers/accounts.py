@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParame
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses
+from api.params import RowId
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, roles
 from procurement import accounts
 from procurement.accounts import LoginResult, NewToken, TokenOut, UserCreate, UserOut, UserUpdate
@@ -75,7 +76,7 @@ class AuthController(Controller):
         return await accounts.create_api_token(request.user, data.name, data.days)
 
     @delete("/tokens/{token_id:int}", opt=ANY_USER, status_code=204, responses=error_responses(401, 404))
-    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> None:
+    async def revoke_token(self, request: Request, token_id: RowId) -> None:
         await accounts.revoke_token(request.user, token_id)
 
 
@@ -92,9 +93,9 @@ class UserController(Controller):
         return await accounts.create_user(data)
 
     @get("/{user_id:int}", opt=ADMIN, responses=error_responses(401, 403, 404))
-    async def get_user(self, user_id: Annotated[int, PathParameter(ge=1)]) -> UserOut:
+    async def get_user(self, user_id: RowId) -> UserOut:
         return await accounts.get_user(user_id)
 
     @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
-    async def update_user(self, user_id: Annotated[int, PathParameter(ge=1)], data: JSONBody[UserUpdate]) -> UserOut:
+    async def update_user(self, user_id: RowId, data: JSONBody[UserUpdate]) -> UserOut:
         return await accounts.update_user(user_id, data)

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.errors import error_responses
+from api.params import RowId
 from api.security import ALL_ROLES, roles
 from labels.tags import TagError, parse_tag
 from procurement import register
@@ -66,7 +67,7 @@ class AssetController(Controller):
         return await register.register_asset(request.user, data)
 
     @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
-    async def get_asset(self, request: Request, asset_id: FromPath[int]) -> AssetOut:
+    async def get_asset(self, request: Request, asset_id: RowId) -> AssetOut:
         return await register.get_asset(request.user, asset_id)
 
     @get("/by-tag/{tag:str}", opt=READ, responses=error_responses(400, 401, 404))
@@ -78,25 +79,25 @@ class AssetController(Controller):
         return await register.get_asset_by_tag(request.user, canonical)
 
     @patch("/{asset_id:int}", opt=WRITE, responses=CHANGE_ERRORS)
-    async def update_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[AssetUpdate]) -> AssetOut:
+    async def update_asset(self, request: Request, asset_id: RowId, data: JSONBody[AssetUpdate]) -> AssetOut:
         return await register.update_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/move", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def move_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[AssetMove]) -> AssetOut:
+    async def move_asset(self, request: Request, asset_id: RowId, data: JSONBody[AssetMove]) -> AssetOut:
         return await register.move_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/condition", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def report_condition(self, request: Request, asset_id: FromPath[int], data: JSONBody[ConditionReport]) -> AssetOut:
+    async def report_condition(self, request: Request, asset_id: RowId, data: JSONBody[ConditionReport]) -> AssetOut:
         return await register.report_condition(request.user, asset_id, data)
 
     @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def confirm_stocktake(self, request: Request, asset_id: FromPath[int], data: JSONBody[StocktakeConfirm]) -> AssetOut:
+    async def confirm_stocktake(self, request: Request, asset_id: RowId, data: JSONBody[StocktakeConfirm]) -> AssetOut:
         return await register.confirm_stocktake(request.user, asset_id, data)
 
     @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def dispose_asset(self, request: Request, asset_id: FromPath[int], data: JSONBody[Disposal]) -> AssetOut:
+    async def dispose_asset(self, request: Request, asset_id: RowId, data: JSONBody[Disposal]) -> AssetOut:
         return await register.dispose_asset(request.user, asset_id, data)
 
     @get("/{asset_id:int}/history", opt=READ, responses=error_responses(401, 404))
-    async def asset_history(self, request: Request, asset_id: FromPath[int]) -> list[EventOut]:
+    async def asset_history(self, request: Request, asset_id: RowId) -> list[EventOut]:
         return [EventOut(**row) for row in await register.asset_history(request.user, asset_id)]
