@@ -32,6 +32,11 @@ def route_handlers() -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
+    handlers = route_handlers()
+    if settings.bench_raw_routes:
+        from api.bench_routes import raw_lookup
+
+        handlers.append(raw_lookup)
 
     async def on_startup(app: Litestar) -> None:
         await db.open_pool()
@@ -40,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.close_pool()
 
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=handlers,
         guards=[role_guard],
         middleware=[IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},

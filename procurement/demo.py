@@ -71,13 +71,13 @@ def fleet_for_commune(rng: random.Random, commune: dict, today: dt.date, scale: 
     officials = commune["officials"] or 20
     short = commune["remote"] and rng.random() < 0.5  # some remote communes lack machines
     counts = {
-        "desktop": int(officials * rng.uniform(0.4 if short else 0.6, 0.9) * scale),
-        "laptop": int(rng.randint(0, 3) * scale),
-        "printer": max(1, int(officials / rng.randint(3, 6) * scale)),
-        "scanner": int(rng.randint(1, 3) * scale),
-        "monitor": int(rng.randint(0, 4) * scale),
-        "network": int(rng.randint(1, 2) * scale),
-        "ups": int(rng.randint(0, 3) * scale),
+        "desktop": round(officials * rng.uniform(0.4 if short else 0.6, 0.9) * scale),
+        "laptop": round(rng.randint(0, 3) * scale),
+        "printer": max(1, round(officials / rng.randint(3, 6) * scale)),
+        "scanner": round(rng.randint(1, 3) * scale),
+        "monitor": round(rng.randint(0, 4) * scale),
+        "network": round(rng.randint(1, 2) * scale),
+        "ups": round(rng.randint(0, 3) * scale),
     }
     rows = []
     for category, count in counts.items():
@@ -219,9 +219,12 @@ async def load_national(seed: int, devices: int, progress: Callable[[int], None]
             await Commune.update({getattr(Commune, k): v for k, v in profile.items()}).where(
                 Commune.id == commune["id"]
             )
-    # Scale each commune's fleet so the whole country comes to about ``devices``.
-    base = sum(len(fleet_for_commune(random.Random(seed + i), c, today)) for i, c in enumerate(communes[:50]))
-    scale = devices / (base / 50 * len(communes))
+    # Scale each commune's fleet so that the whole country comes to about ``devices``:
+    # a first pass at scale 1 counts, the second (same seed) generates.
+    profiles_seed = rng.getstate()
+    unscaled = sum(len(fleet_for_commune(rng, c, today)) for c in communes)
+    rng.setstate(profiles_seed)
+    scale = devices / max(unscaled, 1)
     rows, commune_ids = [], []
     for commune in communes:
         fleet = fleet_for_commune(rng, commune, today, scale)

@@ -9,7 +9,9 @@ the reply) gets the stored answer and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import re
 from typing import Any, Callable
 
 from labels.tags import display_tag, new_tag
@@ -111,8 +113,22 @@ def _search_text(values: dict[str, Any]) -> str:
     return search_key(" ".join(str(values.get(f) or "") for f in _SEARCHED_FIELDS))
 
 
-async def _load_row(actor: Actor, *where) -> dict[str, Any]:
-    row = await Asset.select(*_COLUMNS).where(*where).first()
+@functools.cache
+def _select_one_sql(column: str, engine_type: str) -> str:
+    """The SQL of ``select(*_COLUMNS).where(column == ?)``, built by Piccolo once.
+
+    Building a joined select costs Piccolo about 1 ms of Python each time, more
+    than the database needs to answer it; the look-up by tag is the hot path
+    of every scan, so the compiled SQL is kept and run through ``Asset.raw``.
+    """
+    query = Asset.select(*_COLUMNS).where(getattr(Asset, column) == 0).limit(1)
+    sql, _ = query.querystrings[0].compile_string(engine_type=engine_type)
+    return re.sub(r"\?|\$\d+", "{}", sql)
+
+
+async def _load_row(actor: Actor, column: str, value: Any) -> dict[str, Any]:
+    rows = await Asset.raw(_select_one_sql(column, Asset._meta.db.engine_type), value)
+    row = rows[0] if rows else None
     if row is None or not actor.sees_commune(row["commune_id"]):
         # Another commune's device answers exactly like a missing one.
         raise NotFound("Không tìm thấy thiết bị.")
@@ -120,11 +136,11 @@ async def _load_row(actor: Actor, *where) -> dict[str, Any]:
 
 
 async def get_asset(actor: Actor, asset_id: int) -> AssetOut:
-    return _as_out(await _load_row(actor, Asset.id == asset_id))
+    return _as_out(await _load_row(actor, "id", asset_id))
 
 
 async def get_asset_by_tag(actor: Actor, tag: str) -> AssetOut:
-    return _as_out(await _load_row(actor, Asset.tag == tag))
+    return _as_out(await _load_row(actor, "tag", tag))
 
 
 async def list_assets(
@@ -271,7 +287,7 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
                 updated_at=at,
             )
             await asset.save()
-            out = _as_out(await _load_row(actor, Asset.id == asset.id))
+            out = _as_out(await _load_row(actor, "id", asset.id))
             changes = {
                 k: {"before": None, "after": v}
                 for k, v in out.model_dump(mode="json").items()
@@ -298,7 +314,7 @@ async def _change_asset(
 
     async def change() -> AssetOut:
         async with write_transaction():
-            row = await _load_row(actor, Asset.id == asset_id)
+            row = await _load_row(actor, "id", asset_id)
             if row["status"] == Status.disposed and not allow_disposed:
                 raise Conflict("Thiết bị đã thanh lý, không thể thay đổi.", field="status", code="disposed")
             at = now()
@@ -324,7 +340,7 @@ async def _change_asset(
             column_values[Asset.search_text] = _search_text(merged)
             column_values[Asset.updated_at] = at
             await Asset.update(column_values).where(Asset.id == asset_id)
-            out = _as_out(await _load_row(actor, Asset.id == asset_id))
+            out = _as_out(await _load_row(actor, "id", asset_id))
             await _write_event(asset_id, kind, actor, diff, note, client_event_id, out, at)
             return out
 
@@ -395,7 +411,7 @@ async def dispose_asset(actor: Actor, asset_id: int, data: Disposal) -> AssetOut
 
 
 async def asset_history(actor: Actor, asset_id: int) -> list[dict[str, Any]]:
-    await _load_row(actor, Asset.id == asset_id)
+    await _load_row(actor, "id", asset_id)
     rows = (
         await AssetEvent.select(
             AssetEvent.id,
