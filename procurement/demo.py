@@ -70,14 +70,19 @@ def fleet_for_commune(rng: random.Random, commune: dict, today: dt.date, scale: 
     """A plausible set of devices for one commune: rows ready for ``Asset``."""
     officials = commune["officials"] or 20
     short = commune["remote"] and rng.random() < 0.5  # some remote communes lack machines
+    def scaled(expected: float) -> int:
+        # Stochastic rounding: small scales keep the right total on average.
+        whole = int(expected * scale)
+        return whole + (rng.random() < expected * scale - whole)
+
     counts = {
-        "desktop": round(officials * rng.uniform(0.4 if short else 0.6, 0.9) * scale),
-        "laptop": round(rng.randint(0, 3) * scale),
-        "printer": max(1, round(officials / rng.randint(3, 6) * scale)),
-        "scanner": round(rng.randint(1, 3) * scale),
-        "monitor": round(rng.randint(0, 4) * scale),
-        "network": round(rng.randint(1, 2) * scale),
-        "ups": round(rng.randint(0, 3) * scale),
+        "desktop": scaled(officials * rng.uniform(0.4 if short else 0.6, 0.9)),
+        "laptop": scaled(rng.randint(0, 3)),
+        "printer": scaled(max(1.0, officials / rng.randint(3, 6))),
+        "scanner": scaled(rng.randint(1, 3)),
+        "monitor": scaled(rng.randint(0, 4)),
+        "network": scaled(rng.randint(1, 2)),
+        "ups": scaled(rng.randint(0, 3)),
     }
     rows = []
     for category, count in counts.items():
