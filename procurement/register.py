@@ -15,7 +15,7 @@ import re
 from typing import Any, Callable
 
 from labels.tags import display_tag, new_tag
-from models.tables import AppUser, Asset, AssetEvent, Category, Commune
+from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.actor import REGISTER_WRITERS, Actor
 from procurement.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.schemas import (

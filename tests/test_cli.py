@@ -9,7 +9,7 @@ import sys
 import httpx
 
 from models.tables import Asset, AssetEvent, Commune, Province
-from tests.browser import live_server  # noqa: F401
+
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -29,7 +29,7 @@ async def test_reference_data_is_the_2025_structure(database):
     assert await Commune.count() == 3321
 
 
-async def test_create_user_and_token_give_a_working_script_token(live_server, clean):  # noqa: F811
+async def test_create_user_and_token_give_a_working_script_token(live_server, clean):
     made = cli("create-user", "--username", "script.owner", "--role", "finance", "--password", "mat-khau-dai")
     assert made.returncode == 0, made.stderr
     token = cli("token", "--username", "script.owner", "--name", "nightly")
