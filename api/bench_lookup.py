@@ -50,6 +50,14 @@ async def ensure_pg_database(url: str) -> None:
         await connection.close()
 
 
+async def vacuum_analyze(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
 def prepare(env: dict, devices: int) -> list[str]:
     """Data set (generated once), a bench user with an API token, and sample tags."""
     cli(env, "migrate")
@@ -70,6 +78,8 @@ def prepare(env: dict, devices: int) -> list[str]:
     if count < devices * 0.9:
         print(f"  generating the national data set ({devices} devices)...", flush=True)
         cli(env, "synthetic", "--seed", "1", "--devices", str(devices))
+        if env["DATABASE_URL"].startswith("postgres"):
+            asyncio.run(vacuum_analyze(env["DATABASE_URL"]))
         out = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True).stdout
     tags = out.splitlines()[1].split()
     return random.Random(7).sample(tags, min(2000, len(tags)))
@@ -128,8 +138,12 @@ def bench_engine(name: str, url: str, args) -> tuple[float, float]:
     server = serve(env, port)
     try:
         wrk(port, "/api/assets/by-tag/", tags, token, 2, args.connections)  # warm up
-        piccolo = wrk(port, "/api/assets/by-tag/", tags, token, args.seconds, args.connections)
-        raw = wrk(port, "/bench/raw-lookup/", tags, token, args.seconds, args.connections)
+        # Alternate the two and keep each one's best, so a passing load on the
+        # machine (autovacuum, another process) does not decide the ratio.
+        piccolo = raw = 0.0
+        for _ in range(args.rounds):
+            piccolo = max(piccolo, wrk(port, "/api/assets/by-tag/", tags, token, args.seconds, args.connections))
+            raw = max(raw, wrk(port, "/bench/raw-lookup/", tags, token, args.seconds, args.connections))
     finally:
         server.terminate()
         server.wait()
@@ -144,6 +158,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=150_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")

@@ -39,6 +39,7 @@ _COLUMNS = (
     Asset.tag,
     Asset.category.code.as_alias("category"),
     Asset.category.name.as_alias("category_name"),
+    Asset.category.useful_life_years.as_alias("useful_life_years"),
     Asset.commune.id.as_alias("commune_id"),
     Asset.commune.code.as_alias("commune_code"),
     Asset.commune.name.as_alias("commune_name"),
@@ -101,11 +102,28 @@ def years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
+def book_value(
+    cost_vnd: int | None, acquired: dt.date | None, useful_life_years: int, today: dt.date | None = None
+) -> int | None:
+    """Straight-line depreciation over the category's useful life, in whole dong
+    (rounded down), as state bodies' fixed-asset rules do: nothing left at the end."""
+    if cost_vnd is None or acquired is None:
+        return None
+    today = today or dt.date.today()
+    life_days = useful_life_years * 365.25
+    used_days = max((today - acquired).days, 0)
+    if used_days >= life_days:
+        return 0
+    return cost_vnd * int(life_days - used_days) // int(life_days)
+
+
 def _as_out(row: dict[str, Any]) -> AssetOut:
+    acquired = effective_acquired(row["acquired_on"], row["acquired_year"])
     return AssetOut(
         **{k: v for k, v in row.items() if k in AssetOut.model_fields},
         tag_display=display_tag(row["tag"]),
-        age_years=age_years(effective_acquired(row["acquired_on"], row["acquired_year"])),
+        age_years=age_years(acquired),
+        book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),
     )
 
 
@@ -291,7 +309,7 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
             changes = {
                 k: {"before": None, "after": v}
                 for k, v in out.model_dump(mode="json").items()
-                if k not in ("id", "created_at", "updated_at", "tag_display", "age_years") and v not in (None, "")
+                if k not in ("id", "created_at", "updated_at", "tag_display", "age_years", "book_value_vnd") and v not in (None, "")
             }
             await _write_event(asset.id, "registered", actor, changes, "", data.client_event_id, out, at)
             return out
