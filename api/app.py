@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from api import db
 from api.controllers.accounts import AuthController, UserController
+from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
@@ -27,7 +28,10 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS]
+    return [
+        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        FinanceController,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
