@@ -12,6 +12,7 @@ from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
+from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
@@ -31,6 +32,7 @@ def route_handlers() -> list:
     return [
         health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
         FinanceController,
+        *FINANCE_PAGES,
     ]
 
 

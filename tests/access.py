@@ -69,6 +69,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/static/{file_path:path}"): "public",
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
+    ("GET", "/finance"): FINANCE_READ,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
