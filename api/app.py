@@ -8,9 +8,11 @@ from pydantic import BaseModel
 
 from api import db
 from api.controllers.accounts import AuthController, UserController
+from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
+from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
@@ -27,7 +29,11 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS]
+    return [
+        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        FinanceController,
+        *FINANCE_PAGES,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -207,7 +207,21 @@ async def load_demo(seed: int = 2025) -> dict:
         rows += fleet
         commune_ids += [commune["id"]] * len(fleet)
     count = await insert_assets(rows, commune_ids, users.get("admin"))
-    return {"communes": len(communes), "assets": count, "users": list(users)}
+    budgets = await load_demo_budget_once(seed)
+    return {"communes": len(communes), "assets": count, "users": list(users), "budget": budgets}
+
+
+async def load_demo_budget_once(seed: int) -> dict | None:
+    """Plan 65/KH-UBND and its allocations, packages, contracts and payments, entered by the finance user."""
+    from models.procurement import BudgetLine
+    from procurement.actor import Actor
+    from procurement.demo_finance import load_demo_budget
+
+    if await BudgetLine.exists():
+        return None
+    user = await AppUser.select(AppUser.id, AppUser.username).where(AppUser.username == "taichinh").first()
+    actor = Actor(user_id=user["id"], username=user["username"], role="finance")
+    return await load_demo_budget(actor, seed)
 
 
 async def load_national(seed: int, devices: int, progress: Callable[[int], None] | None = None) -> dict:

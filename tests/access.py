@@ -9,6 +9,8 @@ Other teams add their routes here as they add them to the app.
 ALL = ("admin", "finance", "planner", "staff")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
+FINANCE_READ = ("admin", "finance", "planner")
+FINANCE_WRITE = ("admin", "finance")
 
 ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/api/health"): "public",
@@ -39,6 +41,26 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
     ("GET", "/api/assets/{asset_id:int}/history"): ALL,
+    # Budgets, procurement, disbursement: finance and admin write, planners read.
+    ("GET", "/api/finance/lines"): FINANCE_READ,
+    ("POST", "/api/finance/lines"): FINANCE_WRITE,
+    ("GET", "/api/finance/lines/{line_id:int}"): FINANCE_READ,
+    ("PUT", "/api/finance/lines/{line_id:int}/milestones"): FINANCE_WRITE,
+    ("GET", "/api/finance/lines/{line_id:int}/allocations"): FINANCE_READ,
+    ("POST", "/api/finance/lines/{line_id:int}/allocations"): FINANCE_WRITE,
+    ("POST", "/api/finance/lines/{line_id:int}/allocations/split"): FINANCE_WRITE,
+    ("GET", "/api/finance/packages"): FINANCE_READ,
+    ("POST", "/api/finance/packages"): FINANCE_WRITE,
+    ("GET", "/api/finance/packages/{package_id:int}"): FINANCE_READ,
+    ("POST", "/api/finance/packages/{package_id:int}/status"): FINANCE_WRITE,
+    ("GET", "/api/finance/contracts"): FINANCE_READ,
+    ("POST", "/api/finance/contracts"): FINANCE_WRITE,
+    ("GET", "/api/finance/contracts/{contract_id:int}"): FINANCE_READ,
+    ("POST", "/api/finance/contracts/{contract_id:int}/deliveries"): FINANCE_WRITE,
+    ("GET", "/api/finance/payments"): FINANCE_READ,
+    ("POST", "/api/finance/payments"): FINANCE_WRITE,
+    ("POST", "/api/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
+    ("GET", "/api/finance/reports/{report:str}"): FINANCE_READ,
     # Pages
     ("GET", "/"): "public",
     ("GET", "/login"): "public",
@@ -47,6 +69,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/static/{file_path:path}"): "public",
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
+    ("GET", "/finance"): FINANCE_READ,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
