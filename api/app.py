@@ -12,6 +12,7 @@ from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
+from api.input_guard import RefuseUnstorableText
 from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        middleware=[IdentifyCaller()],
+        middleware=[RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],
