@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.geography import GeographyController
+from api.controllers.importing import ImportController
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
@@ -27,7 +28,10 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS]
+    return [
+        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        ImportController,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

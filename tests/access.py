@@ -69,3 +69,11 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
 }
+
+# Spreadsheet import and export
+ACCESS.update({
+    ("GET", "/api/import/template"): REGISTER_WRITE,
+    ("POST", "/api/import/dry-run"): REGISTER_WRITE,
+    ("POST", "/api/import/commit"): REGISTER_WRITE,
+    ("GET", "/api/assets/export"): ALL,
+})
