@@ -24,6 +24,7 @@ if any row is wrong, nothing.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import io
 import json
@@ -51,14 +52,15 @@ from procurement.schemas import (
     Status,
 )
 from procurement.text import like_pattern, nfc, search_key
-from procurement.transactions import is_sqlite, write_transaction
+from procurement.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 MAX_REPORTED_ISSUES = 1000
 PREVIEW_ROWS = 200
 _HEADER_SEARCH_ROWS = 20
-_BATCH = 500  # rows per INSERT: well under SQLite's bound-parameter limit
+_BATCH = 500  # keys per IN (...) look-up: well under SQLite's bound-parameter limit
+_WRITE_BATCH = 2000  # rows per bulk insert (executemany / COPY), also the progress step
 _IMPORT_LOCK_KEY = 7_204_117  # PostgreSQL advisory lock id shared by importers
 
 Progress = Callable[[str, int, int], None]
@@ -143,6 +145,7 @@ _TEXT_FIELDS = ("make", "model", "serial", "location_detail", "assigned_to", "os
 _DISPOSAL = {Status.disposed.value, Status.awaiting_disposal.value}
 
 
+@functools.lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", search_key(str(text))).strip()
 
@@ -413,14 +416,17 @@ def parse_bool(text: str) -> bool:
     raise CellError(f"Ghi Có hoặc Không (nhận được '{text}').")
 
 
+_CHOICES = {
+    name: {**_ENUM_ALIASES.get(name, {}), **{_key(code): code for code in labels}, **{_key(label): code for code, label in labels.items()}}
+    for name, labels in _ENUM_VI.items()
+}
+
+
 def parse_choice(field_name: str, text: str) -> str:
     labels = _ENUM_VI[field_name]
-    key = _key(text)
-    for code, label in labels.items():
-        if key in (_key(code), _key(label)):
-            return code
-    if key in _ENUM_ALIASES.get(field_name, {}):
-        return _ENUM_ALIASES[field_name][key]
+    code = _CHOICES[field_name].get(_key(text))
+    if code is not None:
+        return code
     raise CellError(f"Giá trị '{text}' không hợp lệ; dùng một trong: {', '.join(labels.values())}.")
 
 
@@ -803,6 +809,8 @@ async def commit(actor: Actor, content: bytes, file_name: str = "", progress: Pr
         if not report.ok:
             raise ImportRejected(report)
         await _write(ctx, plan, file_name, progress)
+    if len(plan.creates) >= 1000:
+        await refresh_statistics("asset")
     report.committed = True
     return report
 
@@ -813,6 +821,14 @@ def _search_text(values: dict[str, Any]) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+_ASSET_INSERT = [
+    "tag", "category", "commune", "make", "model", "serial", "location", "location_detail", "assigned_to",
+    "acquired_on", "acquired_year", "acquired_effective", "cost_vnd", "acquisition", "status", "condition",
+    "last_audited_at", "antimalware_installed", "os_name", "os_supported", "notes", "search_text", "created_at", "updated_at",
+]
+_EVENT_INSERT = ["asset", "kind", "actor", "at", "changes", "note"]
 
 
 async def _write(ctx: Context, plan: Plan, file_name: str, progress: Progress | None) -> None:
@@ -826,58 +842,33 @@ async def _write(ctx: Context, plan: Plan, file_name: str, progress: Progress | 
     taken = set()
     for start in range(0, len(wanted), _BATCH):
         taken |= {r["tag"] for r in await Asset.select(Asset.tag).where(Asset.tag.is_in(wanted[start : start + _BATCH]))}
-    for start in range(0, len(plan.creates), _BATCH):
-        chunk = plan.creates[start : start + _BATCH]
+    for start in range(0, len(plan.creates), _WRITE_BATCH):
+        chunk = plan.creates[start : start + _WRITE_BATCH]
         assets, changes = [], []
-        fresh = {}
         for row in chunk:
             values = {**_DEFAULTS, **row.values}
             tag = values.get("tag")
             if not tag:
                 tag = new_tag()
-                while tag in taken or tag in fresh:
+                while tag in taken:
                     tag = new_tag()
-            fresh[tag] = True
             taken.add(tag)
             values["tag"] = tag
             acquired_on, acquired_year = values.get("acquired_on"), values.get("acquired_year")
-            assets.append(
-                Asset(
-                    tag=tag,
-                    category=category_ids[values["category"]],
-                    commune=row.commune_id,
-                    make=values.get("make", ""),
-                    model=values.get("model", ""),
-                    serial=values.get("serial"),
-                    location=values["location"],
-                    location_detail=values.get("location_detail", ""),
-                    assigned_to=values.get("assigned_to", ""),
-                    acquired_on=acquired_on,
-                    acquired_year=acquired_year,
-                    acquired_effective=effective_acquired(acquired_on, acquired_year),
-                    cost_vnd=values.get("cost_vnd"),
-                    acquisition=values["acquisition"],
-                    status=values["status"],
-                    condition=values["condition"],
-                    antimalware_installed=values.get("antimalware_installed"),
-                    os_name=values.get("os_name", ""),
-                    os_supported=values.get("os_supported"),
-                    notes=values.get("notes", ""),
-                    search_text=_search_text(values),
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
+            assets.append((
+                tag, category_ids[values["category"]], row.commune_id, values.get("make", ""), values.get("model", ""),
+                values.get("serial"), values["location"], values.get("location_detail", ""), values.get("assigned_to", ""),
+                acquired_on, acquired_year, effective_acquired(acquired_on, acquired_year), values.get("cost_vnd"),
+                values["acquisition"], values["status"], values["condition"], None, values.get("antimalware_installed"),
+                values.get("os_name", ""), values.get("os_supported"), values.get("notes", ""), _search_text(values), at, at,
+            ))
             changes.append(_json({k: {"before": None, "after": v} for k, v in values.items() if v not in (None, "")}))
-        created = await Asset.insert(*assets).returning(Asset.id, Asset.tag)
-        ids = {r["tag"]: r["id"] for r in created}
-        await AssetEvent.insert(
-            *[
-                AssetEvent(asset=ids[a.tag], kind="imported", actor=ctx.actor.user_id, at=at,
-                           changes=change, note=f"{note}, dòng {row.number}")
-                for a, change, row in zip(assets, changes, chunk)
-            ]
-        )
+        ids = await reserve_ids("asset", len(assets))
+        await insert_many("asset", ["id", *_ASSET_INSERT], [(i, *a) for i, a in zip(ids, assets)])
+        await insert_many("asset_event", _EVENT_INSERT, [
+            (asset_id, "imported", ctx.actor.user_id, at, change, f"{note}, dòng {row.number}")
+            for asset_id, change, row in zip(ids, changes, chunk)
+        ])
         done += len(chunk)
         if progress:
             progress("write", done, total)
