@@ -10,6 +10,7 @@ from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
+from api.controllers.register_pages import REGISTER_PAGES
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
@@ -31,6 +32,7 @@ def route_handlers() -> list:
     return [
         health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
         ImportController,
+        *REGISTER_PAGES,
     ]
 
 
