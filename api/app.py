@@ -10,6 +10,8 @@ from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
+from api.controllers.importing import ImportController
+from api.controllers.register_pages import REGISTER_PAGES
 from api.controllers.register import AssetController
 from api.errors import EXCEPTION_HANDLERS
 from api.input_guard import RefuseUnstorableText
@@ -34,6 +36,8 @@ def route_handlers() -> list:
         health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
         FinanceController,
         *FINANCE_PAGES,
+        ImportController,
+        *REGISTER_PAGES,
     ]
 
 
