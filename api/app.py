@@ -10,8 +10,11 @@ from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
+from api.controllers.labels import LabelController
+from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.errors import EXCEPTION_HANDLERS
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
+from api.scan_pages import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 
@@ -27,7 +30,13 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS]
+    return [
+        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        LabelController,
+        StocktakeController,
+        CoverageController,
+        *SCAN_PAGE_HANDLERS,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
