@@ -35,8 +35,9 @@
     $("st-net").innerHTML = online ? "Có mạng" : '<span class="off">Mất sóng: làm việc ngoại tuyến</span>';
     $("st-queue").textContent = queue.length ? queue.length + " thao tác chờ gửi" : "";
     var active = !!state.stocktake;
-    $("st-work").hidden = !active; $("st-summary").hidden = !active && !$("st-report").innerHTML;
+    $("st-work").hidden = !active; $("st-summary").hidden = !active;
     $("st-start").hidden = active || !online;
+    if (!active) $("st-title").textContent = "Kiểm kê thiết bị";
     if (active) {
       var tags = Object.keys(state.devices), done = tags.filter(function (t) { return state.done[t]; }).length;
       $("st-title").textContent = "Kiểm kê số " + state.stocktake.id + " · " + state.stocktake.commune_name;
@@ -148,20 +149,21 @@
     api("POST", "/api/stocktakes/" + id + "/finish").then(function () {
       return api("GET", "/api/stocktakes/" + id);
     }).then(function (report) {
-      state = {}; localStorage.removeItem(KEY); showReport(report); render();
+      state = { queue: [] }; localStorage.removeItem(KEY); showReport(report); render();
+      say("Đã kết thúc đợt kiểm kê số " + id + ".", "good");
     }).catch(function (e) { say(e.message, "bad"); });
   }
 
   function showReport(r) {
     function block(title, items) {
       var li = items.map(function (t) { var e = document.createElement("li"); e.textContent = t; return e.outerHTML; }).join("");
-      return "<h2>" + title + " (" + items.length + ")</h2><ul class=\"st-list\">" + li + "</ul>";
+      return "<h3>" + title + " (" + items.length + ")</h3><ul class=\"st-list\">" + li + "</ul>";
     }
-    $("st-report").innerHTML = "<h1>Kết quả kiểm kê số " + r.id + "</h1>" +
+    $("st-report").innerHTML = "<h2>Kết quả kiểm kê số " + r.id + "</h2>" +
       block("Đã xác nhận", r.confirmed) + block("Không thấy", r.not_found) + block("Chưa kiểm", r.unchecked) +
       block("Thuộc đơn vị khác", r.elsewhere.map(function (e) { return e.tag_display; })) +
       block("Chưa đăng ký", r.unregistered.map(function (u) { return (u.tag || "") + " " + u.description; }));
-    $("st-summary").hidden = false;
+    $("st-result").hidden = false;
   }
 
   /* --- camera ------------------------------------------------------------- */
@@ -191,7 +193,7 @@
 
   function stopCamera() {
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    stream = null; $("st-camera").hidden = true; $("st-camera-open").textContent = "📷 Quét bằng camera";
+    stream = null; $("st-camera").hidden = true; $("st-camera-open").textContent = "Quét bằng camera";
   }
 
   function openCamera() {
