@@ -123,3 +123,21 @@ async def test_one_label_as_png_and_svg(client, users):
     svg = await client.get(f"/api/labels/{tag}/svg", headers=staff)
     assert svg.status_code == 200 and svg.text.startswith("<svg") and f"{tag[:3]}-{tag[3:]}" in svg.text
     assert (await client.get("/api/labels/ABC1234/png", headers=staff)).status_code == 404
+
+
+async def test_labels_page_prints_the_commune_and_keeps_a_bad_form(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    for _ in range(2):
+        await make_asset()
+    page = await client.get("/labels", headers=staff)
+    assert page.status_code == 200 and "2 thiết bị chưa từng in nhãn" in page.text
+    pdf = await client.post("/labels", data={"what": "commune", "commune_code": AN_VIEN, "stock": "a4-3x8", "skip": "1"},
+                            headers=staff)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert len(decoded(pdf.content)) == 2
+    bad = await client.post("/labels", data={"what": "tags", "tags": "ABC-1234 xyz", "stock": "a4-3x8", "skip": "3"},
+                            headers=staff)
+    assert bad.status_code == 400 and "ký tự" in bad.text and "ABC-1234 xyz" in bad.text
+    empty = await client.post("/labels", data={"what": "commune", "commune_code": AN_VIEN, "only_unprinted": "on"},
+                              headers=staff)
+    assert empty.status_code == 400 and "Không có thiết bị nào cần in nhãn" in empty.text
