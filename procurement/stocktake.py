@@ -34,11 +34,11 @@ from procurement.schemas import (
     StocktakeConfirm,
     _Input,
 )
-from procurement.stocktake_report import stocktake_coverage
+from procurement.stocktake_report import FOUND_KINDS, stocktake_coverage
 from procurement.transactions import is_sqlite, is_unique_violation, write_transaction
 
 MAX_BATCH = 500
-FOUND_KINDS = ("confirmed", "moved")  # the device was seen in this stocktake
+
 
 
 class ActionKind(StrEnum):
