@@ -13,10 +13,13 @@ from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.register_pages import REGISTER_PAGES
 from api.controllers.register import AssetController
+from api.controllers.labels import LabelController
+from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.errors import EXCEPTION_HANDLERS
 from api.input_guard import RefuseUnstorableText
 from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
+from api.scan_pages import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 
@@ -38,6 +41,10 @@ def route_handlers() -> list:
         *FINANCE_PAGES,
         ImportController,
         *REGISTER_PAGES,
+        LabelController,
+        StocktakeController,
+        CoverageController,
+        *SCAN_PAGE_HANDLERS,
     ]
 
 

@@ -275,6 +275,95 @@ def import_template(path: str) -> None:
     Path(path).write_bytes(run(importing.template_bytes()))
     click.echo(f"wrote {path}")
 
+def _cli_actor(username: str | None):
+    """The user the command acts as (their commune scoping applies); an admin without a name."""
+    from models.tables import AppUser
+    from procurement.actor import Actor
+
+    async def go():
+        if not username:
+            return Actor(user_id=None, username="cli", role="admin")
+        user = await AppUser.select(
+            AppUser.id, AppUser.username, AppUser.role, AppUser.commune.id.as_alias("commune_id"),
+            AppUser.commune.code.as_alias("commune_code"),
+        ).where(AppUser.username == username.lower()).first()
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        return Actor(user_id=user["id"], username=user["username"], role=user["role"],
+                     commune_id=user["commune_id"], commune_code=user["commune_code"])
+
+    return go()
+
+
+@main.command()
+@click.option("--commune", "commune_code", default=None, help="Every device of this commune (code)")
+@click.option("--tag", "tags", multiple=True, help="A device's tag (repeatable)")
+@click.option("--asset-id", type=int, default=None)
+@click.option("--only-unprinted", is_flag=True, help="Only devices that never had a label printed")
+@click.option("--stock", default="a4-3x8", show_default=True, help="a4-3x8 (70x37 mm) or a4-5x13 (38x21 mm)")
+@click.option("--skip", default=0, show_default=True, help="Used labels to leave blank on the first sheet")
+@click.option("--as-user", "username", default=None, help="Act as this user (their commune only)")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Output file: .pdf for sheets; .png or .svg for one label (--tag)")
+def labels(commune_code, tags, asset_id, only_unprinted, stock, skip, username, out_path) -> None:
+    """Write label sheets (PDF) or one label (PNG/SVG); sheets are recorded as printed."""
+    from pydantic import ValidationError
+
+    from labels.render import label_png, label_svg
+    from procurement import labelling
+    from procurement.errors import DomainError
+
+    base_url = load().base_url
+
+    async def go():
+        actor = await _cli_actor(username)
+        if out_path.endswith((".png", ".svg")):
+            if len(tags) != 1:
+                raise click.ClickException("one --tag for a PNG/SVG label")
+            from labels.tags import parse_tag
+
+            label = await labelling.one_label(actor, parse_tag(tags[0]), base_url)
+            return (label_png(label.url, label.tag) if out_path.endswith(".png")
+                    else label_svg(label.url, label.tag).encode()), 1
+        selection = labelling.LabelSelection(
+            commune_code=commune_code, tags=list(tags) or None, asset_id=asset_id,
+            only_unprinted=only_unprinted, stock=stock, skip=skip,
+        )
+        return await labelling.print_sheet(actor, selection, base_url)
+
+    try:
+        content, count = run(go())
+    except ValidationError as error:
+        raise click.ClickException("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())) from None
+    except (DomainError, ValueError) as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    with open(out_path, "wb") as file:
+        file.write(content)
+    click.echo(f"{count} label(s) written to {out_path}")
+
+
+@main.command("stocktake-coverage")
+@click.option("--province", default=None, help="Province code")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None, help="CSV file; default: print")
+def stocktake_coverage(province, since, out_path) -> None:
+    """Stocktake coverage per commune (CSV)."""
+    import datetime as dt
+
+    from procurement import stocktake
+
+    async def go():
+        actor = await _cli_actor(None)
+        when = since.replace(tzinfo=dt.timezone.utc) if since else None
+        return await stocktake.coverage(actor, province, when)
+
+    frame = run(go())
+    if out_path:
+        frame.write_csv(out_path)
+        click.echo(f"{frame.height} communes written to {out_path}")
+    else:
+        click.echo(frame.write_csv())
+
 
 @main.command()
 @click.option("--demo/--no-demo", default=True, help="Load demo data on first start")

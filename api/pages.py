@@ -82,9 +82,16 @@ async def home(request: Request) -> Redirect:
     return Redirect(home_for(user.role) if user else "/login")
 
 
+def remembers_phone(target: str) -> bool:
+    """Log-ins on the way to a scanned label or a stocktake keep the phone for weeks:
+    staff should not type a password at every scan."""
+    return target.startswith(("/s/", "/s?", "/stocktake"))
+
+
 @get("/login", opt=PUBLIC_PAGE, include_in_schema=False)
 async def login_page(request: Request, next: FromQuery[str | None] = None) -> Template:
-    return render(request, "login.html", next=safe_next(next), username="", error=None)
+    target = safe_next(next)
+    return render(request, "login.html", next=target, username="", error=None, remember=remembers_phone(target))
 
 
 @post("/login", opt=PUBLIC_PAGE, include_in_schema=False, status_code=200)
@@ -97,7 +104,10 @@ async def login_submit(
     try:
         result = await accounts.login(username, data.get("password") or "", data.get("remember") == "on")
     except DomainError as error:
-        return render(request, "login.html", status_code=error.status_code, next=target, username=username, error=error.message)
+        return render(
+            request, "login.html", status_code=error.status_code, next=target, username=username,
+            error=error.message, remember=data.get("remember") == "on",
+        )
     response = Redirect(target if target != "/" else home_for(result.user.role))
     response.set_cookie(
         SESSION_COOKIE,

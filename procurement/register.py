@@ -26,6 +26,7 @@ from procurement.schemas import (
     AssetUpdate,
     ConditionReport,
     Disposal,
+    NotFoundReport,
     Status,
     StocktakeConfirm,
 )
@@ -448,3 +449,12 @@ async def asset_history(actor: Actor, asset_id: int) -> list[dict[str, Any]]:
         if isinstance(row["changes"], str):
             row["changes"] = json.loads(row["changes"])
     return rows
+
+
+async def report_not_found(actor: Actor, asset_id: int, data: NotFoundReport) -> AssetOut:
+    """The device is not where the register says: an event, no field changes."""
+
+    async def compute(row):
+        return {}
+
+    return await _change_asset(actor, asset_id, "not_found", data.client_event_id, compute, data.note)

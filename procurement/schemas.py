@@ -221,6 +221,11 @@ class StocktakeConfirm(_Input):
     client_event_id: ClientEventId | None = None
 
 
+class NotFoundReport(_Input):
+    note: Note = ""
+    client_event_id: ClientEventId | None = None
+
+
 class Disposal(_Input):
     status: Status = Field(
         default=Status.awaiting_disposal,

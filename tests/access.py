@@ -70,6 +70,25 @@ ACCESS: dict[tuple[str, str], object] = {
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
     ("GET", "/finance"): FINANCE_READ,
+    # Labels, scan page, stocktakes
+    ("POST", "/api/labels/sheet"): REGISTER_WRITE,
+    ("GET", "/api/labels/{tag:str}/png"): REGISTER_WRITE,
+    ("GET", "/api/labels/{tag:str}/svg"): REGISTER_WRITE,
+    ("GET", "/api/stocktakes"): REGISTER_WRITE,
+    ("POST", "/api/stocktakes"): REGISTER_WRITE,
+    ("GET", "/api/stocktakes/{stocktake_id:int}"): REGISTER_WRITE,
+    ("GET", "/api/stocktakes/{stocktake_id:int}/devices"): REGISTER_WRITE,
+    ("POST", "/api/stocktakes/{stocktake_id:int}/sync"): REGISTER_WRITE,
+    ("POST", "/api/stocktakes/{stocktake_id:int}/finish"): REGISTER_WRITE,
+    ("GET", "/api/reports/stocktake-coverage"): ALL,
+    ("GET", "/api/reports/stocktake-coverage/csv"): ALL,
+    ("GET", "/s"): ALL,
+    ("GET", "/s/{tag:str}"): ALL,
+    ("POST", "/s/{tag:str}"): REGISTER_WRITE,
+    ("GET", "/stocktake"): REGISTER_WRITE,
+    ("GET", "/sw.js"): "public",
+    ("GET", "/labels"): REGISTER_WRITE,
+    ("POST", "/labels"): REGISTER_WRITE,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
@@ -82,6 +101,9 @@ SCOPED = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"),
     ("POST", "/api/assets/{asset_id:int}/dispose"),
     ("GET", "/api/assets/{asset_id:int}/history"),
+    ("GET", "/api/labels/{tag:str}/png"),
+    ("GET", "/api/labels/{tag:str}/svg"),
+    ("GET", "/s/{tag:str}"),
 }
 
 # A body that passes validation for routes that need one, so the check reaches the rule.
@@ -91,6 +113,8 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"): {},
     ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
+    ("POST", "/api/labels/sheet"): {"commune_code": "26296"},
+    ("POST", "/api/stocktakes/{stocktake_id:int}/sync"): {"actions": []},
 }
 
 # Spreadsheet import and export

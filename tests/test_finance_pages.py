@@ -11,7 +11,7 @@ import polars as pl
 from models.tables import AppUser, Commune
 from procurement.actor import Actor
 from procurement.demo_finance import load_demo_budget
-from tests.browser import browser, live_server, log_in, phone, screenshot  # noqa: F401
+from tests.browser import log_in, screenshot
 
 
 async def test_dashboard_shows_chart_lagging_communes_and_downloads(users, live_server, phone):  # noqa: F811

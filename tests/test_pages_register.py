@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from models.tables import Asset, AssetEvent
-from tests.browser import browser, live_server, log_in, phone, screenshot  # noqa: F401
+from tests.browser import log_in, screenshot
 from tests.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.test_importing import twenty_rows, xlsx
 

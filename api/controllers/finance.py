@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from api.openapi import XLSX, downloads
 from api.params import RowId
 from api.errors import error_responses
 from api.security import roles
@@ -150,6 +151,7 @@ class FinanceController(Controller):
     # reports
     @get(
         "/reports/{report:str}", opt=READ, responses=READ_ERRORS,
+        operation_class=downloads("text/csv", XLSX, json_rows=True),
         description="Disbursement report as JSON (money in whole dong), CSV or XLSX.",
     )
     async def report(

@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, Parameter
 
 from api.errors import error_responses
+from api.openapi import XLSX as XLSX_MEDIA_TYPE, downloads
 from api.security import ALL_ROLES, roles
 from procurement import importing
 from procurement.errors import DomainError
@@ -70,7 +71,10 @@ class ImportController(Controller):
         content, name = await read_upload(data.file)
         return await importing.commit(request.user, content, name)
 
-    @get("/assets/export", opt=roles(*ALL_ROLES), responses=error_responses(400, 401))
+    @get(
+        "/assets/export", opt=roles(*ALL_ROLES), responses=error_responses(400, 401),
+        operation_class=downloads("text/csv", XLSX_MEDIA_TYPE),
+    )
     async def export(
         self,
         request: Request,

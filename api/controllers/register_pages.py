@@ -20,10 +20,11 @@ from urllib.parse import urlencode
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
+from api.params import RowId
 from api.errors import _vietnamese
 from api.pages import page, render
 from procurement import accounts, importing, register
@@ -155,7 +156,7 @@ async def assets_page(request: Request) -> Template:
 
 
 @get("/assets/{asset_id:int}", opt=page(), include_in_schema=False)
-async def asset_page(request: Request, asset_id: FromPath[int]) -> Template:
+async def asset_page(request: Request, asset_id: RowId) -> Template:
     asset = await register.get_asset(request.user, asset_id)
     history = await register.asset_history(request.user, asset_id)
     return render(
@@ -212,13 +213,13 @@ def _form_values(asset) -> dict[str, Any]:
 
 
 @get("/assets/{asset_id:int}/edit", opt=page(*WRITERS), include_in_schema=False)
-async def edit_asset_page(request: Request, asset_id: FromPath[int]) -> Template:
+async def edit_asset_page(request: Request, asset_id: RowId) -> Template:
     asset = await register.get_asset(request.user, asset_id)
     return await _asset_form(request, "edit", _form_values(asset), {}, asset)
 
 
 @post("/assets/{asset_id:int}/edit", opt=page(*WRITERS), include_in_schema=False, status_code=200)
-async def edit_asset_submit(request: Request, asset_id: FromPath[int], data: Form) -> Template | Redirect:
+async def edit_asset_submit(request: Request, asset_id: RowId, data: Form) -> Template | Redirect:
     asset = await register.get_asset(request.user, asset_id)
     errors: dict[str, str] = {}
     values = {k: v for k, v in _asset_values(data, errors).items() if k in _EDITABLE}
@@ -247,14 +248,14 @@ async def _action(request: Request, asset_id: int, action: str, values: dict, er
 
 
 @get("/assets/{asset_id:int}/move", opt=page(*WRITERS), include_in_schema=False)
-async def move_page(request: Request, asset_id: FromPath[int]) -> Template:
+async def move_page(request: Request, asset_id: RowId) -> Template:
     asset = await register.get_asset(request.user, asset_id)
     return await _action(request, asset_id, "move", {"commune_code": asset.commune_code, "location": asset.location,
                          "location_detail": asset.location_detail, "assigned_to": asset.assigned_to}, {})
 
 
 @post("/assets/{asset_id:int}/move", opt=page(*WRITERS), include_in_schema=False, status_code=200)
-async def move_submit(request: Request, asset_id: FromPath[int], data: Form) -> Template | Redirect:
+async def move_submit(request: Request, asset_id: RowId, data: Form) -> Template | Redirect:
     values = {k: (data.get(k) or "").strip() for k in ("location", "location_detail", "assigned_to", "note")}
     if not request.user.is_staff and (data.get("commune_code") or "").strip():
         values["commune_code"] = data["commune_code"].strip()
@@ -266,13 +267,13 @@ async def move_submit(request: Request, asset_id: FromPath[int], data: Form) -> 
 
 
 @get("/assets/{asset_id:int}/condition", opt=page(*WRITERS), include_in_schema=False)
-async def condition_page(request: Request, asset_id: FromPath[int]) -> Template:
+async def condition_page(request: Request, asset_id: RowId) -> Template:
     asset = await register.get_asset(request.user, asset_id)
     return await _action(request, asset_id, "condition", {"condition": asset.condition}, {})
 
 
 @post("/assets/{asset_id:int}/condition", opt=page(*WRITERS), include_in_schema=False, status_code=200)
-async def condition_submit(request: Request, asset_id: FromPath[int], data: Form) -> Template | Redirect:
+async def condition_submit(request: Request, asset_id: RowId, data: Form) -> Template | Redirect:
     try:
         report = ConditionReport(condition=data.get("condition") or "", note=data.get("note") or "")
         await register.report_condition(request.user, asset_id, report)
@@ -282,12 +283,12 @@ async def condition_submit(request: Request, asset_id: FromPath[int], data: Form
 
 
 @get("/assets/{asset_id:int}/dispose", opt=page(*WRITERS), include_in_schema=False)
-async def dispose_page(request: Request, asset_id: FromPath[int]) -> Template:
+async def dispose_page(request: Request, asset_id: RowId) -> Template:
     return await _action(request, asset_id, "dispose", {"status": "awaiting_disposal"}, {})
 
 
 @post("/assets/{asset_id:int}/dispose", opt=page(*WRITERS), include_in_schema=False, status_code=200)
-async def dispose_submit(request: Request, asset_id: FromPath[int], data: Form) -> Template | Redirect:
+async def dispose_submit(request: Request, asset_id: RowId, data: Form) -> Template | Redirect:
     """First post: check and ask to confirm; second post (confirm=yes): do it."""
     try:
         disposal = Disposal(status=data.get("status") or "awaiting_disposal", reason=data.get("reason") or "")
@@ -406,7 +407,7 @@ async def user_create(request: Request, data: Form) -> Template | Redirect:
 
 
 @post("/admin/users/{user_id:int}", opt=page("admin"), include_in_schema=False, status_code=200)
-async def user_update(request: Request, user_id: FromPath[int], data: Form) -> Template | Redirect:
+async def user_update(request: Request, user_id: RowId, data: Form) -> Template | Redirect:
     values: dict[str, Any] = _filled(data, "role", "full_name", "password")
     values["commune_code"] = (data.get("commune_code") or "").strip() or None
     values["active"] = data.get("active") == "on"
