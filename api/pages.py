@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE
+from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
 from procurement import accounts
 from procurement.errors import DomainError
 from procurement.money import format_vnd
@@ -109,14 +109,7 @@ async def login_submit(
             error=error.message, remember=data.get("remember") == "on",
         )
     response = Redirect(target if target != "/" else home_for(result.user.role))
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.token,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        max_age=int((result.expires_at - accounts.now()).total_seconds()) if result.expires_at else None,
-    )
+    set_session_cookie(response, request, result.token, result.expires_at)
     return response
 
 

@@ -60,3 +60,18 @@ def roles(*allowed: str) -> dict[str, Any]:
 
 
 PUBLIC = {"public": True}
+
+
+def set_session_cookie(response, request, token: str, expires_at) -> None:
+    """The session cookie pages use: HttpOnly, SameSite=Lax (a form posted from
+    another site carries no session), Secure when served over https."""
+    from procurement.accounts import now
+
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        max_age=int((expires_at - now()).total_seconds()) if expires_at else None,
+    )

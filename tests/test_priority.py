@@ -280,8 +280,14 @@ def test_worsening_one_input_never_lowers_score_and_moves_only_its_part(case, pa
     assert after[part] >= before[part]
     assert after["score"] >= before["score"]
     for other in PARTS:
-        if other != part:
-            assert after[other] == before[other], other
+        if other == part:
+            continue
+        if part == "condition_part" and other == "shortage_part":
+            # A computer that breaks stops counting as working, so its commune is
+            # shorter of computers too: that part may rise, never fall.
+            assert after[other] >= before[other], other
+            continue
+        assert after[other] == before[other], other
 
 
 @pytest.mark.parametrize(

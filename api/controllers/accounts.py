@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses
 from api.params import RowId
-from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, roles
+from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, roles, set_session_cookie
 from procurement import accounts
 from procurement.accounts import LoginResult, NewToken, TokenOut, UserCreate, UserOut, UserUpdate
 
@@ -44,14 +44,7 @@ class AuthController(Controller):
     async def login(self, request: Request, data: JSONBody[LoginForm]) -> Response[LoginResult]:
         result = await accounts.login(data.username, data.password, data.remember)
         response = Response(result)
-        response.set_cookie(
-            SESSION_COOKIE,
-            result.token,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
-            max_age=int((result.expires_at - accounts.now()).total_seconds()) if result.expires_at else None,
-        )
+        set_session_cookie(response, request, result.token, result.expires_at)
         return response
 
     @post("/logout", opt=ANY_USER, status_code=204, responses=error_responses(401))
