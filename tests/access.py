@@ -9,6 +9,8 @@ Other teams add their routes here as they add them to the app.
 ALL = ("admin", "finance", "planner", "staff")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
+# Planning reports compare communes: planners and admins, finance reads; commune staff none.
+PLANNING_READ = ("admin", "planner", "finance")
 
 ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/api/health"): "public",
@@ -39,6 +41,20 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
     ("GET", "/api/assets/{asset_id:int}/history"): ALL,
+    ("GET", "/api/planning/priority"): PLANNING_READ,
+    ("GET", "/api/planning/priority.csv"): PLANNING_READ,
+    ("GET", "/api/planning/priority.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/shortage"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.csv"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.svg"): PLANNING_READ,
+    ("POST", "/api/planning/plan"): PLANNING_READ,
+    ("POST", "/api/planning/plan.csv"): PLANNING_READ,
+    ("POST", "/api/planning/plan.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/fleet"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.csv"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.svg"): PLANNING_READ,
     # Pages
     ("GET", "/"): "public",
     ("GET", "/login"): "public",
@@ -68,4 +84,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"): {},
     ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
+    ("POST", "/api/planning/plan"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan.csv"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan.xlsx"): {"budget_vnd": 100_000_000},
 }
