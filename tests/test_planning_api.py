@@ -327,6 +327,33 @@ async def test_fleet_overview_counts_devices_by_commune_category_condition(fleet
     assert svg.status_code == 200 and "<svg" in svg.text
 
 
+async def test_cli_writes_the_same_ranked_list_and_plan(fleet, client, users, tmp_path):
+    import subprocess
+    import sys
+
+    headers = await users.make("planner")
+    items = (await client.get("/api/planning/priority", params={"limit": 500, "w_remote": 30}, headers=headers)).json()["items"]
+    out = tmp_path / "uu-tien.xlsx"
+    done = subprocess.run([sys.executable, "-m", "api", "report", "priority", "--weight", "remote=30", "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _read_xlsx(out.read_bytes())["Mã tài sản"].to_list() == [i["tag"] for i in items]
+
+    out = tmp_path / "ke-hoach.json"
+    done = subprocess.run([sys.executable, "-m", "api", "report", "plan", "--budget", "40000000", "--province", "75",
+                           "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = (await client.post("/api/planning/plan", params={"limit": 500},
+                               json={"budget_vnd": 40_000_000, "province": "75"}, headers=headers)).json()["items"]
+    written = pl.read_json(out)
+    assert written["included"].to_list() == [i["included"] for i in lines]
+    assert written.filter("included")["unit_price_vnd"].sum() <= 40_000_000
+
+    done = subprocess.run([sys.executable, "-m", "api", "report", "plan", "--budget", "1", "--min-share", "0.9",
+                           "-o", str(tmp_path / "x.csv")], capture_output=True, text=True)
+    assert done.returncode != 0 and "min_share_per_commune" in done.stderr
+
+
 async def test_staff_may_not_read_planning_reports(fleet, client, users):
     headers = await users.make("staff", AN_VIEN)
     assert (await client.get("/api/planning/priority", headers=headers)).status_code == 403
