@@ -11,6 +11,7 @@ from api.controllers.accounts import AuthController, UserController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.controllers.planning import PlanningController
+from api.controllers.planning_pages import PLANNING_PAGES
 from api.errors import EXCEPTION_HANDLERS
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
@@ -29,7 +30,8 @@ async def health() -> Health:
 
 def route_handlers() -> list:
     return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
-            PlanningController]
+            PlanningController,
+            *PLANNING_PAGES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

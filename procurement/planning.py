@@ -51,7 +51,8 @@ class Area:
     commune: str | None = None
 
 
-async def _frames(area: Area) -> RegisterFrames:
+async def read_area(area: Area) -> RegisterFrames:
+    """The register of ``area``; pass it as ``frames=`` to run several reports on one read."""
     return await load_register(RegisterFilter(province=area.province, commune=area.commune))
 
 
@@ -65,9 +66,10 @@ async def ranked_list(
     category: str | None = None,
     min_score: float | None = None,
     on: dt.date | None = None,
+    frames: RegisterFrames | None = None,
 ) -> pl.DataFrame:
     """The replacement priority of the area's devices, best first (see module doc for the filters)."""
-    frames = await _frames(area)
+    frames = frames or await read_area(area)
     ranked = replacement_priority(
         frames.assets, frames.categories, frames.communes, today=on or today(), weights=weights
     )
@@ -87,6 +89,7 @@ async def shortage(
     norms: ShortageNorms | None = None,
     category: str | None = None,
     lacking_only: bool = False,
+    frames: RegisterFrames | None = None,
 ) -> pl.DataFrame:
     """Needed / working / lacking per commune × (computer, printer, scanner).
 
@@ -94,7 +97,7 @@ async def shortage(
     category (desktop and laptop count as computer); other categories have no
     norm and give no rows.
     """
-    frames = await _frames(area)
+    frames = frames or await read_area(area)
     result = commune_shortage(frames.assets, frames.categories, frames.communes, norms)
     if category is not None:
         group = category if category in ("computer", "printer", "scanner") else SHORTAGE_GROUP_OF.get(category)
@@ -185,9 +188,11 @@ def _check_prices(prices: dict[str, int], known: set[str]) -> None:
             raise DomainError("Đơn giá phải lớn hơn 0.", field=f"unit_prices.{code}")
 
 
-async def plan(request: PlanRequest, *, on: dt.date | None = None) -> pl.DataFrame:
+async def plan(
+    request: PlanRequest, *, on: dt.date | None = None, frames: RegisterFrames | None = None
+) -> pl.DataFrame:
     """The plan under the budget: every candidate in rank order, included or not, and why."""
-    frames = await _frames(Area(request.province, request.commune))
+    frames = frames or await read_area(Area(request.province, request.commune))
     known = set(frames.categories.collect()["category_code"].to_list()) | set(DEFAULT_UNIT_PRICES)
     _check_prices(request.unit_prices, known)
     budgets = None

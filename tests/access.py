@@ -63,6 +63,10 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/static/{file_path:path}"): "public",
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
+    ("GET", "/planning"): PLANNING_READ,
+    ("GET", "/planning/plan.csv"): PLANNING_READ,
+    ("GET", "/planning/plan.xlsx"): PLANNING_READ,
+    ("GET", "/planning/fleet"): PLANNING_READ,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
