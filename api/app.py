@@ -8,11 +8,13 @@ from pydantic import BaseModel
 
 from api import db
 from api.controllers.accounts import AuthController, UserController
+from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.register import AssetController
 from api.controllers.planning import PlanningController
 from api.controllers.planning_pages import PLANNING_PAGES
 from api.errors import EXCEPTION_HANDLERS
+from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
@@ -29,13 +31,22 @@ async def health() -> Health:
 
 
 def route_handlers() -> list:
-    return [health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
-            PlanningController,
-            *PLANNING_PAGES]
+    return [
+        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        FinanceController,
+        *FINANCE_PAGES,
+        PlanningController,
+        *PLANNING_PAGES,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
+    handlers = route_handlers()
+    if settings.bench_raw_routes:
+        from api.bench_routes import raw_lookup
+
+        handlers.append(raw_lookup)
 
     async def on_startup(app: Litestar) -> None:
         await db.open_pool()
@@ -44,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.close_pool()
 
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=handlers,
         guards=[role_guard],
         middleware=[IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},

@@ -58,22 +58,62 @@ def demo(seed: int) -> None:
 @main.command()
 @click.option("--seed", default=1, show_default=True)
 @click.option("--devices", default=150_000, show_default=True)
-def synthetic(seed: int, devices: int) -> None:
+@click.option("--budgets/--no-budgets", default=False, help="Also add budget lines, allocations, contracts and payments")
+@click.option("--contracts", default=30_000, show_default=True, help="With --budgets")
+@click.option("--payments", default=100_000, show_default=True, help="With --budgets")
+def synthetic(seed: int, devices: int, budgets: bool, contracts: int, payments: int) -> None:
     """Generate the national synthetic data set (all 3,321 communes) for benchmarks."""
     from procurement.demo import load_national
+    from procurement.synthetic_budget import load_national_budget
 
     async def go():
         await db.migrate()
-        with click.progressbar(length=devices, label="devices") as bar:
-            done = [0]
+        result = {}
+        if devices:
+            with click.progressbar(length=devices, label="devices") as bar:
+                done = [0]
 
-            def progress(n: int) -> None:
-                bar.update(n - done[0])
-                done[0] = n
+                def progress(n: int) -> None:
+                    bar.update(n - done[0])
+                    done[0] = n
 
-            return await load_national(seed, devices, progress)
+                result = await load_national(seed, devices, progress)
+        if budgets:
+            result["budgets"] = await load_national_budget(contracts, payments, seed)
+        return result
 
     click.echo(run(go()))
+
+
+@main.group()
+def report() -> None:
+    """Reports, written to a file or to the screen."""
+
+
+@report.command("disbursement")
+@click.option("--by", "by", type=click.Choice(["line", "commune", "month", "lagging", "province"]), default="commune", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Report date (default today)")
+@click.option("--province", default=None, help="Province code")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="File (default: screen; xlsx needs a file)")
+def report_disbursement(by, fmt, as_of, province, output) -> None:
+    """Disbursement progress by line, commune or month; the lagging communes; the province summary."""
+    from procurement import finance_reports
+    from procurement.finance_reports import Format, Report
+
+    report_name = {"line": Report.by_line, "commune": Report.by_commune, "month": Report.by_month,
+                   "lagging": Report.lagging, "province": Report.provinces}[by]
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx needs -o FILE")
+    today = as_of.date() if as_of else None
+    frame = run(finance_reports.run_report(report_name, today=today, province=province))
+    body = finance_reports.encode(frame, Format(fmt), finance_reports.REPORTS[report_name][1])
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(body)
+        click.echo(f"{frame.height} rows written to {output}")
+    else:
+        click.echo(body.decode("utf-8-sig"))
 
 
 @main.command("create-user")
@@ -152,14 +192,9 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     uvicorn.run("api.asgi:app", host=host, port=port, log_level="info")
 
 
-# --- reports: ``python -m api report NAME --format csv|xlsx|json -o FILE`` -----------------
-# A new report is one function: decorate it with ``@report.command()`` and ``@report_output``,
-# compute a polars frame, and hand it to ``write_report``.
-
-
-@main.group()
-def report() -> None:
-    """Write a report to a file (CSV, XLSX or JSON)."""
+# --- planning reports: ``python -m api report priority|plan|shortage|fleet -o FILE`` ---------
+# Subcommands of the ``report`` group above. A new report is one function: decorate it with
+# ``@report.command()`` and ``@report_output``, compute a polars frame, hand it to ``write_report``.
 
 
 def report_output(function):

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
 from procurement.errors import DomainError, TooManyAttempts
+from procurement.rules import LimitExceeded, RuleViolation
 
 log = logging.getLogger("api")
 
@@ -26,6 +27,11 @@ class ErrorItem(BaseModel):
     message: str
     code: str | None = None
     source: str | None = None
+    # A ceiling that would be broken (409): which one, what is left, what was asked, by how much over.
+    limit: str | None = None
+    limit_vnd: int | None = None
+    requested_vnd: int | None = None
+    over_by_vnd: int | None = None
 
 
 class ErrorBody(BaseModel):
@@ -47,6 +53,18 @@ def domain_error_handler(_: Request, error: DomainError) -> Response:
     if isinstance(error, TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after_seconds)}
     return _answer(error.status_code, error.message, extra, headers)
+
+
+def limit_exceeded_handler(_: Request, error: LimitExceeded) -> Response:
+    extra = [{
+        "key": "amount_vnd", "message": error.message_vi, "code": "limit_exceeded", "limit": error.limit,
+        "limit_vnd": error.limit_vnd, "requested_vnd": error.requested_vnd, "over_by_vnd": error.over_by_vnd,
+    }]
+    return _answer(409, error.message_vi, extra)
+
+
+def rule_violation_handler(_: Request, error: RuleViolation) -> Response:
+    return _answer(422, error.message, [{"key": error.field, "message": error.message, "code": "rule_violation"}])
 
 
 # Pydantic's commonest messages, said in Vietnamese (the rest pass through).
@@ -101,6 +119,8 @@ def server_error_handler(request: Request, error: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    LimitExceeded: limit_exceeded_handler,
+    RuleViolation: rule_violation_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     Exception: server_error_handler,

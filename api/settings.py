@@ -20,6 +20,8 @@ class Settings:
     max_upload_bytes: int = field(
         default_factory=lambda: int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
     )
+    # Mount the bare-driver baseline routes used by the look-up benchmark.
+    bench_raw_routes: bool = field(default_factory=lambda: os.environ.get("BENCH_RAW_ROUTES") == "1")
     # Serve cookies only over HTTPS when the public address is HTTPS.
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("BASE_URL", "").startswith("https://"))
 

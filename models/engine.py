@@ -19,7 +19,6 @@ from urllib.parse import unquote, urlparse
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
-_READ_QUERY_TYPES = {"select", "objects", "count", "exists"}
 _PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 10000")
 
 
@@ -53,7 +52,8 @@ class KeptConnectionSQLiteEngine(SQLiteEngine):
         return connection
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
-        if query_type in _READ_QUERY_TYPES:
+        # Piccolo tags only inserts with a query type, so reads are told by their SQL.
+        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
             return self._reader().execute(query, args or []).fetchall()
         return await super()._run_in_new_connection(
             query, args, query_type=query_type, table=table

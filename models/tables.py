@@ -18,7 +18,13 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
+
+
+def _procurement(table: str) -> LazyTableReference:
+    # The procurement tables import these ones; a lazy reference breaks the cycle.
+    return LazyTableReference(table, module_path="models.procurement")
 
 
 class Province(Table, tablename="province"):
@@ -98,6 +104,10 @@ class Asset(Table, tablename="asset"):
     search_text = Varchar(length=400, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # Where a purchased device came from (set when a delivery is accepted).
+    contract = ForeignKey(_procurement("Contract"), null=True, default=None, index=True)
+    package = ForeignKey(_procurement("ProcurementPackage"), null=True, default=None, index=True)
+    budget_line = ForeignKey(_procurement("BudgetLine"), null=True, default=None, index=True)
 
 
 class AssetEvent(Table, tablename="asset_event"):

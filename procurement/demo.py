@@ -70,14 +70,19 @@ def fleet_for_commune(rng: random.Random, commune: dict, today: dt.date, scale: 
     """A plausible set of devices for one commune: rows ready for ``Asset``."""
     officials = commune["officials"] or 20
     short = commune["remote"] and rng.random() < 0.5  # some remote communes lack machines
+    def scaled(expected: float) -> int:
+        # Stochastic rounding: small scales keep the right total on average.
+        whole = int(expected * scale)
+        return whole + (rng.random() < expected * scale - whole)
+
     counts = {
-        "desktop": int(officials * rng.uniform(0.4 if short else 0.6, 0.9) * scale),
-        "laptop": int(rng.randint(0, 3) * scale),
-        "printer": max(1, int(officials / rng.randint(3, 6) * scale)),
-        "scanner": int(rng.randint(1, 3) * scale),
-        "monitor": int(rng.randint(0, 4) * scale),
-        "network": int(rng.randint(1, 2) * scale),
-        "ups": int(rng.randint(0, 3) * scale),
+        "desktop": scaled(officials * rng.uniform(0.4 if short else 0.6, 0.9)),
+        "laptop": scaled(rng.randint(0, 3)),
+        "printer": scaled(max(1.0, officials / rng.randint(3, 6))),
+        "scanner": scaled(rng.randint(1, 3)),
+        "monitor": scaled(rng.randint(0, 4)),
+        "network": scaled(rng.randint(1, 2)),
+        "ups": scaled(rng.randint(0, 3)),
     }
     rows = []
     for category, count in counts.items():
@@ -202,7 +207,21 @@ async def load_demo(seed: int = 2025) -> dict:
         rows += fleet
         commune_ids += [commune["id"]] * len(fleet)
     count = await insert_assets(rows, commune_ids, users.get("admin"))
-    return {"communes": len(communes), "assets": count, "users": list(users)}
+    budgets = await load_demo_budget_once(seed)
+    return {"communes": len(communes), "assets": count, "users": list(users), "budget": budgets}
+
+
+async def load_demo_budget_once(seed: int) -> dict | None:
+    """Plan 65/KH-UBND and its allocations, packages, contracts and payments, entered by the finance user."""
+    from models.procurement import BudgetLine
+    from procurement.actor import Actor
+    from procurement.demo_finance import load_demo_budget
+
+    if await BudgetLine.exists():
+        return None
+    user = await AppUser.select(AppUser.id, AppUser.username).where(AppUser.username == "taichinh").first()
+    actor = Actor(user_id=user["id"], username=user["username"], role="finance")
+    return await load_demo_budget(actor, seed)
 
 
 async def load_national(seed: int, devices: int, progress: Callable[[int], None] | None = None) -> dict:
@@ -219,9 +238,12 @@ async def load_national(seed: int, devices: int, progress: Callable[[int], None]
             await Commune.update({getattr(Commune, k): v for k, v in profile.items()}).where(
                 Commune.id == commune["id"]
             )
-    # Scale each commune's fleet so the whole country comes to about ``devices``.
-    base = sum(len(fleet_for_commune(random.Random(seed + i), c, today)) for i, c in enumerate(communes[:50]))
-    scale = devices / (base / 50 * len(communes))
+    # Scale each commune's fleet so that the whole country comes to about ``devices``:
+    # a first pass at scale 1 counts, the second (same seed) generates.
+    profiles_seed = rng.getstate()
+    unscaled = sum(len(fleet_for_commune(rng, c, today)) for c in communes)
+    rng.setstate(profiles_seed)
+    scale = devices / max(unscaled, 1)
     rows, commune_ids = [], []
     for commune in communes:
         fleet = fleet_for_commune(rng, commune, today, scale)

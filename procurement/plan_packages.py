@@ -5,7 +5,9 @@ receives, how many, and the estimate (the sum of the unit prices of the plan
 lines, whole VND). New devices for a shortage of "computer" are bought as
 desktops (that is how :func:`procurement.priority.replacement_plan` prices
 them). The package store (budget lines, allocations, package rows) belongs to
-the procurement use cases; this module only says what the packages are.
+the procurement use cases (:func:`procurement.budget.create_package`);
+:func:`procurement.planning.save_plan_as_packages` saves what this module
+says the packages are.
 """
 
 from __future__ import annotations

@@ -23,7 +23,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from procurement.actor import Actor
+from procurement.budget_schemas import PackageOut
 from procurement.errors import DomainError
+from procurement.packages import ProcurementMethod
+from procurement.transactions import write_transaction
 from procurement.fleet import age_profile, fleet_by_commune, stocktake_coverage
 from procurement.frames import RegisterFilter, RegisterFrames, load_register
 from procurement.priority import (
@@ -271,3 +275,53 @@ async def fleet(area: Area, *, category: str | None = None, since: dt.date | Non
         stocktake=stocktake_coverage(frames.assets, frames.communes, since_at).collect(),
         since=since_at,
     )
+
+
+# --- saving a plan as procurement packages ------------------------------------------
+
+
+class SavePlanRequest(BaseModel):
+    """Save the plan that ``plan`` gives as procurement packages (gói thầu) of budget line
+    ``line_id``: one per commune × category (see :func:`procurement.plan_packages.plan_packages`),
+    each under the commune's allocation of that line when it has one."""
+
+    model_config = ConfigDict(extra="forbid")
+    plan: PlanRequest
+    line_id: int = Field(ge=1, le=2**31 - 1)
+    method: ProcurementMethod = ProcurementMethod.COMPETITIVE_QUOTATION
+
+
+async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[PackageOut]:
+    """All packages in one transaction: either the whole plan is saved or nothing."""
+    from models.procurement import Allocation
+    from procurement import budget
+    from procurement.budget_schemas import ItemIn, PackageCreate
+    from procurement.plan_packages import plan_packages
+
+    actor.require("admin", "planner")
+    packages = plan_packages(await plan(request.plan)).collect()
+    if packages.height == 0:
+        raise DomainError("Kế hoạch chưa chọn thiết bị nào: không có gói thầu để lưu.", field="plan.budget_vnd")
+    allocations: dict[str, int] = {}
+    for row in await Allocation.select(Allocation.id, Allocation.commune.code.as_alias("code")).where(
+        Allocation.line == request.line_id
+    ).order_by(Allocation.id):
+        if row["code"] is not None:
+            allocations.setdefault(row["code"], row["id"])
+    saved = []
+    async with write_transaction():
+        for package in packages.iter_rows(named=True):
+            saved.append(
+                await budget.create_package(
+                    actor,
+                    PackageCreate(
+                        line_id=request.line_id,
+                        allocation_id=allocations.get(package["commune_code"]),
+                        name=package["name"][:300],
+                        method=request.method,
+                        estimate_vnd=package["estimate_vnd"],
+                        items=[ItemIn(category=package["category_code"], quantity=package["quantity"])],
+                    ),
+                )
+            )
+    return saved

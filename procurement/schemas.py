@@ -255,6 +255,7 @@ class AssetOut(BaseModel):
     acquired_on: dt.date | None
     acquired_year: int | None
     age_years: float | None
+    book_value_vnd: int | None = Field(description="Cost less straight-line depreciation over the useful life")
     cost_vnd: int | None
     acquisition: Acquisition
     status: Status

@@ -9,6 +9,8 @@ Other teams add their routes here as they add them to the app.
 ALL = ("admin", "finance", "planner", "staff")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
+FINANCE_READ = ("admin", "finance", "planner")
+FINANCE_WRITE = ("admin", "finance")
 # Planning reports compare communes: planners and admins, finance reads; commune staff none.
 PLANNING_READ = ("admin", "planner", "finance")
 
@@ -41,6 +43,26 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
     ("GET", "/api/assets/{asset_id:int}/history"): ALL,
+    # Budgets, procurement, disbursement: finance and admin write, planners read.
+    ("GET", "/api/finance/lines"): FINANCE_READ,
+    ("POST", "/api/finance/lines"): FINANCE_WRITE,
+    ("GET", "/api/finance/lines/{line_id:int}"): FINANCE_READ,
+    ("PUT", "/api/finance/lines/{line_id:int}/milestones"): FINANCE_WRITE,
+    ("GET", "/api/finance/lines/{line_id:int}/allocations"): FINANCE_READ,
+    ("POST", "/api/finance/lines/{line_id:int}/allocations"): FINANCE_WRITE,
+    ("POST", "/api/finance/lines/{line_id:int}/allocations/split"): FINANCE_WRITE,
+    ("GET", "/api/finance/packages"): FINANCE_READ,
+    ("POST", "/api/finance/packages"): FINANCE_WRITE,
+    ("GET", "/api/finance/packages/{package_id:int}"): FINANCE_READ,
+    ("POST", "/api/finance/packages/{package_id:int}/status"): FINANCE_WRITE,
+    ("GET", "/api/finance/contracts"): FINANCE_READ,
+    ("POST", "/api/finance/contracts"): FINANCE_WRITE,
+    ("GET", "/api/finance/contracts/{contract_id:int}"): FINANCE_READ,
+    ("POST", "/api/finance/contracts/{contract_id:int}/deliveries"): FINANCE_WRITE,
+    ("GET", "/api/finance/payments"): FINANCE_READ,
+    ("POST", "/api/finance/payments"): FINANCE_WRITE,
+    ("POST", "/api/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
+    ("GET", "/api/finance/reports/{report:str}"): FINANCE_READ,
     ("GET", "/api/planning/priority"): PLANNING_READ,
     ("GET", "/api/planning/priority.csv"): PLANNING_READ,
     ("GET", "/api/planning/priority.xlsx"): PLANNING_READ,
@@ -51,6 +73,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/planning/plan"): PLANNING_READ,
     ("POST", "/api/planning/plan.csv"): PLANNING_READ,
     ("POST", "/api/planning/plan.xlsx"): PLANNING_READ,
+    ("POST", "/api/planning/plan/packages"): ("admin", "planner"),
     ("GET", "/api/planning/fleet"): PLANNING_READ,
     ("GET", "/api/planning/fleet.csv"): PLANNING_READ,
     ("GET", "/api/planning/fleet.xlsx"): PLANNING_READ,
@@ -63,6 +86,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/static/{file_path:path}"): "public",
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
+    ("GET", "/finance"): FINANCE_READ,
     ("GET", "/planning"): PLANNING_READ,
     ("GET", "/planning/plan.csv"): PLANNING_READ,
     ("GET", "/planning/plan.xlsx"): PLANNING_READ,
@@ -91,4 +115,5 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/planning/plan"): {"budget_vnd": 100_000_000},
     ("POST", "/api/planning/plan.csv"): {"budget_vnd": 100_000_000},
     ("POST", "/api/planning/plan.xlsx"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan/packages"): {"plan": {"budget_vnd": 100_000_000}, "line_id": 999999},
 }

@@ -16,6 +16,9 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
+# Browser and live-server fixtures for page tests.
+pytest_plugins = ["tests.browser"]
+
 _SOURCE_URL = os.environ.get("DATABASE_URL", "")
 _CREATED_PG_DB: tuple[str, str] | None = None
 

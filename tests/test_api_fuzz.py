@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from tests.browser import live_server  # noqa: F401
+
 from tests.conftest import asset_payload
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -29,7 +29,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_schema(live_server):  # noqa: F811
+def api_schema(live_server):
     return schemathesis.openapi.from_url(f"{live_server}/schema/openapi.json")
 
 
@@ -37,7 +37,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture(scope="module")
-def admin_headers(live_server):  # noqa: F811
+def admin_headers(live_server):
     """An admin made through the CLI (its own process), logged in over HTTP."""
     username, password = f"fuzz-{uuid.uuid4().hex[:8]}", "fuzz-password-1"
     subprocess.run(

@@ -1,6 +1,6 @@
 """Log-in and log-out in a real browser (Debian chromium via Playwright)."""
 
-from tests.browser import browser, live_server, log_in, phone, screenshot  # noqa: F401
+from tests.browser import log_in, screenshot
 from tests.conftest import AN_VIEN
 
 

@@ -380,3 +380,44 @@ def test_plan_lines_become_one_package_per_commune_and_category():
     assert desktops["name"] == "Thay thế và mua mới 3 máy tính để bàn cho Xã A"
     assert got[("B", "scanner")]["name"] == "Mua mới 1 máy quét cho Xã B"
     assert packages["estimate_vnd"].sum() == plan.filter("included")["unit_price_vnd"].sum()
+
+
+async def test_saving_a_plan_makes_one_package_per_commune_and_category(fleet, client, users):
+    from models.procurement import PackageItem, ProcurementPackage
+    from procurement import budget
+    from procurement.actor import Actor
+    from procurement.budget_schemas import AllocationCreate, LineCreate
+
+    headers = await users.make("planner")
+    finance = Actor(user_id=0, username="finance", role="finance")
+    line = await budget.create_line(finance, LineCreate(
+        number="65/KH-UBND", name="Trang bị thiết bị cho xã", decision_date=dt.date(2025, 8, 22),
+        fiscal_year=2025, amount_vnd=1_000_000_000, province_code="75"))
+    allocation = await budget.create_allocation(finance, line.id, AllocationCreate(commune_code=AN_VIEN, amount_vnd=500_000_000))
+    plan_body = {"budget_vnd": 60_000_000, "province": "75", "commune_budgets": [
+        {"commune_code": AN_VIEN, "budget_vnd": 40_000_000}, {"commune_code": OTHER_COMMUNE, "budget_vnd": 20_000_000}]}
+    lines = (await client.post("/api/planning/plan", params={"limit": 500}, json=plan_body, headers=headers)).json()["items"]
+    answer = await client.post("/api/planning/plan/packages", json={"plan": plan_body, "line_id": line.id}, headers=headers)
+    assert answer.status_code == 201, answer.text
+    packages = answer.json()
+    # Independent grouping of the included lines (new computers are bought as desktops).
+    expected: dict[tuple, list[int]] = {}
+    for i in lines:
+        if i["included"]:
+            key = (i["commune_code"], "desktop" if i["category_code"] == "computer" else i["category_code"])
+            expected.setdefault(key, []).append(i["unit_price_vnd"])
+    assert len(packages) == len(expected)
+    assert sum(p["estimate_vnd"] for p in packages) == sum(sum(v) for v in expected.values()) <= 60_000_000
+    assert sorted((p["items"][0]["category"], p["items"][0]["quantity"]) for p in packages) == sorted(
+        (k[1], len(v)) for k, v in expected.items())
+    an_vien = [p for p in packages if "An Viễn" in p["name"]]
+    assert an_vien and all(p["allocation_id"] == allocation.id for p in an_vien)
+    assert all(p["allocation_id"] is None for p in packages if p not in an_vien)  # no allocation for that commune
+    assert all(p["status"] == "planned" and p["line_id"] == line.id for p in packages)
+    assert await ProcurementPackage.count() == len(packages) == await PackageItem.count()
+
+    missing = await client.post("/api/planning/plan/packages", json={"plan": plan_body, "line_id": 999999}, headers=headers)
+    assert missing.status_code == 404 and await ProcurementPackage.count() == len(packages)  # nothing half-saved
+    finance_headers = await users.make("finance")
+    refused = await client.post("/api/planning/plan/packages", json={"plan": plan_body, "line_id": line.id}, headers=finance_headers)
+    assert refused.status_code == 403

@@ -42,7 +42,7 @@ async def test_planner_ranks_reweights_plans_and_downloads(live_server, browser,
     assert order[0] == ids["broken"] and set(order) == set(ids.values())
     assert "hỏng" in await page.inner_text(f"#ranked tr[data-asset='{ids['broken']}']")
     # The shortage chart is an inline SVG naming the commune (no image fetched from anywhere).
-    assert await page.locator("#shortage figure svg").count() == 1
+    assert await page.locator("#shortage figure.plot svg").count() == 1
     assert "An Viễn" in await page.inner_text("#shortage")
     await screenshot(page, "planning-desktop")
 
@@ -100,7 +100,7 @@ async def test_planning_and_fleet_pages_on_a_phone(live_server, phone, users):
     assert width <= 400, width
     await screenshot(page, "planning-phone")
     await page.goto(f"{live_server}/planning/fleet?province=75")
-    assert await page.locator("figure.chart svg").count() == 2
+    assert await page.locator("figure.plot svg").count() == 2
     await screenshot(page, "planning-fleet-phone")
 
 

@@ -235,3 +235,26 @@ async def test_disposed_devices_are_frozen_and_final_disposal_is_admin_only(clie
     assert done.status_code == 200 and done.json()["status"] == "disposed"
     frozen = await client.post(f"/api/assets/{aid}/condition", json={"condition": "good"}, headers=admin)
     assert frozen.status_code == 409
+
+
+def test_book_value_is_straight_line_in_whole_dong():
+    import datetime as dt
+
+    from procurement.register import book_value
+
+    bought = dt.date(2020, 1, 1)
+    assert book_value(15_000_000, bought, 5, today=bought) == 15_000_000
+    half = book_value(15_000_000, bought, 5, today=bought + dt.timedelta(days=int(5 * 365.25 / 2)))
+    assert abs(half - 7_500_000) <= 1 and isinstance(half, int)
+    assert book_value(15_000_000, bought, 5, today=dt.date(2025, 6, 1)) == 0
+    assert book_value(None, bought, 5) is None and book_value(1_000, None, 5) is None
+    values = [book_value(15_000_000, bought, 5, today=bought + dt.timedelta(days=d)) for d in range(0, 2000, 50)]
+    assert values == sorted(values, reverse=True)
+
+
+async def test_assets_show_their_book_value(client, users):
+    admin = await users.make("admin")
+    asset = (await client.post("/api/assets", json=asset_payload(acquired_on="2015-01-01"), headers=admin)).json()
+    assert asset["book_value_vnd"] == 0
+    unknown = (await client.post("/api/assets", json=asset_payload(cost_vnd=None), headers=admin)).json()
+    assert unknown["book_value_vnd"] is None

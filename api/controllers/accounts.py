@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, PathParameter
+from litestar.params import JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import polars as pl
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, Field
@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from api.errors import error_responses
 from api.security import roles
 from procurement import charts, planning
+from procurement.budget_schemas import PackageOut
 from procurement.planning import Area, PlanRequest, WeightsIn
 from procurement.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
 
@@ -391,6 +392,12 @@ class PlanningController(Controller):
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=XLSX)
     async def plan_xlsx(self, data: JSONBody[PlanRequest]) -> Response[bytes]:
         return plan_file(await planning.plan(data), "xlsx")
+
+    @post("/plan/packages", opt=roles("admin", "planner"), status_code=201,
+          responses=error_responses(400, 401, 403, 404, 422))
+    async def save_plan(self, request: Request, data: JSONBody[planning.SavePlanRequest]) -> list[PackageOut]:
+        """Save the plan as procurement packages (one per commune × category, status planned) of a budget line."""
+        return await planning.save_plan_as_packages(request.user, data)
 
     @get("/fleet", opt=READ, responses=READ_ERRORS)
     async def fleet(

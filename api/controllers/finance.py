@@ -1,0 +1,168 @@
+"""Budgets, packages, contracts, payments and disbursement reports: thin handlers.
+
+Finance and admin write; planners read. A ceiling that would be broken answers
+409 with the limit and the amount over in ``extra``; an incoherent value 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.errors import error_responses
+from api.security import roles
+from procurement import budget, finance_reports
+from procurement.budget_schemas import (
+    AllocationCreate,
+    AllocationOut,
+    AllocationSplit,
+    ContractCreate,
+    ContractOut,
+    DeliveryCreate,
+    DeliveryOut,
+    LineCreate,
+    LineOut,
+    MilestoneIn,
+    PackageCreate,
+    PackageMove,
+    PackageOut,
+    PaymentCreate,
+    PaymentOut,
+    ReversalCreate,
+    SplitOut,
+)
+from procurement.finance_reports import Format, Report
+from procurement.packages import PackageStatus
+
+READ = roles(*budget.FINANCE_READERS)
+WRITE = roles(*budget.FINANCE_WRITERS)
+READ_ERRORS = error_responses(400, 401, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
+ProvinceCode = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$", description="Province code")]
+
+
+class FinanceController(Controller):
+    path = "/api/finance"
+    tags = ["finance"]
+
+    # budget lines and allocations
+    @get("/lines", opt=READ, responses=READ_ERRORS)
+    async def list_lines(self, request: Request, province: ProvinceCode = None) -> list[LineOut]:
+        return await budget.list_lines(request.user, province)
+
+    @post("/lines", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def create_line(self, request: Request, data: JSONBody[LineCreate]) -> LineOut:
+        return await budget.create_line(request.user, data)
+
+    @get("/lines/{line_id:int}", opt=READ, responses=READ_ERRORS)
+    async def get_line(self, request: Request, line_id: FromPath[int]) -> LineOut:
+        return await budget.get_line(request.user, line_id)
+
+    @put("/lines/{line_id:int}/milestones", opt=WRITE, responses=WRITE_ERRORS)
+    async def replace_milestones(
+        self, request: Request, line_id: FromPath[int], data: JSONBody[list[MilestoneIn]]
+    ) -> LineOut:
+        return await budget.replace_milestones(request.user, line_id, data)
+
+    @get("/lines/{line_id:int}/allocations", opt=READ, responses=READ_ERRORS)
+    async def list_allocations(self, request: Request, line_id: FromPath[int]) -> list[AllocationOut]:
+        await budget.get_line(request.user, line_id)
+        return await budget.list_allocations(request.user, line_id)
+
+    @post("/lines/{line_id:int}/allocations", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def create_allocation(
+        self, request: Request, line_id: FromPath[int], data: JSONBody[AllocationCreate]
+    ) -> AllocationOut:
+        return await budget.create_allocation(request.user, line_id, data)
+
+    @post("/lines/{line_id:int}/allocations/split", opt=WRITE, status_code=200, responses=WRITE_ERRORS)
+    async def split_allocation(
+        self, request: Request, line_id: FromPath[int], data: JSONBody[AllocationSplit]
+    ) -> SplitOut:
+        return await budget.split_allocation(request.user, line_id, data)
+
+    # procurement packages
+    @get("/packages", opt=READ, responses=READ_ERRORS)
+    async def list_packages(
+        self, request: Request, line_id: OptionalId = None,
+        status: FromQuery[PackageStatus | None] = None,
+    ) -> list[PackageOut]:
+        return await budget.list_packages(request.user, line_id, status)
+
+    @post("/packages", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def create_package(self, request: Request, data: JSONBody[PackageCreate]) -> PackageOut:
+        return await budget.create_package(request.user, data)
+
+    @get("/packages/{package_id:int}", opt=READ, responses=READ_ERRORS)
+    async def get_package(self, request: Request, package_id: FromPath[int]) -> PackageOut:
+        return await budget.get_package(request.user, package_id)
+
+    @post("/packages/{package_id:int}/status", opt=WRITE, status_code=200, responses=WRITE_ERRORS)
+    async def move_package(self, request: Request, package_id: FromPath[int], data: JSONBody[PackageMove]) -> PackageOut:
+        return await budget.move_package(request.user, package_id, data)
+
+    # contracts and deliveries
+    @get("/contracts", opt=READ, responses=READ_ERRORS)
+    async def list_contracts(
+        self, request: Request, line_id: OptionalId = None
+    ) -> list[ContractOut]:
+        return await budget.list_contracts(request.user, line_id)
+
+    @post("/contracts", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def create_contract(self, request: Request, data: JSONBody[ContractCreate]) -> ContractOut:
+        return await budget.create_contract(request.user, data)
+
+    @get("/contracts/{contract_id:int}", opt=READ, responses=READ_ERRORS)
+    async def get_contract(self, request: Request, contract_id: FromPath[int]) -> ContractOut:
+        return await budget.get_contract(request.user, contract_id)
+
+    @post("/contracts/{contract_id:int}/deliveries", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def accept_delivery(
+        self, request: Request, contract_id: FromPath[int], data: JSONBody[DeliveryCreate]
+    ) -> DeliveryOut:
+        return await budget.accept_delivery(request.user, contract_id, data)
+
+    # payments
+    @get("/payments", opt=READ, responses=READ_ERRORS)
+    async def list_payments(
+        self, request: Request,
+        contract_id: OptionalId = None,
+        line_id: OptionalId = None,
+    ) -> list[PaymentOut]:
+        return await budget.list_payments(request.user, contract_id, line_id)
+
+    @post("/payments", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def record_payment(self, request: Request, data: JSONBody[PaymentCreate]) -> PaymentOut:
+        return await budget.record_payment(request.user, data)
+
+    @post("/payments/{payment_id:int}/reverse", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def reverse_payment(
+        self, request: Request, payment_id: FromPath[int], data: JSONBody[ReversalCreate]
+    ) -> PaymentOut:
+        return await budget.reverse_payment(request.user, payment_id, data)
+
+    # reports
+    @get(
+        "/reports/{report:str}", opt=READ, responses=READ_ERRORS,
+        description="Disbursement report as JSON (money in whole dong), CSV or XLSX.",
+    )
+    async def report(
+        self,
+        report: FromPath[Report],
+        format: FromQuery[Format] = Format.json,
+        as_of: Annotated[dt.date | None, QueryParameter(description="Report date; default today")] = None,
+        province: ProvinceCode = None,
+        line_id: OptionalId = None,
+    ) -> Response[bytes]:
+        today = as_of or dt.date.today()
+        frame = await finance_reports.run_report(report, today=today, province=province, line_id=line_id)
+        body = finance_reports.encode(frame, format, finance_reports.REPORTS[report][1])
+        headers = {}
+        if format != Format.json:
+            headers["Content-Disposition"] = f'attachment; filename="{finance_reports.filename(report, format, today)}"'
+        return Response(body, media_type=finance_reports.MEDIA_TYPES[format], headers=headers)
