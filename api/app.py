@@ -10,10 +10,13 @@ from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
+from api.controllers.importing import ImportController
+from api.controllers.register_pages import REGISTER_PAGES
 from api.controllers.register import AssetController
 from api.controllers.planning import PlanningController
 from api.controllers.planning_pages import PLANNING_PAGES
 from api.errors import EXCEPTION_HANDLERS
+from api.input_guard import RefuseUnstorableText
 from api.finance_pages import FINANCE_PAGES
 from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.security import PUBLIC, IdentifyCaller, role_guard
@@ -35,6 +38,8 @@ def route_handlers() -> list:
         health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
         FinanceController,
         *FINANCE_PAGES,
+        ImportController,
+        *REGISTER_PAGES,
         PlanningController,
         *PLANNING_PAGES,
     ]
@@ -57,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        middleware=[IdentifyCaller()],
+        middleware=[RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],

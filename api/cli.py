@@ -163,6 +163,119 @@ def token(username: str, name: str, days: int | None) -> None:
     click.echo(run(go()).token)
 
 
+async def _actor(username: str):
+    from models.tables import AppUser
+    from procurement.actor import Actor
+
+    user = await AppUser.select(
+        AppUser.id, AppUser.username, AppUser.role,
+        AppUser.commune.id.as_alias("commune_id"), AppUser.commune.code.as_alias("commune_code"),
+    ).where(AppUser.username == username.lower()).first()
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    return Actor(user_id=user["id"], username=user["username"], role=user["role"],
+                 commune_id=user["commune_id"], commune_code=user["commune_code"])
+
+
+class _Bars:
+    """One click progress bar per stage of an import (check, then write)."""
+
+    def __init__(self):
+        self.bar = None
+        self.stage = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            label = {"check": "kiểm tra", "write": "ghi"}.get(stage, stage)
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+            self.stage, self.done = stage, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="Who imports (staff: only into their commune)")
+@click.option("--commit", is_flag=True, help="Write the rows; without it, only a dry run")
+def import_sheet(path: str, username: str, commit: bool) -> None:
+    """Import devices from an XLSX/CSV file in the template (dry run unless --commit)."""
+    from pathlib import Path
+
+    from procurement import importing
+    from procurement.errors import DomainError
+
+    content = Path(path).read_bytes()
+    bars = _Bars()
+
+    async def go():
+        actor = await _actor(username)
+        use_case = importing.commit if commit else importing.dry_run
+        return await use_case(actor, content, Path(path).name, bars)
+
+    try:
+        report = run(go())
+    except importing.ImportRejected as error:
+        bars.close()
+        report = error.report
+    except DomainError as error:
+        bars.close()
+        raise click.ClickException(error.message) from None
+    bars.close()
+    for issue in report.warnings:
+        click.echo(f"cảnh báo: {issue.describe()}")
+    for issue in report.errors:
+        click.echo(f"lỗi: {issue.describe()}" + (f" (giá trị: {issue.value})" if issue.value else ""))
+    verb = "đã" if report.committed else "sẽ"
+    click.echo(
+        f"{report.rows} dòng: {verb} tạo {report.create}, {verb} cập nhật {report.update}, "
+        f"không đổi {report.unchanged}, lỗi {report.error_count}"
+    )
+    if report.error_count:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--user", "username", required=True, help="Whose view of the register (staff: their commune)")
+@click.option("--commune", default=None, help="Only this commune code")
+def export_sheet(path: str, username: str, commune: str | None) -> None:
+    """Export the register in the import template (.xlsx or .csv by the file name)."""
+    from pathlib import Path
+
+    from procurement import importing
+    from procurement.schemas import AssetFilter
+
+    async def go():
+        actor = await _actor(username)
+        filters = AssetFilter(commune=commune)
+        if path.lower().endswith(".csv"):
+            return await importing.export_csv_bytes(actor, filters)
+        return await importing.export_xlsx_bytes(actor, filters)
+
+    Path(path).write_bytes(run(go()))
+    click.echo(f"wrote {path}")
+
+
+@main.command("import-template")
+@click.argument("path", type=click.Path(dir_okay=False), default="mau-nhap-thiet-bi.xlsx")
+def import_template(path: str) -> None:
+    """Write the empty XLSX import template (with its guide sheet)."""
+    from pathlib import Path
+
+    from procurement import importing
+
+    Path(path).write_bytes(run(importing.template_bytes()))
+    click.echo(f"wrote {path}")
+
+
 @main.command()
 @click.option("--demo/--no-demo", default=True, help="Load demo data on first start")
 @click.option("--host", default=None)

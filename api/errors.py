@@ -48,7 +48,8 @@ def _answer(status: int, detail: str, extra=None, headers=None) -> Response:
 
 
 def domain_error_handler(_: Request, error: DomainError) -> Response:
-    extra = [{"key": error.field, "message": error.message, "code": error.code}]
+    # An error may carry one item per problem (e.g. each wrong row of an imported sheet).
+    extra = getattr(error, "items", None) or [{"key": error.field, "message": error.message, "code": error.code}]
     headers = None
     if isinstance(error, TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after_seconds)}
@@ -109,6 +110,8 @@ def validation_error_handler(_: Request, error: ValidationException) -> Response
 
 
 def http_error_handler(_: Request, error: HTTPException) -> Response:
+    if error.status_code == 413:
+        return _answer(413, "Tệp hoặc dữ liệu gửi lên quá lớn.", [{"key": "body", "message": "Tệp hoặc dữ liệu gửi lên quá lớn.", "code": "too_large"}])
     return _answer(error.status_code, error.detail, error.extra or None, getattr(error, "headers", None))
 
 

@@ -145,14 +145,3 @@ def page_aware(api_handler):
 
 PAGE_HANDLERS = [home, login_page, login_submit, logout_submit, static_router]
 
-
-@get("/assets", opt=page(), include_in_schema=False)
-async def assets_page(request: Request) -> Template:
-    from procurement.register import list_assets
-    from procurement.schemas import AssetFilter
-
-    items, total, next_cursor = await list_assets(request.user, AssetFilter(), limit=50)
-    return render(request, "assets.html", items=items, total=total, next_cursor=next_cursor)
-
-
-PAGE_HANDLERS.append(assets_page)

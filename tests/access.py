@@ -117,3 +117,40 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/planning/plan.xlsx"): {"budget_vnd": 100_000_000},
     ("POST", "/api/planning/plan/packages"): {"plan": {"budget_vnd": 100_000_000}, "line_id": 999999},
 }
+
+# Spreadsheet import and export
+ACCESS.update({
+    ("GET", "/api/import/template"): REGISTER_WRITE,
+    ("POST", "/api/import/dry-run"): REGISTER_WRITE,
+    ("POST", "/api/import/commit"): REGISTER_WRITE,
+    ("GET", "/api/assets/export"): ALL,
+})
+
+# Register pages
+ACCESS.update({
+    ("GET", "/assets/{asset_id:int}"): ALL,
+    ("GET", "/assets/new"): ("admin", "staff", "finance"),
+    ("POST", "/assets/new"): ("admin", "staff", "finance"),
+    ("GET", "/assets/{asset_id:int}/edit"): REGISTER_WRITE,
+    ("POST", "/assets/{asset_id:int}/edit"): REGISTER_WRITE,
+    ("GET", "/assets/{asset_id:int}/move"): REGISTER_WRITE,
+    ("POST", "/assets/{asset_id:int}/move"): REGISTER_WRITE,
+    ("GET", "/assets/{asset_id:int}/condition"): REGISTER_WRITE,
+    ("POST", "/assets/{asset_id:int}/condition"): REGISTER_WRITE,
+    ("GET", "/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
+    ("POST", "/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
+    ("GET", "/import"): REGISTER_WRITE,
+    ("POST", "/import"): REGISTER_WRITE,
+    ("POST", "/import/commit"): REGISTER_WRITE,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}"): ADMIN,
+})
+# A page showing one device answers another commune's staff like a missing page.
+SCOPED |= {
+    ("GET", "/assets/{asset_id:int}"),
+    ("GET", "/assets/{asset_id:int}/edit"),
+    ("GET", "/assets/{asset_id:int}/move"),
+    ("GET", "/assets/{asset_id:int}/condition"),
+    ("GET", "/assets/{asset_id:int}/dispose"),
+}

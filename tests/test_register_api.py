@@ -258,3 +258,20 @@ async def test_assets_show_their_book_value(client, users):
     assert asset["book_value_vnd"] == 0
     unknown = (await client.post("/api/assets", json=asset_payload(cost_vnd=None), headers=admin)).json()
     assert unknown["book_value_vnd"] is None
+
+
+async def test_text_no_database_can_store_is_refused_naming_the_field(client, users):
+    admin = await users.make("admin")
+    nul = await client.post("/api/assets", json=asset_payload(make="Dell\x00"), headers=admin)
+    assert nul.status_code == 400 and nul.json()["extra"][0]["key"] == "make"
+    surrogate = await client.post(
+        "/api/assets", content=b'{"category": "desktop", "commune_code": "26296", "model": "\\ud800"}',
+        headers={**admin, "content-type": "application/json"},
+    )
+    assert surrogate.status_code == 400 and surrogate.json()["extra"][0]["key"] == "model"
+    query = await client.get("/api/communes?q=an%00vien", headers=admin)
+    assert query.status_code == 400 and query.json()["extra"][0]["key"] == "q"
+    assert await Asset.count() == 0
+    # Ordinary Vietnamese passes untouched.
+    fine = await client.post("/api/assets", json=asset_payload(make="Công ty Điện tử Đồng Nai"), headers=admin)
+    assert fine.status_code == 201 and fine.json()["make"] == "Công ty Điện tử Đồng Nai"

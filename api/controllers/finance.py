@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from api.params import RowId
 from api.errors import error_responses
 from api.security import roles
 from procurement import budget, finance_reports
@@ -60,29 +61,29 @@ class FinanceController(Controller):
         return await budget.create_line(request.user, data)
 
     @get("/lines/{line_id:int}", opt=READ, responses=READ_ERRORS)
-    async def get_line(self, request: Request, line_id: FromPath[int]) -> LineOut:
+    async def get_line(self, request: Request, line_id: RowId) -> LineOut:
         return await budget.get_line(request.user, line_id)
 
     @put("/lines/{line_id:int}/milestones", opt=WRITE, responses=WRITE_ERRORS)
     async def replace_milestones(
-        self, request: Request, line_id: FromPath[int], data: JSONBody[list[MilestoneIn]]
+        self, request: Request, line_id: RowId, data: JSONBody[list[MilestoneIn]]
     ) -> LineOut:
         return await budget.replace_milestones(request.user, line_id, data)
 
     @get("/lines/{line_id:int}/allocations", opt=READ, responses=READ_ERRORS)
-    async def list_allocations(self, request: Request, line_id: FromPath[int]) -> list[AllocationOut]:
+    async def list_allocations(self, request: Request, line_id: RowId) -> list[AllocationOut]:
         await budget.get_line(request.user, line_id)
         return await budget.list_allocations(request.user, line_id)
 
     @post("/lines/{line_id:int}/allocations", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def create_allocation(
-        self, request: Request, line_id: FromPath[int], data: JSONBody[AllocationCreate]
+        self, request: Request, line_id: RowId, data: JSONBody[AllocationCreate]
     ) -> AllocationOut:
         return await budget.create_allocation(request.user, line_id, data)
 
     @post("/lines/{line_id:int}/allocations/split", opt=WRITE, status_code=200, responses=WRITE_ERRORS)
     async def split_allocation(
-        self, request: Request, line_id: FromPath[int], data: JSONBody[AllocationSplit]
+        self, request: Request, line_id: RowId, data: JSONBody[AllocationSplit]
     ) -> SplitOut:
         return await budget.split_allocation(request.user, line_id, data)
 
@@ -99,11 +100,11 @@ class FinanceController(Controller):
         return await budget.create_package(request.user, data)
 
     @get("/packages/{package_id:int}", opt=READ, responses=READ_ERRORS)
-    async def get_package(self, request: Request, package_id: FromPath[int]) -> PackageOut:
+    async def get_package(self, request: Request, package_id: RowId) -> PackageOut:
         return await budget.get_package(request.user, package_id)
 
     @post("/packages/{package_id:int}/status", opt=WRITE, status_code=200, responses=WRITE_ERRORS)
-    async def move_package(self, request: Request, package_id: FromPath[int], data: JSONBody[PackageMove]) -> PackageOut:
+    async def move_package(self, request: Request, package_id: RowId, data: JSONBody[PackageMove]) -> PackageOut:
         return await budget.move_package(request.user, package_id, data)
 
     # contracts and deliveries
@@ -118,12 +119,12 @@ class FinanceController(Controller):
         return await budget.create_contract(request.user, data)
 
     @get("/contracts/{contract_id:int}", opt=READ, responses=READ_ERRORS)
-    async def get_contract(self, request: Request, contract_id: FromPath[int]) -> ContractOut:
+    async def get_contract(self, request: Request, contract_id: RowId) -> ContractOut:
         return await budget.get_contract(request.user, contract_id)
 
     @post("/contracts/{contract_id:int}/deliveries", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def accept_delivery(
-        self, request: Request, contract_id: FromPath[int], data: JSONBody[DeliveryCreate]
+        self, request: Request, contract_id: RowId, data: JSONBody[DeliveryCreate]
     ) -> DeliveryOut:
         return await budget.accept_delivery(request.user, contract_id, data)
 
@@ -142,7 +143,7 @@ class FinanceController(Controller):
 
     @post("/payments/{payment_id:int}/reverse", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def reverse_payment(
-        self, request: Request, payment_id: FromPath[int], data: JSONBody[ReversalCreate]
+        self, request: Request, payment_id: RowId, data: JSONBody[ReversalCreate]
     ) -> PaymentOut:
         return await budget.reverse_payment(request.user, payment_id, data)
 
