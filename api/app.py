@@ -15,6 +15,8 @@ from api.controllers.register_pages import REGISTER_PAGES
 from api.controllers.register import AssetController
 from api.controllers.labels import LabelController
 from api.controllers.stocktakes import CoverageController, StocktakeController
+from api.controllers.planning import PlanningController
+from api.controllers.planning_pages import PLANNING_PAGES
 from api.errors import EXCEPTION_HANDLERS
 from api.input_guard import RefuseUnstorableText
 from api.finance_pages import FINANCE_PAGES
@@ -45,6 +47,8 @@ def route_handlers() -> list:
         StocktakeController,
         CoverageController,
         *SCAN_PAGE_HANDLERS,
+        PlanningController,
+        *PLANNING_PAGES,
     ]
 
 

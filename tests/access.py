@@ -11,6 +11,8 @@ ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
 FINANCE_READ = ("admin", "finance", "planner")
 FINANCE_WRITE = ("admin", "finance")
+# Planning reports compare communes: planners and admins, finance reads; commune staff none.
+PLANNING_READ = ("admin", "planner", "finance")
 
 ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/api/health"): "public",
@@ -61,6 +63,21 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/finance/payments"): FINANCE_WRITE,
     ("POST", "/api/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
     ("GET", "/api/finance/reports/{report:str}"): FINANCE_READ,
+    ("GET", "/api/planning/priority"): PLANNING_READ,
+    ("GET", "/api/planning/priority.csv"): PLANNING_READ,
+    ("GET", "/api/planning/priority.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/shortage"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.csv"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/shortage.svg"): PLANNING_READ,
+    ("POST", "/api/planning/plan"): PLANNING_READ,
+    ("POST", "/api/planning/plan.csv"): PLANNING_READ,
+    ("POST", "/api/planning/plan.xlsx"): PLANNING_READ,
+    ("POST", "/api/planning/plan/packages"): ("admin", "planner"),
+    ("GET", "/api/planning/fleet"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.csv"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.xlsx"): PLANNING_READ,
+    ("GET", "/api/planning/fleet.svg"): PLANNING_READ,
     # Pages
     ("GET", "/"): "public",
     ("GET", "/login"): "public",
@@ -89,6 +106,10 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/sw.js"): "public",
     ("GET", "/labels"): REGISTER_WRITE,
     ("POST", "/labels"): REGISTER_WRITE,
+    ("GET", "/planning"): PLANNING_READ,
+    ("GET", "/planning/plan.csv"): PLANNING_READ,
+    ("GET", "/planning/plan.xlsx"): PLANNING_READ,
+    ("GET", "/planning/fleet"): PLANNING_READ,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
@@ -115,6 +136,10 @@ BODIES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
     ("POST", "/api/labels/sheet"): {"commune_code": "26296"},
     ("POST", "/api/stocktakes/{stocktake_id:int}/sync"): {"actions": []},
+    ("POST", "/api/planning/plan"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan.csv"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan.xlsx"): {"budget_vnd": 100_000_000},
+    ("POST", "/api/planning/plan/packages"): {"plan": {"budget_vnd": 100_000_000}, "line_id": 999999},
 }
 
 # Spreadsheet import and export

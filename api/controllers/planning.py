@@ -1,0 +1,442 @@
+"""Planning reports: ranked replacement list, shortage, plan under a budget, fleet overview.
+
+Thin handlers: parse the filters, call :mod:`procurement.planning`, shape a
+page of rows or a file. Every report has JSON, ``.csv`` and ``.xlsx``; the
+shortage and the fleet also an ``.svg`` chart.
+
+Who may call: planners and admins everything; the finance department reads
+(also computing a plan, which writes nothing). Commune staff none: the
+ranking compares communes with each other, which is the province's business.
+
+Weights of the ranked list are query parameters ``w_age``, ``w_condition``,
+``w_place``, ``w_shortage``, ``w_remote``, ``w_security`` (defaults 40, 25,
+10, 10, 5, 10); the plan takes them in its body as ``weights``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import polars as pl
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, JSONBody, Parameter
+from pydantic import BaseModel, Field
+
+from api.errors import error_responses
+from api.security import roles
+from procurement import charts, planning
+from procurement.budget_schemas import PackageOut
+from procurement.planning import Area, PlanRequest, WeightsIn
+from procurement.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
+
+READ = roles("admin", "planner", "finance")
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SVG = "image/svg+xml"
+READ_ERRORS = error_responses(400, 401, 403)
+
+Province = Annotated[str | None, Parameter(min_length=1, max_length=2, description="Province code")]
+Commune = Annotated[str | None, Parameter(min_length=1, max_length=5, description="Commune code")]
+CategoryParam = Annotated[str | None, Parameter(min_length=1, max_length=20, description="Category code, e.g. desktop")]
+Limit = Annotated[int, Parameter(ge=1, le=500)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+MinScore = Annotated[float | None, Parameter(ge=0, le=1_000_000, description="Only rows scoring at least this")]
+Weight = Annotated[float | None, Parameter(ge=0, le=1000)]
+
+
+def provide_weights(
+    w_age: Weight = None,
+    w_condition: Weight = None,
+    w_place: Weight = None,
+    w_shortage: Weight = None,
+    w_remote: Weight = None,
+    w_security: Weight = None,
+) -> WeightsIn:
+    return WeightsIn(
+        age=w_age, condition=w_condition, place=w_place, shortage=w_shortage, remote=w_remote, security=w_security
+    )
+
+
+# --- answers ------------------------------------------------------------------
+
+
+class PriorityRow(BaseModel):
+    rank: int
+    asset_id: int
+    tag: str
+    commune_code: str | None
+    commune_name: str | None
+    province_code: str | None
+    category_code: str | None
+    category_name: str | None
+    make: str | None
+    model: str | None
+    status: str
+    condition: str
+    location: str | None
+    age_years: float | None
+    years_over_life: float | None
+    age_part: float
+    condition_part: float
+    place_part: float
+    shortage_part: float
+    remote_part: float
+    security_part: float
+    score: float
+    reason: str | None
+
+
+class PriorityPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    weights: dict[str, float] = Field(description="The weights used")
+    items: list[PriorityRow]
+
+
+class ShortageRow(BaseModel):
+    commune_code: str
+    commune_name: str | None
+    province_code: str | None
+    category_code: str = Field(description="computer, printer or scanner")
+    needed: int
+    working: int
+    lacking: int
+
+
+class ShortagePage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    lacking_devices: dict[str, int] = Field(description="Devices lacking over the whole selection, per kind")
+    items: list[ShortageRow]
+
+
+class PlanLine(BaseModel):
+    rank: int
+    item_kind: str = Field(description="replace: an existing device; new: a device a commune lacks")
+    asset_id: int | None
+    tag: str | None
+    commune_code: str | None
+    commune_name: str | None
+    category_code: str
+    unit_price_vnd: int
+    score: float
+    included: bool
+    running_total_vnd: int
+    reason: str | None
+    excluded_reason: str | None
+
+
+class PlanSummary(BaseModel):
+    budget_vnd: int
+    spent_vnd: int
+    left_vnd: int
+    candidates: int
+    included: int
+    replacements: int
+    new_devices: int
+    communes: int
+
+
+class PlanAnswer(BaseModel):
+    summary: PlanSummary
+    total: int = Field(description="Lines matching included_only")
+    offset: int
+    limit: int
+    items: list[PlanLine]
+
+
+class FleetRow(BaseModel):
+    commune_code: str
+    commune_name: str | None
+    province_code: str | None
+    category_code: str
+    category_name: str | None
+    condition: str
+    condition_name: str
+    devices: int
+
+
+class AgeRow(BaseModel):
+    category_code: str
+    category_name: str
+    age_band: str
+    age_band_name: str
+    devices: int
+
+
+class StocktakeRow(BaseModel):
+    commune_code: str
+    commune_name: str
+    province_code: str
+    devices: int
+    audited: int
+    share: float | None
+
+
+class FleetAnswer(BaseModel):
+    since: dt.datetime = Field(description="Stocktake coverage counts audits at or after this time")
+    total: int = Field(description="Rows of by_commune")
+    offset: int
+    limit: int
+    by_commune: list[FleetRow]
+    age_profile: list[AgeRow]
+    stocktake: list[StocktakeRow] = Field(description="Same paging as by_commune, over communes")
+    stocktake_total: int
+
+
+# --- files ---------------------------------------------------------------------
+
+SHORTAGE_COLUMNS = [
+    Column("province_code", "Mã tỉnh"),
+    Column("commune_code", "Mã xã"),
+    Column("commune_name", "Xã"),
+    Column("category_name", "Loại"),
+    Column("needed", "Cần", "int"),
+    Column("working", "Đang dùng được", "int"),
+    Column("lacking", "Còn thiếu", "int"),
+]
+FLEET_COLUMNS = [
+    Column("province_code", "Mã tỉnh"),
+    Column("province_name", "Tỉnh"),
+    Column("commune_code", "Mã xã"),
+    Column("commune_name", "Xã"),
+    Column("category_name", "Loại thiết bị"),
+    Column("condition_name", "Tình trạng"),
+    Column("devices", "Số thiết bị", "int"),
+]
+AGE_COLUMNS = [
+    Column("category_name", "Loại thiết bị"),
+    Column("age_band_name", "Tuổi"),
+    Column("devices", "Số thiết bị", "int"),
+]
+STOCKTAKE_COLUMNS = [
+    Column("province_code", "Mã tỉnh"),
+    Column("commune_code", "Mã xã"),
+    Column("commune_name", "Xã"),
+    Column("devices", "Số thiết bị", "int"),
+    Column("audited", "Đã kiểm kê", "int"),
+    Column("share", "Tỷ lệ", "share"),
+]
+
+
+def _file(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _stamp() -> str:
+    return planning.today().strftime("%Y%m%d")
+
+
+def shortage_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    from procurement.priority import GROUP_NAMES_VI
+
+    return rows.with_columns(
+        pl.col("category_code").replace_strict(GROUP_NAMES_VI, default=pl.col("category_code")).alias("category_name")
+    )
+
+
+def plan_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.with_columns(
+        pl.col("item_kind").replace_strict({"replace": "thay thế", "new": "mua mới"}, default=pl.col("item_kind"))
+    )
+
+
+def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    if kind == "csv":
+        return _file(write_csv(rows, PRIORITY_COLUMNS), CSV, f"uu-tien-thay-the-{_stamp()}.csv")
+    return _file(write_xlsx(rows, PRIORITY_COLUMNS, "Ưu tiên thay thế"), XLSX, f"uu-tien-thay-the-{_stamp()}.xlsx")
+
+
+def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    frame = shortage_export_frame(rows)
+    if kind == "csv":
+        return _file(write_csv(frame, SHORTAGE_COLUMNS), CSV, f"thieu-thiet-bi-{_stamp()}.csv")
+    return _file(write_xlsx(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị"), XLSX, f"thieu-thiet-bi-{_stamp()}.xlsx")
+
+
+def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    frame = plan_export_frame(rows)
+    if kind == "csv":
+        return _file(write_csv(frame, PLAN_COLUMNS), CSV, f"ke-hoach-thay-the-{_stamp()}.csv")
+    return _file(write_xlsx(frame, PLAN_COLUMNS, "Kế hoạch"), XLSX, f"ke-hoach-thay-the-{_stamp()}.xlsx")
+
+
+FleetTable = Literal["by_commune", "age", "stocktake"]
+_FLEET_TABLES = {
+    "by_commune": ("by_commune", FLEET_COLUMNS, "Thiết bị theo xã", "thiet-bi-theo-xa"),
+    "age": ("age", AGE_COLUMNS, "Tuổi thiết bị", "tuoi-thiet-bi"),
+    "stocktake": ("stocktake", STOCKTAKE_COLUMNS, "Kiểm kê", "kiem-ke"),
+}
+
+
+def fleet_file(fleet: planning.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    attribute, columns, sheet, name = _FLEET_TABLES[table]
+    frame = getattr(fleet, attribute)
+    if kind == "csv":
+        return _file(write_csv(frame, columns), CSV, f"{name}-{_stamp()}.csv")
+    return _file(write_xlsx(frame, columns, sheet), XLSX, f"{name}-{_stamp()}.xlsx")
+
+
+def _svg(svg: str) -> Response[str]:
+    return Response(svg, media_type=SVG)
+
+
+# --- routes ----------------------------------------------------------------------
+
+
+class PlanningController(Controller):
+    path = "/api/planning"
+    tags = ["planning"]
+    dependencies = {"weights": Provide(provide_weights, sync_to_thread=False)}
+
+    async def _ranked(self, province, commune, category, min_score, weights: WeightsIn) -> pl.DataFrame:
+        return await planning.ranked_list(
+            Area(province, commune), weights=weights.to_weights(), category=category, min_score=min_score
+        )
+
+    @get("/priority", opt=READ, responses=READ_ERRORS)
+    async def priority(
+        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
+        category: CategoryParam = None, min_score: MinScore = None, limit: Limit = 50, offset: Offset = 0,
+    ) -> PriorityPage:
+        """Devices ranked for replacement, with the parts of the score and the reason."""
+        rows = await self._ranked(province, commune, category, min_score, weights)
+        page = rows.slice(offset, limit)
+        return PriorityPage(
+            total=rows.height, offset=offset, limit=limit,
+            weights=weights.to_weights().model_dump(include={"age", "condition", "place", "shortage", "remote", "security"}),
+            items=[PriorityRow(**r) for r in page.to_dicts()],
+        )
+
+    @get("/priority.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
+    async def priority_csv(
+        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
+        category: CategoryParam = None, min_score: MinScore = None,
+    ) -> Response[bytes]:
+        """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
+        return priority_file(await self._ranked(province, commune, category, min_score, weights), "csv")
+
+    @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
+    async def priority_xlsx(
+        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
+        category: CategoryParam = None, min_score: MinScore = None,
+    ) -> Response[bytes]:
+        """The whole ranked list as an Excel workbook."""
+        return priority_file(await self._ranked(province, commune, category, min_score, weights), "xlsx")
+
+    @get("/shortage", opt=READ, responses=READ_ERRORS)
+    async def shortage(
+        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        lacking_only: FromQuery[bool] = True, limit: Limit = 100, offset: Offset = 0,
+    ) -> ShortagePage:
+        """Needed, working and lacking computers, printers and scanners per commune."""
+        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        totals = {g: 0 for g in ("computer", "printer", "scanner")}
+        for group, lacking in rows.group_by("category_code").agg(pl.col("lacking").sum()).iter_rows():
+            totals[group] = int(lacking)
+        return ShortagePage(
+            total=rows.height, offset=offset, limit=limit, lacking_devices=totals,
+            items=[ShortageRow(**r) for r in rows.slice(offset, limit).to_dicts()],
+        )
+
+    @get("/shortage.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
+    async def shortage_csv(
+        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        lacking_only: FromQuery[bool] = True,
+    ) -> Response[bytes]:
+        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        return shortage_file(rows, "csv")
+
+    @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
+    async def shortage_xlsx(
+        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        lacking_only: FromQuery[bool] = True,
+    ) -> Response[bytes]:
+        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        return shortage_file(rows, "xlsx")
+
+    @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
+    async def shortage_svg(
+        self, province: Province = None, commune: Commune = None, top: Annotated[int, Parameter(ge=1, le=50)] = 15,
+    ) -> Response[str]:
+        """Bar chart of the communes lacking the most devices."""
+        rows = await planning.shortage(Area(province, commune), lacking_only=True)
+        return _svg(charts.shortage_bar_svg(rows, top=top))
+
+    @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422))
+    async def plan(
+        self, data: JSONBody[PlanRequest], included_only: FromQuery[bool] = False, limit: Limit = 100, offset: Offset = 0,
+    ) -> PlanAnswer:
+        """The highest-priority replacements and missing devices that fit the budget (nothing is saved)."""
+        rows = await planning.plan(data)
+        summary = planning.plan_summary(rows, data.budget_vnd)
+        if included_only:
+            rows = rows.filter(pl.col("included"))
+        return PlanAnswer(
+            summary=PlanSummary(**summary), total=rows.height, offset=offset, limit=limit,
+            items=[PlanLine(**r) for r in rows.slice(offset, limit).to_dicts()],
+        )
+
+    @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=CSV)
+    async def plan_csv(self, data: JSONBody[PlanRequest]) -> Response[bytes]:
+        return plan_file(await planning.plan(data), "csv")
+
+    @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=XLSX)
+    async def plan_xlsx(self, data: JSONBody[PlanRequest]) -> Response[bytes]:
+        return plan_file(await planning.plan(data), "xlsx")
+
+    @post("/plan/packages", opt=roles("admin", "planner"), status_code=201,
+          responses=error_responses(400, 401, 403, 404, 422))
+    async def save_plan(self, request: Request, data: JSONBody[planning.SavePlanRequest]) -> list[PackageOut]:
+        """Save the plan as procurement packages (one per commune × category, status planned) of a budget line."""
+        return await planning.save_plan_as_packages(request.user, data)
+
+    @get("/fleet", opt=READ, responses=READ_ERRORS)
+    async def fleet(
+        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        since: Annotated[dt.date | None, Parameter(description="Stocktake since; default a year ago")] = None,
+        limit: Limit = 100, offset: Offset = 0,
+    ) -> FleetAnswer:
+        """Devices by commune × category × condition, age profile, stocktake coverage."""
+        result = await planning.fleet(Area(province, commune), category=category, since=since)
+        return FleetAnswer(
+            since=result.since, total=result.by_commune.height, offset=offset, limit=limit,
+            by_commune=[FleetRow(**r) for r in result.by_commune.slice(offset, limit).to_dicts()],
+            age_profile=[AgeRow(**r) for r in result.age.to_dicts()],
+            stocktake=[StocktakeRow(**r) for r in result.stocktake.slice(offset, limit).to_dicts()],
+            stocktake_total=result.stocktake.height,
+        )
+
+    @get("/fleet.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
+    async def fleet_csv(
+        self, table: FromQuery[FleetTable] = "by_commune", province: Province = None, commune: Commune = None,
+        category: CategoryParam = None, since: FromQuery[dt.date | None] = None,
+    ) -> Response[bytes]:
+        """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
+        return fleet_file(await planning.fleet(Area(province, commune), category=category, since=since), table, "csv")
+
+    @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
+    async def fleet_xlsx(
+        self, table: FromQuery[FleetTable] = "by_commune", province: Province = None, commune: Commune = None,
+        category: CategoryParam = None, since: FromQuery[dt.date | None] = None,
+    ) -> Response[bytes]:
+        """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
+        return fleet_file(await planning.fleet(Area(province, commune), category=category, since=since), table, "xlsx")
+
+    @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
+    async def fleet_svg(
+        self, chart: FromQuery[Literal["condition", "age"]] = "condition", province: Province = None, commune: Commune = None,
+        category: CategoryParam = None,
+    ) -> Response[str]:
+        """Chart of the fleet: devices per category by condition, or by age band."""
+        result = await planning.fleet(Area(province, commune), category=category)
+        svg = charts.fleet_condition_svg(result.by_commune) if chart == "condition" else charts.age_profile_svg(result.age)
+        return _svg(svg)
