@@ -10,8 +10,6 @@ directory unless ``--out`` is given.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -28,7 +26,7 @@ from procurement.disbursement import (
 )
 from procurement.money import format_vnd
 from procurement.synthetic_money import synthetic_disbursement
-from procurement.xlsx_export import write_xlsx
+from procurement.finance_reports import Format, encode
 
 T = TypeVar("T")
 
@@ -77,13 +75,12 @@ def main(argv: list[str] | None = None) -> None:
         "Xã chậm": collected["lagging_communes"],
         "Theo tỉnh": collected["province_summary"],
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.out or os.path.join(tmp, "giai_ngan.xlsx")
-        seconds, _ = best_of(args.repeat, lambda: write_xlsx(path, sheets))
-        cells = sum(df.height * df.width for df in sheets.values())
-        print(f"xlsx write (5 sheets, {cells:,} cells) {seconds * 1000:8.1f} ms, {os.path.getsize(path) / 1e6:.2f} MB")
-        seconds, _ = best_of(args.repeat, lambda: write_xlsx(path, {"Theo xã": sheets["Theo xã"]}))
-        print(f"xlsx write by-commune only          {seconds * 1000:8.1f} ms")
+    for sheet, frame in sheets.items():
+        seconds, data = best_of(args.repeat, lambda frame=frame, sheet=sheet: encode(frame, Format.xlsx, sheet))
+        print(f"xlsx {sheet:<14} {frame.height:>6} rows {seconds * 1000:8.1f} ms, {len(data) / 1e6:.2f} MB")
+    if args.out:
+        with open(args.out, "wb") as out:
+            out.write(encode(sheets["Theo xã"], Format.xlsx, "Theo xã"))
 
     summary = collected["province_summary"]
     print(

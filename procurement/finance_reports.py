@@ -19,7 +19,7 @@ from models.procurement import BudgetLine
 from procurement import disbursement
 from procurement.synthetic_money import CENTRAL_NAME
 from procurement.transactions import is_sqlite
-from procurement.xlsx_export import write_xlsx
+from procurement.xlsx import Column, write_csv, write_xlsx
 
 
 class Report(StrEnum):
@@ -146,15 +146,73 @@ async def run_report(
     return result.collect()
 
 
+# Spreadsheets are for people: Vietnamese headers (JSON keeps the column names).
+HEADERS_VI = {
+    "line_id": "Mã dòng NS",
+    "parent_id": "Thuộc dòng NS",
+    "province_code": "Mã tỉnh",
+    "number": "Số hiệu",
+    "name": "Tên",
+    "fiscal_year": "Năm ngân sách",
+    "decision_date": "Ngày quyết định",
+    "deadline": "Hạn giải ngân",
+    "amount_vnd": "Dự toán",
+    "allocated_vnd": "Đã phân bổ",
+    "committed_vnd": "Đã ký hợp đồng",
+    "paid_vnd": "Đã giải ngân",
+    "remaining_vnd": "Còn lại",
+    "unallocated_vnd": "Chưa phân bổ",
+    "share_paid": "Tỷ lệ giải ngân",
+    "scheduled_share": "Tỷ lệ theo kế hoạch",
+    "scheduled_vnd": "Kế hoạch đến nay",
+    "schedule_gap_vnd": "Chênh lệch so với kế hoạch",
+    "days_to_deadline": "Số ngày đến hạn",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã/phường",
+    "is_central": "Mua sắm tập trung",
+    "contracts": "Số hợp đồng",
+    "last_paid_on": "Lần giải ngân gần nhất",
+    "behind_vnd": "Chậm so với kế hoạch",
+    "month": "Tháng",
+    "cumulative_committed_vnd": "Lũy kế đã ký",
+    "cumulative_paid_vnd": "Lũy kế đã giải ngân",
+    "scheduled_cumulative_vnd": "Lũy kế kế hoạch",
+    "rank": "Thứ hạng",
+    "reason_vi": "Lý do",
+    "lines": "Số dòng NS",
+    "sub_lines": "Số dòng con",
+    "communes": "Số xã",
+    "communes_behind": "Số xã chậm",
+}
+
+
+def columns_for(frame: pl.DataFrame) -> list[Column]:
+    """Every column of a report, with its Vietnamese header and cell kind."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        if name.endswith("_vnd"):
+            kind = "money"
+        elif "share" in name:
+            kind = "share"
+        elif dtype == pl.Date:
+            kind = "date"
+        elif dtype.is_integer():
+            kind = "int"
+        elif dtype.is_float():
+            kind = "number"
+        else:
+            kind = "text"
+        columns.append(Column(name, HEADERS_VI.get(name, name), kind))
+    return columns
+
+
 def encode(frame: pl.DataFrame, fmt: Format, sheet: str) -> bytes:
     """The collected report as bytes of the chosen format. JSON money stays whole integers."""
     if fmt == Format.json:
         return frame.write_json().encode()
     if fmt == Format.csv:
-        return frame.write_csv(include_bom=True, date_format="%Y-%m-%d").encode()
-    buffer = io.BytesIO()
-    write_xlsx(buffer, {sheet: frame})
-    return buffer.getvalue()
+        return write_csv(frame, columns_for(frame))
+    return write_xlsx(frame, columns_for(frame), sheet_name=sheet)
 
 
 def filename(report: Report, fmt: Format, today: dt.date) -> str:

@@ -19,6 +19,9 @@ from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.actor import REGISTER_WRITERS, Actor
 from procurement.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.schemas import (
+    Acquisition,
+    Condition,
+    Location,
     AssetCreate,
     AssetFilter,
     AssetMove,
@@ -118,10 +121,17 @@ def book_value(
     return cost_vnd * int(life_days - used_days) // int(life_days)
 
 
+_ENUM_FIELDS = {"location": Location, "acquisition": Acquisition, "status": Status, "condition": Condition}
+_PLAIN_FIELDS = frozenset(AssetOut.model_fields) - set(_ENUM_FIELDS)
+
+
 def _as_out(row: dict[str, Any]) -> AssetOut:
     acquired = effective_acquired(row["acquired_on"], row["acquired_year"])
-    return AssetOut(
-        **{k: v for k, v in row.items() if k in AssetOut.model_fields},
+    # Rows come from our own tables, already typed: construct without re-validating
+    # (validation cost more than the query on the look-up by tag).
+    return AssetOut.model_construct(
+        **{k: v for k, v in row.items() if k in _PLAIN_FIELDS},
+        **{k: enum(row[k]) for k, enum in _ENUM_FIELDS.items()},
         tag_display=display_tag(row["tag"]),
         age_years=age_years(acquired),
         book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),

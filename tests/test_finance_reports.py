@@ -95,10 +95,13 @@ async def test_csv_and_xlsx_downloads_carry_the_same_figures(client, demo_budget
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
     sheet = pl.read_excel(io.BytesIO(xlsx.content), engine="calamine")
     assert sheet.height == len(as_json)
-    assert int(sheet["paid_vnd"].sum()) == sum(r["paid_vnd"] for r in as_json)
+    assert int(sheet["Đã giải ngân"].sum()) == sum(r["paid_vnd"] for r in as_json)
+    assert [int(v) for v in sheet["Chậm so với kế hoạch"]] == [r["behind_vnd"] for r in as_json]
     csv = await client.get("/api/finance/reports/by_commune", params={**params, "format": "csv"}, headers=demo_budget)
-    frame = pl.read_csv(io.BytesIO(csv.content), schema_overrides={"commune_code": pl.String})
-    assert frame["allocated_vnd"].dtype == pl.Int64 and int(frame["allocated_vnd"].sum()) == sum(r["allocated_vnd"] for r in as_json)
+    frame = pl.read_csv(io.BytesIO(csv.content), schema_overrides={"Mã xã": pl.String})
+    assert csv.content.startswith("\ufeff".encode())  # Excel on Windows needs the BOM for Vietnamese
+    assert frame["Đã phân bổ"].dtype == pl.Int64
+    assert int(frame["Đã phân bổ"].sum()) == sum(r["allocated_vnd"] for r in as_json)
 
 
 async def test_staff_cannot_read_the_reports(client, users):
