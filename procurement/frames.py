@@ -240,6 +240,48 @@ def _flag(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Boolean)
 
 
+class _SQLiteSnapshots:
+    """Frames already read from a SQLite file, kept while the file is unchanged.
+
+    Planners reload the ranked list again and again while adjusting weights; on
+    SQLite, re-reading 150,000 devices is most of that time. ``PRAGMA
+    data_version`` on a connection of our own changes whenever any other
+    connection commits, so a kept frame is used only when nothing has been
+    written since it was read: never stale, and no guess about what changed.
+    """
+
+    KEEP = 4  # filters remembered per file (e.g. the country and a few provinces)
+
+    def __init__(self) -> None:
+        self._probes: dict[str, sqlite3.Connection] = {}
+        self._frames: dict[tuple[str, RegisterFilter], tuple[int, RegisterFrames]] = {}
+
+    def version(self, path: str) -> int:
+        probe = self._probes.get(path)
+        if probe is None:
+            probe = self._probes[path] = _sqlite_connection(path)
+        return probe.execute("PRAGMA data_version").fetchone()[0]
+
+    def get(self, path: str, filters: RegisterFilter, version: int) -> RegisterFrames | None:
+        kept = self._frames.get((path, filters))
+        return kept[1] if kept and kept[0] == version else None
+
+    def put(self, path: str, filters: RegisterFilter, version: int, frames: RegisterFrames) -> None:
+        self._frames.pop((path, filters), None)
+        self._frames[(path, filters)] = (version, frames)
+        while len(self._frames) > self.KEEP:
+            self._frames.pop(next(iter(self._frames)))
+
+    def clear(self) -> None:
+        for probe in self._probes.values():
+            probe.close()
+        self._probes.clear()
+        self._frames.clear()
+
+
+sqlite_snapshots = _SQLiteSnapshots()
+
+
 async def load_register(filters: RegisterFilter | None = None, engine=None) -> RegisterFrames:
     """The register (or the part ``filters`` selects) as report-ready LazyFrames.
 
@@ -249,6 +291,17 @@ async def load_register(filters: RegisterFilter | None = None, engine=None) -> R
     """
     filters = filters or RegisterFilter()
     engine = engine or Asset._meta.db
+    if isinstance(engine, SQLiteEngine):
+        version = sqlite_snapshots.version(engine.path)
+        kept = sqlite_snapshots.get(engine.path, filters, version)
+        if kept is None:
+            kept = await _read_register(filters, engine)
+            sqlite_snapshots.put(engine.path, filters, version, kept)
+        return kept
+    return await _read_register(filters, engine)
+
+
+async def _read_register(filters: RegisterFilter, engine) -> RegisterFrames:
     postgres = isinstance(engine, PostgresEngine)
     queries = _queries(postgres, filters)
     if postgres:
