@@ -119,6 +119,23 @@ async def _allocation_used(allocation_id: int) -> int:
     return contracted + direct
 
 
+async def uncommitted(actor: Actor, line_id: int) -> tuple[int, dict[str, int]]:
+    """What is still free to spend on a line: (the line's own remainder, each
+    commune's allocation remainder), whole dong. Free = not carved into
+    sub-lines, not under contract, not paid without a contract."""
+    line = await get_line(actor, line_id)
+    sub_lines, _ = await _line_used(line_id)
+    contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
+    direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
+    by_commune = {
+        allocation.commune_code: max(allocation.amount_vnd - allocation.contracted_vnd - _direct, 0)
+        for allocation in await list_allocations(actor, line_id)
+        if allocation.commune_code
+        for _direct in [await _sum(Payment.amount_vnd, Payment.allocation == allocation.id, Payment.contract.is_null())]
+    }
+    return max(line.amount_vnd - sub_lines - contracted - direct, 0), by_commune
+
+
 def _transition(current: str, target: str) -> None:
     try:
         check_transition(current, target)

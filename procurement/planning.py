@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from procurement.actor import Actor
 from procurement.budget_schemas import PackageOut
@@ -174,7 +174,14 @@ class PlanRequest(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    budget_vnd: VND
+    budget_vnd: VND | None = Field(default=None, description="The amount; or give line_id to plan its remainder")
+    line_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, validate_default=True,
+        description="Plan what is still free on this budget line (not under contract nor paid)",
+    )
+    use_allocations: bool = Field(
+        default=False, description="With line_id: cut each commune to what is free of its own allocation"
+    )
     province: str | None = Field(default=None, min_length=1, max_length=2)
     commune: str | None = Field(default=None, min_length=1, max_length=5)
     unit_prices: dict[str, VND] = Field(default_factory=dict, max_length=20)
@@ -182,6 +189,37 @@ class PlanRequest(BaseModel):
     min_share_per_commune: float = Field(default=0.0, ge=0, le=1)
     min_score: float = Field(default=0.0, ge=0, le=1_000_000)
     weights: WeightsIn = Field(default_factory=WeightsIn)
+
+    @field_validator("line_id")
+    @classmethod
+    def _some_money(cls, line_id: int | None, info: ValidationInfo) -> int | None:
+        if line_id is None and info.data.get("budget_vnd") is None:
+            raise ValueError("Cần số tiền (budget_vnd) hoặc dòng ngân sách (line_id).")
+        return line_id
+
+    @field_validator("use_allocations")
+    @classmethod
+    def _allocations_of_a_line(cls, use: bool, info: ValidationInfo) -> bool:
+        if use and info.data.get("line_id") is None:
+            raise ValueError("Chỉ dùng cùng với dòng ngân sách (line_id).")
+        return use
+
+
+async def with_line_budget(actor: Actor, request: PlanRequest) -> PlanRequest:
+    """Fill the money from the budget line: its remainder (capped by an explicit
+    ``budget_vnd``), and with ``use_allocations`` each commune's free allocation."""
+    if request.line_id is None:
+        return request
+    from procurement import budget
+
+    line_free, commune_free = await budget.uncommitted(actor, request.line_id)
+    amount = line_free if request.budget_vnd is None else min(request.budget_vnd, line_free)
+    if request.use_allocations:
+        line_free_total = sum(commune_free.values())
+        amount = line_free_total if request.budget_vnd is None else min(request.budget_vnd, line_free_total)
+        communes = [CommuneBudget(commune_code=code, budget_vnd=free) for code, free in sorted(commune_free.items())]
+        return request.model_copy(update={"budget_vnd": amount, "commune_budgets": communes})
+    return request.model_copy(update={"budget_vnd": amount})
 
 
 def _check_prices(prices: dict[str, int], known: set[str]) -> None:
@@ -196,6 +234,8 @@ async def plan(
     request: PlanRequest, *, on: dt.date | None = None, frames: RegisterFrames | None = None
 ) -> pl.DataFrame:
     """The plan under the budget: every candidate in rank order, included or not, and why."""
+    if request.budget_vnd is None:
+        raise DomainError("Cần số tiền của kế hoạch (budget_vnd).", field="budget_vnd")
     frames = frames or await read_area(Area(request.province, request.commune))
     known = set(frames.categories.collect()["category_code"].to_list()) | set(DEFAULT_UNIT_PRICES)
     _check_prices(request.unit_prices, known)
@@ -299,7 +339,7 @@ async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[
     from procurement.plan_packages import plan_packages
 
     actor.require("admin", "planner")
-    packages = plan_packages(await plan(request.plan)).collect()
+    packages = plan_packages(await plan(await with_line_budget(actor, request.plan))).collect()
     if packages.height == 0:
         raise DomainError("Kế hoạch chưa chọn thiết bị nào: không có gói thầu để lưu.", field="plan.budget_vnd")
     allocations: dict[str, int] = {}

@@ -421,3 +421,45 @@ async def test_saving_a_plan_makes_one_package_per_commune_and_category(fleet, c
     finance_headers = await users.make("finance")
     refused = await client.post("/api/planning/plan/packages", json={"plan": plan_body, "line_id": line.id}, headers=finance_headers)
     assert refused.status_code == 403
+
+
+async def test_a_plan_can_take_its_money_from_a_budget_line_and_its_allocations(client, users):
+    """The line's free money is its amount less contracts; each commune is cut to
+    what is free of its own allocation. Checked against sums made here."""
+    from tests.test_budget import contract_body, line_body, post
+
+    finance = await users.make("finance")
+    planner = await users.make("planner")
+    for i in range(6):
+        await make_asset(commune_code=AN_VIEN, condition="broken", acquired_on=None, acquired_year=2010 + i)
+        await make_asset(commune_code=OTHER_COMMUNE, condition="broken", acquired_on=None, acquired_year=2010 + i)
+    line = await post(client, finance, "/lines", line_body(amount_vnd=200_000_000), 201)
+    an_vien = await post(client, finance, f"/lines/{line['id']}/allocations", {"commune_code": AN_VIEN, "amount_vnd": 50_000_000}, 201)
+    await post(client, finance, f"/lines/{line['id']}/allocations", {"commune_code": OTHER_COMMUNE, "amount_vnd": 40_000_000}, 201)
+    await post(client, finance, "/contracts", contract_body(an_vien["id"], unit_price=10_000_000, quantity=2), 201)
+    line_free = 200_000_000 - 20_000_000
+    area = {"province": "75"}
+
+    whole = await client.post("/api/planning/plan", json={"line_id": line["id"], **area}, headers=planner)
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["summary"]["budget_vnd"] == line_free
+    assert whole.json()["summary"]["spent_vnd"] <= line_free
+
+    capped = await client.post("/api/planning/plan", json={"line_id": line["id"], "budget_vnd": 5_000_000, **area}, headers=planner)
+    assert capped.json()["summary"]["budget_vnd"] == 5_000_000
+
+    by_commune = await client.post(
+        "/api/planning/plan?limit=500", json={"line_id": line["id"], "use_allocations": True, **area}, headers=planner
+    )
+    assert by_commune.status_code == 200, by_commune.text
+    free = {AN_VIEN: 50_000_000 - 20_000_000, OTHER_COMMUNE: 40_000_000}
+    assert by_commune.json()["summary"]["budget_vnd"] == sum(free.values())
+    spent: dict[str, int] = {}
+    for item in by_commune.json()["items"]:
+        if item["included"]:
+            spent[item["commune_code"]] = spent.get(item["commune_code"], 0) + item["unit_price_vnd"]
+    assert set(spent) <= set(free) and spent
+    assert all(spent[code] <= free[code] for code in spent)
+
+    neither = await client.post("/api/planning/plan", json=area, headers=planner)
+    assert neither.status_code == 400 and neither.json()["extra"][0]["key"] == "line_id"

@@ -373,9 +373,10 @@ class PlanningController(Controller):
 
     @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422))
     async def plan(
-        self, data: JSONBody[PlanRequest], included_only: FromQuery[bool] = False, limit: Limit = 100, offset: Offset = 0,
+        self, request: Request, data: JSONBody[PlanRequest], included_only: FromQuery[bool] = False, limit: Limit = 100, offset: Offset = 0,
     ) -> PlanAnswer:
         """The highest-priority replacements and missing devices that fit the budget (nothing is saved)."""
+        data = await planning.with_line_budget(request.user, data)
         rows = await planning.plan(data)
         summary = planning.plan_summary(rows, data.budget_vnd)
         if included_only:
@@ -386,12 +387,12 @@ class PlanningController(Controller):
         )
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=CSV)
-    async def plan_csv(self, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await planning.plan(data), "csv")
+    async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
+        return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "csv")
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=XLSX)
-    async def plan_xlsx(self, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await planning.plan(data), "xlsx")
+    async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
+        return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "xlsx")
 
     @post("/plan/packages", opt=roles("admin", "planner"), status_code=201,
           responses=error_responses(400, 401, 403, 404, 422))
