@@ -9,6 +9,9 @@ errors read alike.
 from __future__ import annotations
 
 import logging
+import re
+from http import HTTPStatus
+from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -68,28 +71,72 @@ def rule_violation_handler(_: Request, error: RuleViolation) -> Response:
     return _answer(422, error.message, [{"key": error.field, "message": error.message, "code": "rule_violation"}])
 
 
-# Pydantic's commonest messages, said in Vietnamese (the rest pass through).
-_MESSAGES_VI = [
-    ("Field required", "Thiếu trường bắt buộc."),
-    ("Input should be a valid integer", "Phải là số nguyên."),
-    ("Input should be greater than or equal to", "Phải lớn hơn hoặc bằng"),
-    ("Input should be less than or equal to", "Phải nhỏ hơn hoặc bằng"),
-    ("Input should be greater than", "Phải lớn hơn"),
-    ("Input should be a valid date", "Ngày không hợp lệ (dạng YYYY-MM-DD)."),
-    ("Input should be a valid boolean", "Phải là true hoặc false."),
-    ("Input should be a valid string", "Phải là chuỗi ký tự."),
-    ("String should have at most", "Quá dài: tối đa"),
-    ("String should have at least", "Quá ngắn: tối thiểu"),
-    ("Extra inputs are not permitted", "Trường không được phép."),
-    ("Input should be", "Giá trị không hợp lệ; phải là"),
+# Pydantic's and msgspec's (query parameters) messages, said in Vietnamese. Each rule
+# matches a whole message, so no English tail is left behind; others pass through.
+_TYPES_VI = {
+    "int": "số nguyên", "float": "số", "number": "số", "str": "chuỗi ký tự", "bool": "true hoặc false",
+    "array": "danh sách", "object": "đối tượng JSON", "date": "ngày (YYYY-MM-DD)",
+    "datetime": "thời điểm (YYYY-MM-DDTHH:MM:SS)",
+}
+_COMPARE_VI = {">=": "lớn hơn hoặc bằng", "<=": "nhỏ hơn hoặc bằng", ">": "lớn hơn", "<": "nhỏ hơn"}
+
+
+def _type_vi(match: re.Match) -> str:
+    return "Sai kiểu: phải là " + _TYPES_VI.get(match["type"], match["type"]) + "."
+
+
+def _choices_vi(match: re.Match) -> str:
+    return "Giá trị không hợp lệ; phải là " + match["choices"].replace(" or ", " hoặc ") + "."
+
+
+_MESSAGES_VI: list[tuple[str, Any]] = [
+    (r"Field required", "Thiếu trường bắt buộc."),
+    (r"Extra inputs are not permitted", "Trường không được phép."),
+    (r"Input should be a valid integer, got a number with a fractional part", "Phải là số nguyên, không có phần thập phân."),
+    (r"Input should be a valid integer.*", "Phải là số nguyên."),
+    (r"Input should be a valid number.*", "Phải là số."),
+    (r"Input should be a finite number", "Phải là số hữu hạn."),
+    (r"Input should be greater than or equal to (.+)", r"Phải lớn hơn hoặc bằng \1."),
+    (r"Input should be less than or equal to (.+)", r"Phải nhỏ hơn hoặc bằng \1."),
+    (r"Input should be greater than (.+)", r"Phải lớn hơn \1."),
+    (r"Input should be less than (.+)", r"Phải nhỏ hơn \1."),
+    (r"Input should be a multiple of (.+)", r"Phải là bội số của \1."),
+    (r"Datetimes provided to dates should have zero time.*", "Chỉ ghi ngày, không ghi giờ."),
+    (r"Input should be a valid date.*", "Ngày không hợp lệ (dạng YYYY-MM-DD)."),
+    (r"Input should be a valid datetime.*", "Thời điểm không hợp lệ (dạng YYYY-MM-DDTHH:MM:SS)."),
+    (r"Input should be a valid boolean.*", "Phải là true hoặc false."),
+    (r"Input should be a valid string", "Phải là chuỗi ký tự."),
+    (r"Input should be a valid list", "Phải là một danh sách."),
+    (r"Input should be a valid dictionary.*", "Phải là một đối tượng JSON."),
+    (r"Input should be a valid UUID.*", "Mã UUID không hợp lệ."),
+    (r"String should have at most (\d+) characters?", r"Quá dài: tối đa \1 ký tự."),
+    (r"String should have at least (\d+) characters?", r"Quá ngắn: tối thiểu \1 ký tự."),
+    (r"String should match pattern .*", "Không đúng định dạng."),
+    (r"(?:List|Tuple|Set|Dictionary|Value) should have at least (\d+) items?.*", r"Cần ít nhất \1 phần tử."),
+    (r"(?:List|Tuple|Set|Dictionary|Value) should have at most (\d+) items?.*", r"Nhiều nhất \1 phần tử."),
+    (r"Input should be (?P<choices>.+)", _choices_vi),
+    # msgspec, which parses query and path parameters
+    (r"Expected `str` of length <= (\d+)", r"Quá dài: tối đa \1 ký tự."),
+    (r"Expected `str` of length >= (\d+)", r"Quá ngắn: tối thiểu \1 ký tự."),
+    (r"Expected `array` of length <= (\d+)", r"Nhiều nhất \1 phần tử."),
+    (r"Expected `array` of length >= (\d+)", r"Cần ít nhất \1 phần tử."),
+    (r"Expected `\w+(?: \| null)?` (?P<op>>=|<=|>|<) (?P<n>-?[\d.]+)",
+     lambda m: f"Phải {_COMPARE_VI[m['op']]} {m['n']}."),
+    (r"Expected `(?P<type>\w+)(?: \| null)?`, got `\w+`.*", _type_vi),
+    (r"Invalid enum value (.+)", r"Giá trị không hợp lệ: \1."),
+    (r"Object missing required field `(.+)`", r"Thiếu trường bắt buộc: \1."),
+    (r"Object contains unknown field `(.+)`", r"Trường không được phép: \1."),
+    (r"JSON is malformed.*", "Dữ liệu JSON không đọc được."),
 ]
+_RULES_VI = [(re.compile(pattern, re.DOTALL), replacement) for pattern, replacement in _MESSAGES_VI]
 
 
 def _vietnamese(message: str) -> str:
     message = message.removeprefix("Value error, ")
-    for english, vietnamese in _MESSAGES_VI:
-        if message.startswith(english):
-            return vietnamese + message[len(english):].replace(" characters", " ký tự")
+    for pattern, replacement in _RULES_VI:
+        match = pattern.fullmatch(message)
+        if match:
+            return replacement(match) if callable(replacement) else match.expand(replacement)
     return message
 
 
@@ -109,10 +156,38 @@ def validation_error_handler(_: Request, error: ValidationException) -> Response
     return _answer(400, "Dữ liệu không hợp lệ.", items)
 
 
+# Litestar's own answers (no route at this address, wrong method, ...) carry the
+# English status phrase as their detail: say it in Vietnamese instead.
+_STATUS_VI = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Cần đăng nhập.",
+    403: "Bạn không có quyền làm việc này.",
+    404: "Không tìm thấy địa chỉ này.",
+    405: "Địa chỉ này không nhận kiểu yêu cầu đó.",
+    406: "Không trả được dữ liệu theo kiểu yêu cầu.",
+    413: "Tệp hoặc dữ liệu gửi lên quá lớn.",
+    415: "Kiểu dữ liệu gửi lên không được hỗ trợ.",
+    429: "Quá nhiều yêu cầu; thử lại sau.",
+    500: "Lỗi máy chủ.",
+    503: "Dịch vụ tạm thời không sẵn sàng.",
+}
+
+
+def detail_vi(error: HTTPException) -> str:
+    """The error's own message, or a Vietnamese one where it is only the English status phrase."""
+    try:
+        phrase = HTTPStatus(error.status_code).phrase
+    except ValueError:
+        phrase = None
+    if error.detail in (phrase, None, "") and error.status_code in _STATUS_VI:
+        return _STATUS_VI[error.status_code]
+    return _vietnamese(error.detail)
+
+
 def http_error_handler(_: Request, error: HTTPException) -> Response:
     if error.status_code == 413:
         return _answer(413, "Tệp hoặc dữ liệu gửi lên quá lớn.", [{"key": "body", "message": "Tệp hoặc dữ liệu gửi lên quá lớn.", "code": "too_large"}])
-    return _answer(error.status_code, error.detail, error.extra or None, getattr(error, "headers", None))
+    return _answer(error.status_code, detail_vi(error), error.extra or None, getattr(error, "headers", None))
 
 
 def server_error_handler(request: Request, error: Exception) -> Response:

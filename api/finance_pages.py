@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 import polars as pl
 from litestar import Request, get
 from litestar.response import Template
 
 from api.pages import page, render
+from procurement.clock import today_vn
 from procurement import finance_reports
 from procurement.finance_chart import progress_svg
 from procurement.finance_reports import Report
@@ -19,7 +19,7 @@ FINANCE_PAGE = page("admin", "finance", "planner")
 
 @get("/finance", opt=FINANCE_PAGE, include_in_schema=False)
 async def finance_dashboard(request: Request) -> Template:
-    today = dt.date.today()
+    today = today_vn()
     frames = await finance_reports.load_frames()
     lines = finance_reports.REPORTS[Report.by_line][0](*frames, today=today).collect()
     months = finance_reports.REPORTS[Report.by_month][0](*frames, today=today).collect()

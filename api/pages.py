@@ -8,6 +8,7 @@ answering JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlparse
@@ -15,17 +16,21 @@ from urllib.parse import quote, urlparse
 from litestar import Request, Response, get, post
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from api.errors import detail_vi, log
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
 from procurement import accounts
 from procurement.errors import DomainError
+from procurement.clock import to_vn
 from procurement.money import format_vnd
-from procurement.schemas import ACQUISITION_VI, CONDITION_VI, LOCATION_VI, ROLE_VI, STATUS_VI
+from procurement.schemas import (
+    ACQUISITION_VI, CONDITION_VI, EVENT_KIND_VI, FIELD_VI, LOCATION_VI, ROLE_VI, STATUS_VI,
+)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -40,6 +45,63 @@ def page(*roles: str) -> dict[str, Any]:
 PUBLIC_PAGE = {**PUBLIC, "page": True}
 
 
+def _moment(value: Any) -> dt.date | dt.datetime | None:
+    """A date or a moment, also as the ISO text a history event stores."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def date_vi(value: Any) -> str:
+    """dd/mm/yyyy; a stored moment (UTC) counts on Vietnam's calendar."""
+    value = _moment(value)
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_vn(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_vi(value: Any) -> str:
+    """HH:MM dd/mm/yyyy in Vietnam time (moments are stored in UTC)."""
+    value = _moment(value)
+    if not isinstance(value, dt.datetime):
+        return date_vi(value)
+    return to_vn(value).strftime("%H:%M %d/%m/%Y")
+
+
+def decimal_vi(value: Any, places: int = 1) -> str:
+    """A decimal comma: in Vietnamese "3.5" reads as thirty-five (the dot groups thousands)."""
+    if value is None:
+        return ""
+    return f"{float(value):.{places}f}".replace(".", ",")
+
+
+_ENUMS_VI = {"status": STATUS_VI, "condition": CONDITION_VI, "location": LOCATION_VI, "acquisition": ACQUISITION_VI}
+
+
+def change_vi(value: Any, field: str, category_names: dict[str, str] | None = None) -> str:
+    """One side of a history change, as a person reads it (not the stored code)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if field in _ENUMS_VI:
+        return _ENUMS_VI[field].get(str(value), str(value))
+    if field == "category" and category_names:
+        return category_names.get(str(value), str(value))
+    if field == "cost_vnd" and isinstance(value, int):
+        return format_vnd(value)
+    if field == "acquired_on":
+        return date_vi(value) or str(value)
+    if field == "last_audited_at":
+        return datetime_vi(value) or str(value)
+    return str(value)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.filters["vnd"] = lambda v: "" if v is None else format_vnd(int(v))
@@ -48,8 +110,12 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["location_vi"] = lambda v: LOCATION_VI.get(str(v), v)
     env.filters["acquisition_vi"] = lambda v: ACQUISITION_VI.get(str(v), v)
     env.filters["role_vi"] = lambda v: ROLE_VI.get(str(v), v)
-    env.filters["date_vi"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
-    env.filters["datetime_vi"] = lambda d: d.strftime("%H:%M %d/%m/%Y") if d else ""
+    env.filters["event_vi"] = lambda v: EVENT_KIND_VI.get(str(v), v)
+    env.filters["field_vi"] = lambda v: FIELD_VI.get(str(v), v)
+    env.filters["change_vi"] = change_vi
+    env.filters["date_vi"] = date_vi
+    env.filters["datetime_vi"] = datetime_vi
+    env.filters["decimal_vi"] = decimal_vi
 
 
 TEMPLATE_CONFIG = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure)
@@ -123,7 +189,10 @@ async def logout_submit(request: Request) -> Redirect:
 
 def _is_page(request: Request) -> bool:
     handler = request.scope.get("route_handler")
-    return bool(handler and handler.opt.get("page"))
+    if handler is not None:
+        return bool(handler.opt.get("page"))
+    # No route answered (a mistyped address, a wrong method): people get a page, scripts JSON.
+    return not request.url.path.startswith(("/api/", "/schema"))
 
 
 def page_aware(api_handler):
@@ -139,8 +208,12 @@ def page_aware(api_handler):
             message = "Không tìm thấy trang hoặc thiết bị này."
         elif isinstance(error, PermissionDeniedException) or status == 403:
             message = "Bạn không có quyền xem trang này."
+        elif isinstance(error, HTTPException):
+            message = detail_vi(error)
         else:
-            message = getattr(error, "message", None) or getattr(error, "detail", None) or "Đã có lỗi."
+            message = getattr(error, "message", None) or "Đã có lỗi."
+        if status >= 500:
+            log.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=error)
         return render(request, "error.html", status_code=status, message=message)
 
     return handler

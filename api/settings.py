@@ -15,11 +15,8 @@ class Settings:
     base_url: str = field(default_factory=lambda: os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"))
     host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8000")))
-    # Largest JSON body accepted (bytes); uploads have their own limit.
+    # Largest JSON body accepted (bytes); spreadsheet uploads have their own limit (10 MB).
     max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(1024 * 1024))))
-    max_upload_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
-    )
     # Mount the bare-driver baseline routes used by the look-up benchmark.
     bench_raw_routes: bool = field(default_factory=lambda: os.environ.get("BENCH_RAW_ROUTES") == "1")
     # Serve cookies only over HTTPS when the public address is HTTPS.

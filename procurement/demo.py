@@ -155,7 +155,7 @@ async def insert_assets(
                 *[
                     AssetEvent(
                         asset=r["id"], kind="imported", actor=actor_id, at=now,
-                        changes=json.dumps({"source": {"before": None, "after": "demo"}}),
+                        changes=json.dumps({"source": {"before": None, "after": "dữ liệu mẫu"}}, ensure_ascii=False),
                     )
                     for r in created
                 ]

@@ -17,6 +17,7 @@ import polars as pl
 
 from models.procurement import BudgetLine
 from procurement import disbursement
+from procurement.clock import today_vn
 from procurement.synthetic_money import CENTRAL_NAME
 from procurement.transactions import is_sqlite
 from procurement.xlsx import Column, write_csv, write_xlsx
@@ -140,7 +141,7 @@ async def run_report(
 ) -> pl.DataFrame:
     function, _ = REPORTS[report]
     frames = await load_frames(province)
-    result = function(*frames, today=today or dt.date.today())
+    result = function(*frames, today=today or today_vn())
     if line_id is not None and report != Report.provinces:
         result = result.filter(pl.col("line_id") == line_id)
     return result.collect()

@@ -41,7 +41,7 @@ from labels.tags import TagError, display_tag, new_tag, parse_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.actor import REGISTER_WRITERS, Actor
 from procurement.errors import DomainError
-from procurement.register import effective_acquired, now
+from procurement.register import effective_acquired, filter_conditions, now
 from procurement.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -51,7 +51,7 @@ from procurement.schemas import (
     AssetFilter,
     Status,
 )
-from procurement.text import like_pattern, nfc, search_key
+from procurement.text import nfc, search_key
 from procurement.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -915,22 +915,7 @@ _EXPORT_COLUMNS = (
 
 async def export_rows(actor: Actor, filters: AssetFilter | None = None) -> pl.DataFrame:
     """The register (as the actor sees it) in the template's columns, Vietnamese values."""
-    filters = filters or AssetFilter()
-    where = []
-    if actor.is_staff:
-        where.append(Asset.commune.id == actor.commune_id)
-    if filters.province:
-        where.append(Asset.commune.province.code == filters.province)
-    if filters.commune:
-        where.append(Asset.commune.code == filters.commune)
-    if filters.category:
-        where.append(Asset.category.code == filters.category)
-    if filters.status:
-        where.append(Asset.status == filters.status.value)
-    if filters.condition:
-        where.append(Asset.condition == filters.condition.value)
-    if filters.q:
-        where.append(Asset.search_text.like(like_pattern(filters.q)))
+    where = filter_conditions(actor, filters or AssetFilter())
     query = Asset.select(*_EXPORT_COLUMNS).order_by(Asset.commune.code).order_by(Asset.id)
     if where:
         query = query.where(*where)

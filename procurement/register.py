@@ -17,6 +17,7 @@ from typing import Any, Callable
 from labels.tags import display_tag, new_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.actor import REGISTER_WRITERS, Actor
+from procurement.clock import today_vn
 from procurement.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.schemas import (
     Acquisition,
@@ -95,7 +96,7 @@ def effective_acquired(acquired_on: dt.date | None, acquired_year: int | None) -
 def age_years(acquired: dt.date | None, today: dt.date | None = None) -> float | None:
     if acquired is None:
         return None
-    today = today or dt.date.today()
+    today = today or today_vn()
     return round(max((today - acquired).days, 0) / 365.25, 1)
 
 
@@ -113,7 +114,7 @@ def book_value(
     (rounded down), as state bodies' fixed-asset rules do: nothing left at the end."""
     if cost_vnd is None or acquired is None:
         return None
-    today = today or dt.date.today()
+    today = today or today_vn()
     life_days = useful_life_years * 365.25
     used_days = max((today - acquired).days, 0)
     if used_days >= life_days:
@@ -172,10 +173,9 @@ async def get_asset_by_tag(actor: Actor, tag: str) -> AssetOut:
     return _as_out(await _load_row(actor, "tag", tag))
 
 
-async def list_assets(
-    actor: Actor, filters: AssetFilter, *, limit: int = 50, cursor: str | None = None
-) -> tuple[list[AssetOut], int, str | None]:
-    """Keyset pagination on id: pages stay stable while devices are added."""
+def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
+    """The WHERE conditions of a device list: what the actor may see, narrowed by the
+    filters. One definition for the list, the page and the export, so they agree."""
     where = []
     if actor.is_staff:
         where.append(Asset.commune.id == actor.commune_id)
@@ -189,13 +189,21 @@ async def list_assets(
         where.append(Asset.status == filters.status.value)
     if filters.condition:
         where.append(Asset.condition == filters.condition.value)
-    today = dt.date.today()
+    today = today_vn()
     if filters.min_age_years is not None:
         where.append(Asset.acquired_effective <= years_ago(today, filters.min_age_years))
     if filters.max_age_years is not None:
         where.append(Asset.acquired_effective > years_ago(today, filters.max_age_years + 1))
     if filters.q:
         where.append(Asset.search_text.like(like_pattern(filters.q)))
+    return where
+
+
+async def list_assets(
+    actor: Actor, filters: AssetFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[AssetOut], int, str | None]:
+    """Keyset pagination on id: pages stay stable while devices are added."""
+    where = filter_conditions(actor, filters)
 
     count_query = Asset.count()
     if where:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from labels.tags import TagError, parse_tag
+from procurement.clock import today_vn
 from procurement.text import nfc
 
 MAX_VND = 10**15  # far above any budget line
@@ -102,6 +103,45 @@ CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken"
 ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn vị sáp nhập", "donated": "Được tặng"}
 LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
 ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
+# What a device's history says happened, and the names of the fields it shows.
+EVENT_KIND_VI = {
+    "registered": "Đăng ký",
+    "imported": "Nhập từ tệp",
+    "delivered": "Nhận theo hợp đồng",
+    "updated": "Sửa",
+    "moved": "Chuyển",
+    "condition_reported": "Báo tình trạng",
+    "stocktake_confirmed": "Kiểm kê",
+    "not_found": "Không thấy khi kiểm kê",
+    "disposal_requested": "Đề nghị thanh lý",
+    "disposed": "Thanh lý",
+}
+FIELD_VI = {
+    "tag": "Mã tài sản",
+    "category": "Loại thiết bị",
+    "category_name": "Loại thiết bị",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã",
+    "province_code": "Mã tỉnh",
+    "make": "Hãng",
+    "model": "Model",
+    "serial": "Số serial",
+    "location": "Nơi đặt",
+    "location_detail": "Phòng",
+    "assigned_to": "Người sử dụng",
+    "acquired_on": "Ngày mua",
+    "acquired_year": "Năm mua",
+    "cost_vnd": "Nguyên giá",
+    "acquisition": "Nguồn gốc",
+    "status": "Trạng thái",
+    "condition": "Tình trạng",
+    "last_audited_at": "Kiểm kê gần nhất",
+    "antimalware_installed": "Diệt virus",
+    "os_name": "Hệ điều hành",
+    "os_supported": "HĐH còn hỗ trợ",
+    "notes": "Ghi chú",
+    "source": "Nguồn",
+}
 
 ACTIVE_STATUSES = (Status.in_use, Status.in_storage, Status.in_repair)
 
@@ -129,7 +169,7 @@ class _Acquired(_Input):
     @field_validator("acquired_on")
     @classmethod
     def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and value > dt.date.today():
+        if value is not None and value > today_vn():
             raise ValueError("Ngày mua không được ở tương lai.")
         if value is not None and value.year < 1980:
             raise ValueError("Ngày mua quá xa (trước 1980).")
@@ -138,7 +178,7 @@ class _Acquired(_Input):
     @field_validator("acquired_year")
     @classmethod
     def _year_not_in_future(cls, value: int | None) -> int | None:
-        if value is not None and value > dt.date.today().year:
+        if value is not None and value > today_vn().year:
             raise ValueError("Năm mua không được ở tương lai.")
         return value
 

@@ -4,6 +4,7 @@ encodings, limits, commune scoping, concurrent imports."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import io
 import json
@@ -312,3 +313,23 @@ async def test_api_export_and_template(client, users):
     # The empty template imports as a file with no rows.
     report = await client.post("/api/import/dry-run", files={"file": ("mau.xlsx", template.content, "application/octet-stream")}, headers=headers)
     assert report.status_code == 200 and report.json()["rows"] == 0
+
+
+async def test_export_takes_the_age_filters_of_the_list(client, users):
+    """The export of a filtered list holds exactly the devices the list shows."""
+    today = dt.date.today()
+    for years in (1, 3, 6, 9, 12):
+        await make_asset(serial=f"AGE-{years}", acquired_on=(today - dt.timedelta(days=int(years * 365.25) + 20)).isoformat())
+    await make_asset(serial="AGE-UNKNOWN", acquired_on=None, acquired_year=None)
+    headers = await users.make("admin")
+    for query in ("min_age_years=5", "max_age_years=4", "min_age_years=3&max_age_years=8", ""):
+        listed = (await client.get(f"/api/assets?limit=100&{query}", headers=headers)).json()["items"]
+        answer = await client.get(f"/api/assets/export?format=csv&{query}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+        exported = {row[rows[0].index("Số serial")] for row in rows[1:]}
+        assert exported == {a["serial"] for a in listed}, query
+    narrowed = (await client.get("/api/assets/export?format=csv&min_age_years=5", headers=headers)).content.decode("utf-8-sig")
+    assert "AGE-6" in narrowed and "AGE-12" in narrowed and "AGE-3" not in narrowed and "AGE-UNKNOWN" not in narrowed
+    refused = await client.get("/api/assets/export?format=csv&min_age_years=-1", headers=headers)
+    assert refused.status_code == 400 and refused.json()["extra"][0]["key"] == "min_age_years"

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from api.openapi import XLSX, downloads
 from api.params import RowId
 from api.errors import error_responses
+from procurement.clock import today_vn
 from api.security import roles
 from procurement import budget, finance_reports
 from procurement.budget_schemas import (
@@ -162,7 +163,7 @@ class FinanceController(Controller):
         province: ProvinceCode = None,
         line_id: OptionalId = None,
     ) -> Response[bytes]:
-        today = as_of or dt.date.today()
+        today = as_of or today_vn()
         frame = await finance_reports.run_report(report, today=today, province=province, line_id=line_id)
         body = finance_reports.encode(frame, format, finance_reports.REPORTS[report][1])
         headers = {}

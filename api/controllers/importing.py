@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -12,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, Parameter
 
 from api.errors import error_responses
+from procurement.clock import today_vn
 from api.openapi import XLSX as XLSX_MEDIA_TYPE, downloads
 from api.security import ALL_ROLES, roles
 from procurement import importing
@@ -84,11 +84,17 @@ class ImportController(Controller):
         category: Annotated[str | None, Parameter(max_length=20)] = None,
         status: FromQuery[Status | None] = None,
         condition: FromQuery[Condition | None] = None,
+        min_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+        max_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
     ) -> Response[bytes]:
-        """The register (as the caller may see it) in the import template's columns."""
-        filters = AssetFilter(province=province, commune=commune, category=category, status=status, condition=condition, q=q)
-        stamp = dt.date.today().strftime("%Y%m%d")
+        """The register (as the caller may see it) in the import template's columns,
+        with the same filters as the device list."""
+        filters = AssetFilter(
+            province=province, commune=commune, category=category, status=status, condition=condition,
+            min_age_years=min_age_years, max_age_years=max_age_years, q=q,
+        )
+        stamp = today_vn().strftime("%Y%m%d")
         if format == "csv":
             return attachment(await importing.export_csv_bytes(request.user, filters), f"thiet-bi-{stamp}.csv", "text/csv; charset=utf-8")
         return attachment(await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX)

@@ -371,7 +371,7 @@ class PlanningController(Controller):
         rows = await planning.shortage(Area(province, commune), lacking_only=True)
         return _svg(charts.shortage_bar_svg(rows, top=top))
 
-    @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422))
+    @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422))
     async def plan(
         self, request: Request, data: JSONBody[PlanRequest], included_only: FromQuery[bool] = False, limit: Limit = 100, offset: Offset = 0,
     ) -> PlanAnswer:
@@ -386,11 +386,11 @@ class PlanningController(Controller):
             items=[PlanLine(**r) for r in rows.slice(offset, limit).to_dicts()],
         )
 
-    @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=CSV)
+    @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
         return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "csv")
 
-    @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 422), media_type=XLSX)
+    @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
         return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "xlsx")
 

@@ -161,6 +161,7 @@ async def asset_page(request: Request, asset_id: RowId) -> Template:
     history = await register.asset_history(request.user, asset_id)
     return render(
         request, "asset.html", asset=asset, history=list(reversed(history)),
+        category_names=dict(await _category_options()),
         can_change=request.user.role in WRITERS and asset.status != "disposed",
         done=request.query_params.get("done"),
     )
