@@ -41,7 +41,8 @@ class IdentifyCaller(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    # async on purpose: Litestar runs a sync guard in a worker thread, on every request.
     if handler.opt.get("public") or connection.scope.get("method") == "OPTIONS":
         return
     actor: Actor | None = connection.scope.get("user")

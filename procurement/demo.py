@@ -166,6 +166,17 @@ async def insert_assets(
     return inserted
 
 
+async def _apply_profiles(rng: random.Random, communes: list[dict]) -> None:
+    """Give each commune its invented officials and remoteness (also in ``communes``)."""
+    async with write_transaction():
+        for commune in communes:
+            profile = commune_profile(rng, commune["name"])
+            commune.update(profile)
+            await Commune.update({getattr(Commune, k): v for k, v in profile.items()}).where(
+                Commune.id == commune["id"]
+            )
+
+
 async def ensure_reference_data() -> None:
     await load_geography()
     await load_categories()
@@ -183,13 +194,7 @@ async def load_demo(seed: int = 2025) -> dict:
     communes = await Commune.select(Commune.id, Commune.code, Commune.name).where(
         Commune.province.code == DEMO_PROVINCE
     ).order_by(Commune.code)
-    async with write_transaction():
-        for commune in communes:
-            profile = commune_profile(rng, commune["name"])
-            commune.update(profile)
-            await Commune.update({getattr(Commune, k): v for k, v in profile.items()}).where(
-                Commune.id == commune["id"]
-            )
+    await _apply_profiles(rng, communes)
     staff_commune = next(c for c in communes if c["name"] == DEMO_STAFF_COMMUNE)
     users = {}
     for username, full_name, role in DEMO_USERS:
@@ -231,13 +236,7 @@ async def load_national(seed: int, devices: int, progress: Callable[[int], None]
     today = dt.date.today()
     communes = await Commune.select(Commune.id, Commune.code, Commune.name).order_by(Commune.code)
     started = time.perf_counter()
-    async with write_transaction():
-        for commune in communes:
-            profile = commune_profile(rng, commune["name"])
-            commune.update(profile)
-            await Commune.update({getattr(Commune, k): v for k, v in profile.items()}).where(
-                Commune.id == commune["id"]
-            )
+    await _apply_profiles(rng, communes)
     # Scale each commune's fleet so that the whole country comes to about ``devices``:
     # a first pass at scale 1 counts, the second (same seed) generates.
     profiles_seed = rng.getstate()
