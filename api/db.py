@@ -18,6 +18,9 @@ def engine():
 async def migrate(quiet: bool = True) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    db = engine()
+    if hasattr(db, "enable_wal"):
+        db.enable_wal()  # creates the file's folder too; WAL stays set in the file
     output = io.StringIO()
     with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
         result = await run_forwards(app_name="all")

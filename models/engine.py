@@ -72,9 +72,9 @@ def engine_from_url(url: str):
         path = unquote(parsed.path)
         # sqlite:///relative.sqlite → "/relative.sqlite"; sqlite:////abs → "//abs"
         path = path[1:] if path.startswith("/") else path
-        engine = KeptConnectionSQLiteEngine(path=path or "data/assets.sqlite")
-        engine.enable_wal()
-        return engine
+        # WAL is switched on by the migrate step (api.db.migrate), not here: importing
+        # the configuration must not create a database file.
+        return KeptConnectionSQLiteEngine(path=path or "data/assets.sqlite")
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresEngine(
             config={
