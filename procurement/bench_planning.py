@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import statistics
-import sys
 import time
 
 import polars as pl
@@ -36,29 +34,8 @@ import models  # noqa: F401  (sets PICCOLO_CONF)
 from api import db
 from procurement import planning
 from procurement.frames import RegisterFilter, load_register, sqlite_snapshots
-from procurement.xlsx import PRIORITY_COLUMNS, Column, write_xlsx
-
-REGISTER_COLUMNS = [
-    Column("asset_id", "Số hiệu", "int"),
-    Column("tag", "Mã tài sản"),
-    Column("commune_code", "Mã xã"),
-    Column("category_code", "Loại"),
-    Column("make", "Hãng"),
-    Column("model", "Model"),
-    Column("status", "Trạng thái"),
-    Column("condition", "Tình trạng"),
-    Column("acquired_on", "Ngày mua", "date"),
-    Column("acquired_year", "Năm mua", "int"),
-    Column("location", "Vị trí"),
-    Column("antimalware_installed", "Diệt virus"),
-    Column("cost_vnd", "Nguyên giá", "money"),
-    Column("last_audited_at", "Kiểm kê lần cuối", "datetime"),
-]
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+from procurement.bench_priority import REGISTER_COLUMNS, _peak_rss_mb
+from procurement.xlsx import PRIORITY_COLUMNS, write_xlsx
 
 
 async def _time(label: str, make, repeat: int, target: float | None = None, warm: bool = False):
