@@ -10,9 +10,10 @@ Why not Piccolo's ``select()``: building 150,000 row dicts (and parsing their
 dates one by one) costs seconds. Here one plain SQL query per table runs on
 the engine's own driver and the frame is built column-wise:
 
-* SQLite: the standard ``sqlite3`` module on the database file (a short-lived
-  connection of our own, in a worker thread so the event loop is not held),
-  rows as tuples, text dates parsed by polars;
+* SQLite: the standard ``sqlite3`` module on the database file (short-lived
+  read-only connections of our own, in worker threads so the event loop is not
+  held); SQLite's own JSON functions turn the rows into one NDJSON text, which
+  polars parses column-wise;
 * PostgreSQL: ``COPY (SELECT …) TO STDOUT`` in CSV through asyncpg (the
   Piccolo pool when it is open), parsed by polars' multi-threaded CSV reader;
   no Python object per value at all.
@@ -105,21 +106,26 @@ class _Query:
     def sql(self) -> str:
         return f"SELECT {', '.join(self.columns)} FROM {self.source}"
 
-    def sqlite_csv(self) -> str:
-        """The query made to return its whole result as ONE CSV text (SQLite).
+    def sqlite_ndjson(self) -> str:
+        """The query made to return its whole result as ONE NDJSON text (SQLite).
 
-        Each row becomes a line, built in C by SQLite: ``quote()`` writes text
-        in SQL quoting ('it''s'), which is CSV quoting with ' as the quote
-        character, so commas and new lines inside a name survive; NULL becomes
-        an empty field. polars then parses the text in parallel: no Python
-        object per row or value (fetching tuples costs several times more).
+        Each row becomes a JSON object on its own line, built in C by SQLite's
+        JSON functions: any text is escaped correctly and NULL stays null.
+        polars then parses the text in parallel, with no Python object per row
+        or value (fetching tuples costs several times more). Keys are short
+        (``c0``, ``c1``…) to keep the text small; :meth:`json_schema` maps them.
+        Measured on 150,000 devices: about 4× faster than building CSV text
+        with ``quote()`` in SQL, which also made parallel readers contend.
         """
-        fields = []
-        for column, dtype in zip(self.columns, self.schema.values()):
-            value = f"quote({column})" if dtype == pl.String else column
-            fields.append(f"iif({column} IS NULL, '', {value})")
-        line = " || ',' || ".join(fields)
-        return f"SELECT group_concat({line}, char(10)) FROM {self.source}"
+        pairs = ", ".join(f"'c{i}', {column}" for i, column in enumerate(self.columns))
+        return f"SELECT group_concat(json_object({pairs}), char(10)) FROM {self.source}"
+
+    def json_schema(self) -> dict:
+        # The JSON reader takes whole integers as Int64; narrower types come after.
+        return {
+            f"c{i}": pl.String if dtype == pl.String else pl.Int64
+            for i, dtype in enumerate(self.schema.values())
+        }
 
 
 def _queries(postgres: bool, filters: RegisterFilter) -> tuple[_Query, _Query, _Query]:
@@ -177,22 +183,27 @@ def _sqlite_connection(path: str) -> sqlite3.Connection:
 
 def _sqlite_part(path: str, query: _Query, id_range: tuple[int, int] | None) -> pl.DataFrame:
     connection = _sqlite_connection(path)
+    connection.text_factory = bytes  # the text goes to polars as it is: no decode + encode
     try:
-        sql, args = query.sqlite_csv(), list(query.args)
+        sql, args = query.sqlite_ndjson(), list(query.args)
         if id_range is not None:
             sql += (" AND " if " WHERE " in sql else " WHERE ") + "a.id BETWEEN ? AND ?"
             args += list(id_range)
         (text,) = connection.execute(sql, args).fetchone()
-        return _read_csv(text.encode() if text else b"", query.schema, quote_char="'")
     finally:
         connection.close()
+    if not text:
+        return pl.DataFrame(schema=query.schema)
+    frame = pl.read_ndjson(text, schema=query.json_schema())
+    return frame.rename(dict(zip(frame.columns, query.schema))).cast(query.schema)
 
 
 def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]:
     """Run the queries; the assets query in id ranges on parallel connections.
 
-    Python's sqlite3 lets go of the GIL while SQLite steps through rows, so
-    each range builds its text on its own core (WAL lets readers run side by side).
+    Python's sqlite3 lets go of the GIL while SQLite steps through rows, and
+    polars while it parses, so each range is read on its own core (WAL lets
+    readers run side by side).
     """
     assets, *others = queries
     connection = _sqlite_connection(path)
@@ -211,10 +222,10 @@ def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]
     return [pl.concat(pieces, how="vertical"), *(_sqlite_part(path, q, None) for q in others)]
 
 
-def _read_csv(data: bytes, schema: dict, quote_char: str) -> pl.DataFrame:
+def _read_csv(data: bytes, schema: dict) -> pl.DataFrame:
     if not data:
         return pl.DataFrame(schema=schema)
-    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema, quote_char=quote_char)
+    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema)
 
 
 async def _postgres_frames(engine: PostgresEngine, queries: tuple[_Query, ...]) -> list[pl.DataFrame]:
@@ -223,7 +234,7 @@ async def _postgres_frames(engine: PostgresEngine, queries: tuple[_Query, ...]) 
         for query in queries:
             buffer = io.BytesIO()
             await connection.copy_from_query(query.sql(), *query.args, output=buffer, format="csv")
-            frames.append(_read_csv(buffer.getvalue(), query.schema, quote_char='"'))
+            frames.append(_read_csv(buffer.getvalue(), query.schema))
         return frames
 
     if engine.pool is not None:

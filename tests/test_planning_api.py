@@ -24,6 +24,8 @@ from tests.fleet_helpers import ASSET_SCHEMA, COMMUNE_SCHEMA
 
 OLD = dt.date.today().replace(year=dt.date.today().year - 9)
 MIDDLE = dt.date.today().replace(year=dt.date.today().year - 4)
+# Quotes of both kinds, a comma, a backslash, a tab, a new line, Vietnamese and an emoji.
+AWKWARD_TEXT = "O'Brien, \"Mới\"\\ \tđời\n2 🖨"
 NEW = dt.date.today().replace(year=dt.date.today().year - 1)
 
 
@@ -81,9 +83,9 @@ async def fleet(clean):
         "in_repair": await make_asset(commune_code=OTHER_COMMUNE, status="in_repair", acquired_on=MIDDLE.isoformat()),
         "gone": await make_asset(acquired_on=OLD.isoformat()),
     }
-    # A disposed device is left out; awkward text must survive the CSV transport of the loader.
+    # A disposed device is left out; awkward text must survive the text transport of the loader.
     await Asset.update({Asset.status: "disposed"}).where(Asset.id == ids["gone"])
-    await Asset.update({Asset.make: "O'Brien, \"Mới\"\nđời 2", Asset.model: ""}).where(Asset.id == ids["young_desktop"])
+    await Asset.update({Asset.make: AWKWARD_TEXT, Asset.model: ""}).where(Asset.id == ids["young_desktop"])
     audited = dt.datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=dt.timezone.utc)
     await Asset.update({Asset.last_audited_at: audited}).where(Asset.id == ids["old_printer"])
     return ids
@@ -101,7 +103,7 @@ async def test_the_fast_loader_reads_what_piccolo_reads(fleet):
     columns = list(ASSET_SCHEMA)
     got = frames.assets.collect().select(columns).with_columns(pl.col("last_audited_at").dt.replace_time_zone(None))
     _same_frame(got.sort("asset_id"), assets.collect().sort("asset_id"))
-    assert got.filter(pl.col("asset_id") == fleet["young_desktop"])["make"].item() == "O'Brien, \"Mới\"\nđời 2"
+    assert got.filter(pl.col("asset_id") == fleet["young_desktop"])["make"].item() == AWKWARD_TEXT
     assert got.filter(pl.col("asset_id") == fleet["young_desktop"])["model"].item() == ""
     assert fleet["gone"] not in got["asset_id"].to_list()
     _same_frame(frames.communes.collect().drop("commune_id").sort("commune_code"), communes.collect().sort("commune_code"))
