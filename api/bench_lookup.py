@@ -4,7 +4,9 @@ For each engine, on the national synthetic data set (all 3,321 communes, about
 150,000 devices), the app is served by uvicorn (one worker) and loaded by wrk
 with a rotating set of real tags, twice: the real route through Piccolo
 (/api/assets/by-tag/{tag}) and a bare-driver baseline in the same app
-(/bench/raw-lookup/{tag}). Both pass the same authentication and guard.
+(/bench/raw-lookup/{tag}, :mod:`api.bench_routes`). Both pass the same
+authentication and guard, check the tag and give the same answer, byte for
+byte; only the way to the database differs.
 
     python -m api.bench_lookup --sqlite data/national.sqlite \
         --postgres postgresql://postgres@127.0.0.1:5432/bench_register

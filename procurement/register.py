@@ -126,7 +126,7 @@ _ENUM_FIELDS = {"location": Location, "acquisition": Acquisition, "status": Stat
 _PLAIN_FIELDS = frozenset(AssetOut.model_fields) - set(_ENUM_FIELDS)
 
 
-def _as_out(row: dict[str, Any]) -> AssetOut:
+def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
     acquired = effective_acquired(row["acquired_on"], row["acquired_year"])
     # Rows come from our own tables, already typed: construct without re-validating
     # (validation cost more than the query on the look-up by tag).
@@ -166,11 +166,11 @@ async def _load_row(actor: Actor, column: str, value: Any) -> dict[str, Any]:
 
 
 async def get_asset(actor: Actor, asset_id: int) -> AssetOut:
-    return _as_out(await _load_row(actor, "id", asset_id))
+    return asset_out_of_row(await _load_row(actor, "id", asset_id))
 
 
 async def get_asset_by_tag(actor: Actor, tag: str) -> AssetOut:
-    return _as_out(await _load_row(actor, "tag", tag))
+    return asset_out_of_row(await _load_row(actor, "tag", tag))
 
 
 def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
@@ -222,7 +222,7 @@ async def list_assets(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = str(rows[-1]["id"]) if more and rows else None
-    return [_as_out(r) for r in rows], total, next_cursor
+    return [asset_out_of_row(r) for r in rows], total, next_cursor
 
 
 async def _commune_by_code(code: str, field: str = "commune_code") -> dict[str, Any]:
@@ -324,7 +324,7 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
                 updated_at=at,
             )
             await asset.save()
-            out = _as_out(await _load_row(actor, "id", asset.id))
+            out = asset_out_of_row(await _load_row(actor, "id", asset.id))
             changes = {
                 k: {"before": None, "after": v}
                 for k, v in out.model_dump(mode="json").items()
@@ -377,7 +377,7 @@ async def _change_asset(
             column_values[Asset.search_text] = _search_text(merged)
             column_values[Asset.updated_at] = at
             await Asset.update(column_values).where(Asset.id == asset_id)
-            out = _as_out(await _load_row(actor, "id", asset_id))
+            out = asset_out_of_row(await _load_row(actor, "id", asset_id))
             await _write_event(asset_id, kind, actor, diff, note, client_event_id, out, at)
             return out
 
