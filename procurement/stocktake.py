@@ -135,10 +135,17 @@ class StocktakeReport(StocktakeOut):
     unchecked: list[str]
     elsewhere: list[FoundElsewhere]
     unregistered: list[Unregistered]
+    received_late: int = Field(description="Results a phone sent after the stocktake was finished (counted above)")
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+# A phone that had no signal when its stocktake was finished still delivers what it
+# recorded: a finished stocktake takes late results for this long, then refuses them
+# (the phone then offers to send them to a new stocktake).
+LATE_RESULTS_FOR = dt.timedelta(days=7)
 
 
 _STOCKTAKE_COLUMNS = (
@@ -265,9 +272,14 @@ async def report(actor: Actor, stocktake_id: int) -> StocktakeReport:
     unregistered = [
         Unregistered(tag=r["tag"], description=r["description"], note=r["note"]) for r in extra if r["kind"] == "unregistered"
     ]
+    late = 0
+    if row["finished_at"] is not None:
+        late = await StocktakeResult.count().where(
+            StocktakeResult.stocktake == stocktake_id, StocktakeResult.received_at > row["finished_at"]
+        )
     return StocktakeReport(
         **_out(row).model_dump(), expected=len(expected), **by_kind,
-        elsewhere=list(elsewhere.values()), unregistered=unregistered,
+        elsewhere=list(elsewhere.values()), unregistered=unregistered, received_late=late,
     )
 
 
@@ -364,11 +376,20 @@ async def _apply(actor: Actor, stocktake: dict[str, Any], action: StocktakeActio
 
 
 async def sync(actor: Actor, stocktake_id: int, batch: SyncBatch) -> list[ActionOutcome]:
-    """Apply a batch of queued actions, each once; answers one outcome per action, in order."""
+    """Apply a batch of queued actions, each once; answers one outcome per action, in order.
+
+    A finished stocktake still takes a batch for ``LATE_RESULTS_FOR`` after it was
+    finished: what a phone recorded with no signal is not lost because a colleague
+    closed the round first. The report counts those results as ``received_late``."""
     actor.require(*REGISTER_WRITERS)
     stocktake = await _load(actor, stocktake_id)
-    if stocktake["status"] != "open":
-        raise Conflict("Đợt kiểm kê đã kết thúc, không nhận thêm kết quả.", field="status", code="finished")
+    finished_at = stocktake["finished_at"]
+    if stocktake["status"] != "open" and (finished_at is None or now() - finished_at > LATE_RESULTS_FOR):
+        raise Conflict(
+            f"Đợt kiểm kê đã kết thúc hơn {LATE_RESULTS_FOR.days} ngày, không nhận thêm kết quả: "
+            "hãy gửi vào đợt kiểm kê mới.",
+            field="status", code="finished",
+        )
     outcomes = []
     for action in batch.actions:
         try:

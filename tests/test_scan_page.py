@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import random
 import time
@@ -10,7 +11,7 @@ import time
 from labels.qr import scan_url
 from labels.render import label_png
 from labels.tags import ALPHABET, TagError, display_tag, new_tag, parse_tag
-from models.scan import StocktakeResult
+from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent
 from tests.browser import log_in, screenshot
 from tests.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
@@ -204,6 +205,68 @@ async def test_offline_stocktake_queues_five_actions_and_syncs_them_once(live_se
     print(f"\nstocktake page first load: {total} bytes: {json.dumps(sizes)}")
     assert total < TRANSFER_BUDGET
     assert not any("jsQR" in url for url in sizes)  # the decoder waits for the camera
+
+
+async def test_a_round_finished_while_the_phone_had_no_signal_loses_nothing(live_server, phone, users, client):
+    await users.make("staff", AN_VIEN, username="mai.anvien")
+    colleague = await users.make("staff", AN_VIEN)
+    tags = [await tag_of(await make_asset()) for _ in range(3)]
+    page = await phone.new_page()
+    await log_in(page, live_server, "mai.anvien", users.password)
+    await page.goto(f"{live_server}/stocktake")
+
+    async def begin_and_go_offline() -> int:
+        await page.click("#st-begin")
+        await page.wait_for_selector("text=Đã lưu 3 thiết bị")
+        await phone.set_offline(True)
+        await page.wait_for_selector("text=Mất sóng")
+        return await page.evaluate("window.stocktakeApp.state().stocktake.id")
+
+    async def confirm_offline(tag: str) -> str:
+        await page.fill("#st-tag", tag)
+        await page.press("#st-tag", "Enter")
+        await page.click("#st-device >> text=Vẫn ở đây")
+        return await page.evaluate("window.stocktakeApp.state().queue.at(-1).client_event_id")
+
+    async def stored_in(event_id: str) -> int | None:
+        row = await StocktakeResult.select(StocktakeResult.stocktake).where(
+            StocktakeResult.client_event_id == event_id).first()
+        return row and row["stocktake"]
+
+    # 1. A colleague with signal finishes the round while this phone holds a result.
+    first = await begin_and_go_offline()
+    event = await confirm_offline(tags[0])
+    finished = await client.post(f"/api/stocktakes/{first}/finish", headers=colleague)
+    assert finished.status_code == 200, finished.text
+    await phone.set_offline(False)
+    # The result is still taken; then the phone leaves the finished round and shows its report.
+    await page.wait_for_function("window.stocktakeApp.state().stocktake === undefined", timeout=15000)
+    assert await stored_in(event) == first
+    assert "đã kết thúc" in await page.inner_text("#st-msg")
+    assert "Đã xác nhận (1)" in await page.inner_text("#st-report")
+    report = (await client.get(f"/api/stocktakes/{first}", headers=colleague)).json()
+    assert report["received_late"] == 1 and report["confirmed"] == [display_tag(tags[0])]
+
+    # 2. A round closed for good (finished over a week ago): the phone offers a new round
+    #    and sends what it holds there, once.
+    second = await begin_and_go_offline()
+    assert second != first
+    event = await confirm_offline(tags[1])
+    await client.post(f"/api/stocktakes/{second}/finish", headers=colleague)
+    await Stocktake.update({Stocktake.finished_at: Stocktake.finished_at - dt.timedelta(days=8)}).where(
+        Stocktake.id == second)
+    await phone.set_offline(False)
+    await page.wait_for_selector("#st-move:not([hidden])", timeout=15000)
+    assert "đợt kiểm kê mới" in await page.inner_text("#st-msg")
+    assert await stored_in(event) is None
+    await screenshot(page, "stocktake-closed-for-good")
+    await page.click("#st-move-button")
+    await page.wait_for_function("window.stocktakeApp.state().queue.length === 0", timeout=15000)
+    third = await page.evaluate("window.stocktakeApp.state().stocktake.id")
+    assert third not in (first, second)
+    assert await stored_in(event) == third
+    assert await page.is_hidden("#st-move")
+    assert await StocktakeResult.count().where(StocktakeResult.client_event_id == event) == 1
 
 
 def python_verdict(text: str) -> list:

@@ -9,7 +9,7 @@ import uuid
 import polars as pl
 
 from labels.tags import display_tag, new_tag
-from models.scan import StocktakeResult
+from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent
 from procurement.stocktake_report import stocktake_coverage
 from tests.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
@@ -88,8 +88,19 @@ async def test_offline_batch_is_stored_once_and_the_report_sorts_every_device(cl
 
     finished = await client.post(f"/api/stocktakes/{stocktake['id']}/finish", headers=staff)
     assert finished.json()["status"] == "finished" and finished.json()["finished_at"]
+    # A phone that had no signal when the round was finished still delivers its results…
     late = await client.post(url, json={"actions": [{"client_event_id": eid(), "kind": "confirm", "tag": tags[4]}]}, headers=staff)
-    assert late.status_code == 409
+    assert late.status_code == 200 and late.json()[0]["outcome"] == "recorded"
+    report = (await client.get(f"/api/stocktakes/{stocktake['id']}", headers=staff)).json()
+    assert display_tag(tags[4]) in report["confirmed"] and report["received_late"] == 1
+    assert report["status"] == "finished"
+    # …for a week; after that the round is closed for good, and the answer says why.
+    await Stocktake.update({Stocktake.finished_at: Stocktake.finished_at - dt.timedelta(days=8)}).where(
+        Stocktake.id == stocktake["id"])
+    too_late = await client.post(url, json={"actions": [{"client_event_id": eid(), "kind": "confirm", "tag": tags[5]}]}, headers=staff)
+    assert too_late.status_code == 409
+    assert too_late.json()["extra"][0]["code"] == "finished" and "đợt kiểm kê mới" in too_late.json()["detail"]
+    assert await StocktakeResult.count() == 8
 
 
 async def test_bad_actions_are_rejected_one_by_one_not_the_batch(client, users):

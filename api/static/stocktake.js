@@ -37,6 +37,10 @@
     var active = !!state.stocktake;
     $("st-work").hidden = !active; $("st-summary").hidden = !active;
     $("st-start").hidden = active || !online;
+    // The round was closed for good while this phone still held results: offer a new one.
+    var move = $("st-move");  // absent from a page cached before this button existed
+    if (move) move.hidden = !(active && state.closed && queue.length);
+    $("st-finish").hidden = !!state.closed;
     if (!active) $("st-title").textContent = "Kiểm kê thiết bị";
     if (active) {
       var tags = Object.keys(state.devices), done = tags.filter(function (t) { return state.done[t]; }).length;
@@ -51,13 +55,14 @@
       var devices = {}, done = {};
       list.forEach(function (d) { devices[d.tag] = d; if (d.result) done[d.tag] = d.result; });
       state = { stocktake: stocktake, devices: devices, done: done, queue: (state.queue || []) };
+      $("st-result").hidden = true;  // the report of an earlier round
       save();
       say("Đã lưu " + list.length + " thiết bị trên máy. Có thể làm việc cả khi mất sóng.", "good");
     });
   }
 
   function start() {
-    if (state.stocktake) { render(); sync(); return; }
+    if (state.stocktake) { render(); sync(); return; }  // sync also notices a finished round
     if (!navigator.onLine) { say("Cần có sóng để bắt đầu kiểm kê lần đầu.", "bad"); render(); return; }
     api("GET", "/api/stocktakes?status=open").then(function (open) {
       var mine = root.dataset.commune;
@@ -126,7 +131,8 @@
 
   function sync() {
     var queue = state.queue || [];
-    if (syncing || !queue.length || !state.stocktake || !navigator.onLine) { render(); return Promise.resolve(); }
+    if (syncing || !state.stocktake || !navigator.onLine) { render(); return Promise.resolve(); }
+    if (!queue.length) return leaveIfFinished();
     syncing = true;
     var batch = queue.slice(0, 200);
     return api("POST", "/api/stocktakes/" + state.stocktake.id + "/sync", { actions: batch }).then(function (outcomes) {
@@ -137,9 +143,38 @@
       say(rejected.length ? "Không ghi được: " + rejected.join(" ") : "Đã gửi " + outcomes.length + " thao tác.", rejected.length ? "bad" : "good");
     }).catch(function (e) {
       if (e.status === 401) say("Cần đăng nhập lại để gửi (dữ liệu vẫn trên máy).", "bad");
+      else if (e.status === 409 && e.data.extra && e.data.extra[0] && e.data.extra[0].code === "finished") {
+        state.closed = true; save(); say(e.message, "bad");
+      }
       else if (e.status) say(e.message, "bad");
       // No answer at all: keep everything and try again later.
-    }).then(function () { syncing = false; render(); if (state.queue.length && navigator.onLine) setTimeout(sync, 15000); });
+    }).then(function () {
+      syncing = false; render();
+      if (!state.queue.length) return leaveIfFinished();
+      if (navigator.onLine && !state.closed) setTimeout(sync, 15000);
+    });
+  }
+
+  /* A colleague may have finished the round while this phone had no signal: once
+     everything it recorded is sent, it leaves the round and shows the result. */
+  function leaveIfFinished() {
+    if (!state.stocktake || state.queue.length || !navigator.onLine) { render(); return Promise.resolve(); }
+    var id = state.stocktake.id;
+    return api("GET", "/api/stocktakes/" + id).then(function (report) {
+      if (report.status === "open" || !state.stocktake || state.stocktake.id !== id || state.queue.length) return;
+      state = { queue: [] }; localStorage.removeItem(KEY); showReport(report); render();
+      say("Đợt kiểm kê số " + id + " đã kết thúc; mọi thao tác trên máy đã được gửi.", "good");
+    }).catch(function () { render(); });
+  }
+
+  /* The round was closed for good: send what this phone holds to the commune's open
+     round, starting one if there is none. */
+  function moveToNewStocktake() {
+    var code = state.stocktake.commune_code;
+    api("GET", "/api/stocktakes?status=open").then(function (open) {
+      var found = open.filter(function (s) { return s.commune_code === code; })[0];
+      return found || api("POST", "/api/stocktakes", { commune_code: code });
+    }).then(adopt).then(sync).catch(function (e) { say(e.message, "bad"); });
   }
 
   function finish() {
@@ -224,6 +259,7 @@
   $("st-camera-open").addEventListener("click", openCamera);
   $("st-sync").addEventListener("click", function () { sync(); });
   $("st-finish").addEventListener("click", finish);
+  $("st-move-button").addEventListener("click", moveToNewStocktake);
   root.addEventListener("click", function (e) {
     var b = e.target.closest("[data-act]");
     if (b) { e.preventDefault(); act(b); }

@@ -1,7 +1,7 @@
 /* Keeps the stocktake page usable with no signal: the page and its files are
    cached; a scanned label's page (/s/TAG) falls back to the stocktake page,
    which then looks the tag up in the device list kept on the phone. */
-var CACHE = "stocktake-v1";
+var CACHE = "stocktake-v2";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
 var FILES = ["/static/app.css", "/static/scan.css", "/static/tags.js", "/static/stocktake.js"];
 
