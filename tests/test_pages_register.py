@@ -179,3 +179,40 @@ async def test_import_commit_token_belongs_to_its_user(client, users):
     assert mine.status_code == 200 and await Asset.count() == 20
     again = await client.post("/import/commit", headers=first, data={"token": token})
     assert again.status_code == 422 and await Asset.count() == 20
+
+
+async def test_commune_fields_find_a_commune_by_its_name_without_diacritics(live_server, phone, users):
+    await users.make("admin", username="quan.tri.xa")
+    page = await phone.new_page()
+    await log_in(page, live_server, "quan.tri.xa", users.password)
+    await page.goto(f"{live_server}/assets/new")
+    field = page.locator("input[name=commune_code]")
+
+    # Suggestions while typing: "an vien" offers Xã An Viễn (and Xã Xuân Viên, which also contains it).
+    await field.type("an vien", delay=20)
+    await page.wait_for_function(
+        "document.querySelectorAll('datalist[id^=commune-options] option').length >= 1", timeout=5000)
+    offered = await page.eval_on_selector_all("datalist[id^=commune-options] option", "os => os.map(o => o.value)")
+    assert AN_VIEN in offered
+
+    # A code shows the commune's name beside the field.
+    await field.fill("")
+    await field.type(OTHER_COMMUNE)
+    await page.wait_for_function("document.querySelector('.commune-name').textContent.includes('(26299)')")
+    await screenshot(page, "commune-picker")
+
+    # An ambiguous name is not guessed: the form is not sent, the field says why.
+    await page.select_option("select[name=category]", "printer")
+    await field.fill("an phu")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_selector(".commune-name.field-error")
+    assert "chọn một" in await page.inner_text(".commune-name")
+    assert await Asset.count() == 0
+
+    # A name that means one commune (whole words) is sent as its code.
+    await field.fill("an vien")
+    await page.fill("input[name=serial]", "PICK-1")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url(re.compile(r"/assets/\d+"))
+    created = await Asset.select(Asset.commune.code.as_alias("commune")).where(Asset.serial == "PICK-1").first()
+    assert created["commune"] == AN_VIEN
