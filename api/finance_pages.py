@@ -1,20 +1,40 @@
-"""Finance pages: the disbursement dashboard (finance, admin; planners read it too)."""
+"""Finance pages: the disbursement dashboard, and contracts with their payments
+(finance and admin record and reverse payments; planners read).
+
+Handlers parse the form and call the same use cases as the API with
+``request.user``; a refused payment comes back with the reason next to its field
+and what was typed kept, and nothing is written.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from typing import Annotated
 
 import polars as pl
-from litestar import Request, get
-from litestar.response import Template
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, QueryParameter
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
 
+from api.controllers.register_pages import form_errors
 from api.pages import page, render
+from api.params import RowId
+from procurement import budget, rules
+from procurement.budget_schemas import PaymentCreate, ReversalCreate
 from procurement.clock import today_vn
 from procurement import finance_reports
+from procurement.errors import DomainError
+from procurement.geography import list_categories
+from procurement.importing import CellError, parse_vnd
 from procurement.finance_chart import progress_svg
 from procurement.finance_reports import Report
 
 FINANCE_PAGE = page("admin", "finance", "planner")
+PAYMENT_PAGE = page("admin", "finance")
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 @get("/finance", opt=FINANCE_PAGE, include_in_schema=False)
@@ -39,4 +59,118 @@ async def finance_dashboard(request: Request) -> Template:
     )
 
 
-FINANCE_PAGES = [finance_dashboard]
+# --- contracts and payments -----------------------------------------------------------
+
+
+@get("/finance/contracts", opt=FINANCE_PAGE, include_in_schema=False)
+async def contracts_page(
+    request: Request,
+    line_id: Annotated[str | None, QueryParameter(max_length=10, description="Empty: every line")] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+) -> Template:
+    lines = await budget.list_lines(request.user)
+    # The form sends line_id= for "every line": read it as a choice, not as a typed id.
+    line = int(line_id) if line_id and line_id.isdigit() and 0 < int(line_id) < 2**31 else None
+    contracts = await budget.contract_summaries(request.user, line, q)
+    return render(request, "finance_contracts.html", lines=lines, contracts=contracts, line_id=line, q=q or "")
+
+
+def _parse_day(text: str) -> dt.date:
+    """dd/mm/yyyy as people write it, or ISO."""
+    text = text.strip()
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CellError("Ngày không hợp lệ: ghi dd/mm/yyyy, VD: 15/03/2026.") from None
+
+
+def _payment_errors(error: Exception) -> dict[str, str]:
+    if isinstance(error, rules.LimitExceeded):
+        return {"amount_vnd": error.message_vi}
+    if isinstance(error, rules.RuleViolation):
+        return {error.field: error.message}
+    return form_errors(error)
+
+
+async def _contract_page(
+    request: Request, contract_id: int, values: dict | None = None, errors: dict | None = None,
+    status_code: int = 200, reversing: int | None = None,
+) -> Template:
+    contract = await budget.get_contract(request.user, contract_id)
+    payments = await budget.list_payments(request.user, contract_id=contract_id)
+    line = await budget.get_line(request.user, contract.line_id)
+    today = today_vn().strftime("%d/%m/%Y")
+    category_names = {c.code: c.name for c in await list_categories()}
+    return render(
+        request, "finance_contract.html", status_code=status_code, contract=contract, line=line,
+        payments=payments, category_names=category_names, reversed_ids={p.reverses_payment_id for p in payments if p.reverses_payment_id},
+        values=values or {"paid_on": today}, errors=errors or {}, reversing=reversing, today=today,
+        can_pay=request.user.role in PAYMENT_PAGE["roles"], done=request.query_params.get("done"),
+    )
+
+
+@get("/finance/contracts/{contract_id:int}", opt=FINANCE_PAGE, include_in_schema=False)
+async def contract_page(request: Request, contract_id: RowId) -> Template:
+    return await _contract_page(request, contract_id)
+
+
+def _money_and_day(data: dict[str, str], errors: dict[str, str], required_amount: bool = True) -> dict:
+    values: dict = {}
+    amount = (data.get("amount_vnd") or "").strip()
+    if amount or required_amount:
+        try:
+            values["amount_vnd"] = parse_vnd(amount) if amount else None
+            if values["amount_vnd"] is None:
+                errors["amount_vnd"] = "Ghi số tiền (đồng)."
+        except CellError as error:
+            errors["amount_vnd"] = str(error)
+    try:
+        values["paid_on"] = _parse_day(data.get("paid_on") or "")
+    except CellError as error:
+        errors["paid_on"] = str(error)
+    return values
+
+
+@post("/finance/contracts/{contract_id:int}/payments", opt=PAYMENT_PAGE, include_in_schema=False, status_code=200)
+async def record_payment_submit(request: Request, contract_id: RowId, data: Form) -> Template | Redirect:
+    errors: dict[str, str] = {}
+    values = _money_and_day(data, errors)
+    if not errors:
+        try:
+            await budget.record_payment(request.user, PaymentCreate(
+                contract_id=contract_id, voucher_number=(data.get("voucher_number") or "").strip(),
+                note=(data.get("note") or "").strip(), **values,
+            ))
+            return Redirect(f"/finance/contracts/{contract_id}?done=paid", status_code=303)
+        except (ValidationError, DomainError, rules.RuleViolation, rules.LimitExceeded) as error:
+            errors = _payment_errors(error)
+    return await _contract_page(request, contract_id, data, errors, status_code=422)
+
+
+@post("/finance/payments/{payment_id:int}/reverse", opt=PAYMENT_PAGE, include_in_schema=False, status_code=200)
+async def reverse_payment_submit(request: Request, payment_id: RowId, data: Form) -> Template | Redirect:
+    original = await budget.get_payment(request.user, payment_id)
+    if original.contract_id is None:  # costs without a contract are reversed through the API
+        raise DomainError("Chứng từ này không thuộc hợp đồng nào.", field="payment_id")
+    errors: dict[str, str] = {}
+    values = _money_and_day(data, errors, required_amount=False)
+    if not errors:
+        try:
+            await budget.reverse_payment(request.user, payment_id, ReversalCreate(
+                voucher_number=(data.get("voucher_number") or "").strip(),
+                note=(data.get("note") or "").strip(), **values,
+            ))
+            return Redirect(f"/finance/contracts/{original.contract_id}?done=reversed", status_code=303)
+        except (ValidationError, DomainError, rules.RuleViolation, rules.LimitExceeded) as error:
+            errors = _payment_errors(error)
+    reverse_errors = {f"reverse_{key}": message for key, message in errors.items()}
+    return await _contract_page(
+        request, original.contract_id, {f"reverse_{k}": v for k, v in data.items()}, reverse_errors,
+        status_code=422, reversing=payment_id,
+    )
+
+
+FINANCE_PAGES = [finance_dashboard, contracts_page, contract_page, record_payment_submit, reverse_payment_submit]

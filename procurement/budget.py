@@ -45,6 +45,7 @@ from procurement.budget_schemas import (
     ContractCreate,
     ContractItemOut,
     ContractOut,
+    ContractSummary,
     DeliveryCreate,
     DeliveryOut,
     ItemIn,
@@ -527,6 +528,36 @@ async def list_contracts(actor: Actor, line_id: int | None = None) -> list[Contr
     return [await get_contract(actor, r["id"]) for r in await query]
 
 
+async def contract_summaries(
+    actor: Actor, line_id: int | None = None, q: str | None = None, limit: int = 200
+) -> list[ContractSummary]:
+    """Contracts with what is paid on each, newest first, in two queries whatever
+    their number; ``q`` finds a contract number or supplier, diacritics ignored."""
+    actor.require(*FINANCE_READERS)
+    query = Contract.select(
+        Contract.id, Contract.line.as_alias("line_id"), Contract.line.number.as_alias("line_number"),
+        Contract.number, Contract.supplier.name.as_alias("supplier_name"),
+        Contract.allocation.commune.name.as_alias("commune_name"), Contract.signed_on, Contract.value_vnd,
+    ).order_by(Contract.signed_on, ascending=False).order_by(Contract.id, ascending=False)
+    if line_id:
+        query = query.where(Contract.line == line_id)
+    if not q:
+        query = query.limit(limit)
+    rows = await query
+    if q:  # supplier names carry diacritics: matched here, on the search key
+        wanted = search_key(q)
+        rows = [r for r in rows if wanted in search_key(f"{r['number']} {r['supplier_name']}")]
+    rows = rows[:limit]
+    paid_query = Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid")).where(
+        Payment.contract.is_in([r["id"] for r in rows] or [0])
+    ).group_by(Payment.contract)
+    paid = {p["contract_id"]: int(p["paid"] or 0) for p in await paid_query}
+    return [
+        ContractSummary(**r, paid_vnd=paid.get(r["id"], 0), unpaid_vnd=r["value_vnd"] - paid.get(r["id"], 0))
+        for r in rows
+    ]
+
+
 async def _supplier_id(name: str, tax_code: str) -> int:
     row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
     if row:
@@ -707,6 +738,14 @@ async def list_payments(actor: Actor, contract_id: int | None = None, line_id: i
     if where:
         query = query.where(*where)
     return [PaymentOut(**r) for r in await query]
+
+
+async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
+    actor.require(*FINANCE_READERS)
+    row = await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first()
+    if row is None:
+        raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
+    return PaymentOut(**row)
 
 
 async def _payment_out(payment_id: int) -> PaymentOut:

@@ -197,6 +197,21 @@ class ContractOut(BaseModel):
     items: list[ContractItemOut]
 
 
+class ContractSummary(BaseModel):
+    """One row of the contract list: what finance staff look for before paying."""
+
+    id: int
+    line_id: int
+    line_number: str
+    number: str
+    supplier_name: str
+    commune_name: str | None = Field(description="The allocation's commune; none for central purchasing")
+    signed_on: dt.date
+    value_vnd: int
+    paid_vnd: int
+    unpaid_vnd: int
+
+
 class DeliveredItem(ItemIn):
     serials: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=100_000)
     make: ShortText = ""

@@ -87,6 +87,10 @@ ACCESS: dict[tuple[str, str], object] = {
     ("HEAD", "/static/{file_path:path}"): "public",
     ("GET", "/assets"): ALL,
     ("GET", "/finance"): FINANCE_READ,
+    ("GET", "/finance/contracts"): FINANCE_READ,
+    ("GET", "/finance/contracts/{contract_id:int}"): FINANCE_READ,
+    ("POST", "/finance/contracts/{contract_id:int}/payments"): FINANCE_WRITE,
+    ("POST", "/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
     # Labels, scan page, stocktakes
     ("POST", "/api/labels/sheet"): REGISTER_WRITE,
     ("GET", "/api/labels/{tag:str}/png"): REGISTER_WRITE,
