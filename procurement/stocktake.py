@@ -300,7 +300,10 @@ _MESSAGES = {
 
 
 async def _stored(client_event_id: str) -> dict | None:
-    return await StocktakeResult.select(StocktakeResult.kind, StocktakeResult.tag, StocktakeResult.stocktake).where(
+    return await StocktakeResult.select(
+        StocktakeResult.kind, StocktakeResult.tag, StocktakeResult.stocktake,
+        StocktakeResult.stocktake.commune.id.as_alias("commune_id"),
+    ).where(
         StocktakeResult.client_event_id == client_event_id
     ).first()
 
@@ -309,6 +312,13 @@ async def _apply(actor: Actor, stocktake: dict[str, Any], action: StocktakeActio
     stored = await _stored(action.client_event_id)
     if stored is not None:
         if stored["stocktake"] != stocktake["id"]:
+            # A phone that moved its queue to a new round after a lost answer resends
+            # what the old round already holds: stored once, said so.
+            if stored["commune_id"] == stocktake["commune_id"]:
+                return _answer(
+                    action, Outcome.duplicate, f"Đã nhận trước đó, trong đợt kiểm kê số {stored['stocktake']}.",
+                    stored["kind"], stored["tag"],
+                )
             return _answer(action, Outcome.rejected, "Mã sự kiện này đã dùng cho đợt kiểm kê khác.")
         return _answer(action, Outcome.duplicate, "Đã nhận trước đó.", stored["kind"], stored["tag"])
 

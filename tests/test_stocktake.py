@@ -102,6 +102,14 @@ async def test_offline_batch_is_stored_once_and_the_report_sorts_every_device(cl
     assert too_late.json()["extra"][0]["code"] == "finished" and "đợt kiểm kê mới" in too_late.json()["detail"]
     assert await StocktakeResult.count() == 8
 
+    # The phone moves what it holds to a new round; an action the old round already
+    # took (its answer was lost) is stored once, and the answer says where.
+    second = (await client.post("/api/stocktakes", json={}, headers=staff)).json()
+    resent = await client.post(f"/api/stocktakes/{second['id']}/sync", json={"actions": actions[:1]}, headers=staff)
+    assert resent.json()[0]["outcome"] == "duplicate"
+    assert f"đợt kiểm kê số {stocktake['id']}" in resent.json()[0]["message"]
+    assert await StocktakeResult.count() == 8
+
 
 async def test_bad_actions_are_rejected_one_by_one_not_the_batch(client, users):
     staff = await users.make("staff", AN_VIEN)
