@@ -166,6 +166,11 @@ async def test_edit_and_move_write_history_and_dispose_needs_confirmation(client
     assert answer.status_code == 303
     kinds = [e["kind"] for e in await AssetEvent.select(AssetEvent.kind).where(AssetEvent.asset == asset_id).order_by(AssetEvent.id)]
     assert kinds == ["registered", "updated", "moved", "disposal_requested"]
+    # Asked once: staff are not offered to ask again; an admin is offered to confirm it.
+    staff_view = await client.get(f"/assets/{asset_id}", headers=headers)
+    assert f'href="/assets/{asset_id}/dispose"' not in staff_view.text
+    admin_view = await client.get(f"/assets/{asset_id}", headers=await users.make("admin"))
+    assert "Xác nhận thanh lý" in admin_view.text
 
 
 async def test_import_commit_token_belongs_to_its_user(client, users):
