@@ -1,5 +1,6 @@
-"""Finance pages: the disbursement dashboard, and contracts with their payments
-(finance and admin record and reverse payments; planners read).
+"""Finance pages: the disbursement dashboard; contracts with their payments and
+procurement packages with their status (finance and admin record and reverse
+payments and move packages; planners read).
 
 Handlers parse the form and call the same use cases as the API with
 ``request.user``; a refused payment comes back with the reason next to its field
@@ -23,11 +24,12 @@ from api.controllers.register_pages import form_errors
 from api.pages import page, render
 from api.params import RowId
 from procurement import budget, rules
-from procurement.budget_schemas import PaymentCreate, ReversalCreate
+from procurement.budget_schemas import PackageMove, PaymentCreate, ReversalCreate
 from procurement.clock import today_vn
 from procurement import finance_reports
 from procurement.errors import DomainError
 from procurement.geography import list_categories
+from procurement.packages import PackageStatus
 from procurement.importing import CellError, parse_vnd
 from procurement.finance_chart import progress_svg
 from procurement.finance_reports import Report
@@ -62,6 +64,11 @@ async def finance_dashboard(request: Request) -> Template:
 # --- contracts and payments -----------------------------------------------------------
 
 
+def _chosen_line(line_id: str | None) -> int | None:
+    # Filter forms send line_id= for "every line": read it as a choice, not as a typed id.
+    return int(line_id) if line_id and line_id.isdigit() and 0 < int(line_id) < 2**31 else None
+
+
 @get("/finance/contracts", opt=FINANCE_PAGE, include_in_schema=False)
 async def contracts_page(
     request: Request,
@@ -69,8 +76,7 @@ async def contracts_page(
     q: Annotated[str | None, QueryParameter(max_length=100)] = None,
 ) -> Template:
     lines = await budget.list_lines(request.user)
-    # The form sends line_id= for "every line": read it as a choice, not as a typed id.
-    line = int(line_id) if line_id and line_id.isdigit() and 0 < int(line_id) < 2**31 else None
+    line = _chosen_line(line_id)
     contracts = await budget.contract_summaries(request.user, line, q)
     return render(request, "finance_contracts.html", lines=lines, contracts=contracts, line_id=line, q=q or "")
 
@@ -173,4 +179,53 @@ async def reverse_payment_submit(request: Request, payment_id: RowId, data: Form
     )
 
 
-FINANCE_PAGES = [finance_dashboard, contracts_page, contract_page, record_payment_submit, reverse_payment_submit]
+# --- procurement packages ---------------------------------------------------------------
+
+
+@get("/finance/packages", opt=FINANCE_PAGE, include_in_schema=False)
+async def packages_page(
+    request: Request,
+    line_id: Annotated[str | None, QueryParameter(max_length=10, description="Empty: every line")] = None,
+    status: Annotated[str | None, QueryParameter(max_length=20, description="Empty: every status")] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+) -> Template:
+    chosen_status = PackageStatus(status) if status in PackageStatus._value2member_map_ else None
+    line = _chosen_line(line_id)
+    return render(
+        request, "finance_packages.html", lines=await budget.list_lines(request.user),
+        packages=await budget.package_summaries(request.user, line, chosen_status, q),
+        statuses=[(s.value, s.label_vi) for s in PackageStatus], line_id=line,
+        status=chosen_status.value if chosen_status else "", q=q or "",
+    )
+
+
+async def _package_page(request: Request, package_id: int, errors: dict | None = None, note: str = "",
+                        status_code: int = 200) -> Template:
+    package = await budget.get_package(request.user, package_id)
+    category_names = {c.code: c.name for c in await list_categories()}
+    return render(
+        request, "finance_package.html", status_code=status_code, package=package,
+        line=await budget.get_line(request.user, package.line_id),
+        contracts=await budget.contract_summaries(request.user, package_id=package_id),
+        category_names=category_names, next_statuses=[(s.value, s.label_vi) for s in package.next_statuses],
+        can_move=request.user.role in PAYMENT_PAGE["roles"], errors=errors or {}, note=note,
+        done=request.query_params.get("done"),
+    )
+
+
+@get("/finance/packages/{package_id:int}", opt=FINANCE_PAGE, include_in_schema=False)
+async def package_page(request: Request, package_id: RowId) -> Template:
+    return await _package_page(request, package_id)
+
+
+@post("/finance/packages/{package_id:int}/status", opt=PAYMENT_PAGE, include_in_schema=False, status_code=200)
+async def move_package_submit(request: Request, package_id: RowId, data: Form) -> Template | Redirect:
+    note = (data.get("note") or "").strip()
+    try:
+        await budget.move_package(request.user, package_id, PackageMove(status=data.get("status") or "", note=note))
+        return Redirect(f"/finance/packages/{package_id}?done=moved", status_code=303)
+    except (ValidationError, DomainError) as error:
+        return await _package_page(request, package_id, form_errors(error), note, status_code=422)
+
+
+FINANCE_PAGES = [packages_page, package_page, move_package_submit, finance_dashboard, contracts_page, contract_page, record_payment_submit, reverse_payment_submit]

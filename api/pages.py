@@ -28,6 +28,7 @@ from procurement import accounts
 from procurement.errors import DomainError
 from procurement.clock import to_vn
 from procurement.money import format_vnd
+from procurement.packages import PackageStatus
 from procurement.schemas import (
     ACQUISITION_VI, CONDITION_VI, EVENT_KIND_VI, FIELD_VI, LOCATION_VI, ROLE_VI, STATUS_VI,
 )
@@ -116,6 +117,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["date_vi"] = date_vi
     env.filters["datetime_vi"] = datetime_vi
     env.filters["decimal_vi"] = decimal_vi
+    env.filters["package_status_vi"] = lambda v: PackageStatus(v).label_vi if v in PackageStatus._value2member_map_ else v
 
 
 TEMPLATE_CONFIG = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure)

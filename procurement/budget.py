@@ -57,6 +57,7 @@ from procurement.budget_schemas import (
     PackageCreate,
     PackageMove,
     PackageOut,
+    PackageSummary,
     PaymentCreate,
     PaymentOut,
     ReversalCreate,
@@ -67,7 +68,7 @@ from procurement.budget_schemas import (
 from procurement.errors import Conflict, DomainError, NotFound
 from procurement.money import split_by_weights
 from procurement.packages import InvalidTransition, PackageStatus, ProcurementMethod, check_transition, next_statuses
-from procurement.text import search_key
+from procurement.text import has_words, search_key
 from procurement.transactions import is_sqlite, write_transaction
 
 FINANCE_WRITERS = ("admin", "finance")
@@ -438,6 +439,40 @@ async def list_packages(actor: Actor, line_id: int | None = None, status: Packag
     return [await get_package(actor, r["id"]) for r in await query.limit(500)]
 
 
+async def package_summaries(
+    actor: Actor, line_id: int | None = None, status: PackageStatus | None = None, q: str | None = None,
+    limit: int = 200,
+) -> list[PackageSummary]:
+    """Packages in one query, newest first; ``q`` keeps those whose name and commune
+    hold every word of it, diacritics ignored."""
+    actor.require(*FINANCE_READERS)
+    query = ProcurementPackage.select(
+        ProcurementPackage.id, ProcurementPackage.line.as_alias("line_id"),
+        ProcurementPackage.line.number.as_alias("line_number"), ProcurementPackage.name,
+        ProcurementPackage.allocation.commune.name.as_alias("commune_name"), ProcurementPackage.method,
+        ProcurementPackage.estimate_vnd, ProcurementPackage.status,
+    ).order_by(ProcurementPackage.id, ascending=False)
+    where = []
+    if line_id:
+        where.append(ProcurementPackage.line == line_id)
+    if status:
+        where.append(ProcurementPackage.status == status.value)
+    if where:
+        query = query.where(*where)
+    if not q:
+        query = query.limit(limit)
+    rows = await query
+    if q:  # names carry diacritics: matched here, on the search key
+        rows = [r for r in rows if has_words(q, f"{r['name']} {r['commune_name'] or ''}")]
+    return [
+        PackageSummary(
+            **{k: v for k, v in r.items() if k != "method"},
+            method_vi=ProcurementMethod(r["method"]).label_vi, status_vi=PackageStatus(r["status"]).label_vi,
+        )
+        for r in rows[:limit]
+    ]
+
+
 async def create_package(actor: Actor, data: PackageCreate) -> PackageOut:
     """A new package, status ``planned`` (logged). Planning calls this to turn a
     replacement plan into packages."""
@@ -529,10 +564,11 @@ async def list_contracts(actor: Actor, line_id: int | None = None) -> list[Contr
 
 
 async def contract_summaries(
-    actor: Actor, line_id: int | None = None, q: str | None = None, limit: int = 200
+    actor: Actor, line_id: int | None = None, q: str | None = None, limit: int = 200, package_id: int | None = None
 ) -> list[ContractSummary]:
     """Contracts with what is paid on each, newest first, in two queries whatever
-    their number; ``q`` finds a contract number or supplier, diacritics ignored."""
+    their number; ``q`` keeps those whose number and supplier hold every word of it,
+    diacritics ignored."""
     actor.require(*FINANCE_READERS)
     query = Contract.select(
         Contract.id, Contract.line.as_alias("line_id"), Contract.line.number.as_alias("line_number"),
@@ -541,12 +577,13 @@ async def contract_summaries(
     ).order_by(Contract.signed_on, ascending=False).order_by(Contract.id, ascending=False)
     if line_id:
         query = query.where(Contract.line == line_id)
+    if package_id:
+        query = query.where(Contract.package == package_id)
     if not q:
         query = query.limit(limit)
     rows = await query
     if q:  # supplier names carry diacritics: matched here, on the search key
-        wanted = search_key(q)
-        rows = [r for r in rows if wanted in search_key(f"{r['number']} {r['supplier_name']}")]
+        rows = [r for r in rows if has_words(q, f"{r['number']} {r['supplier_name']}")]
     rows = rows[:limit]
     paid_query = Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid")).where(
         Payment.contract.is_in([r["id"] for r in rows] or [0])

@@ -155,6 +155,20 @@ class PackageOut(BaseModel):
     history: list[StatusChangeOut]
 
 
+class PackageSummary(BaseModel):
+    """One row of the package list."""
+
+    id: int
+    line_id: int
+    line_number: str
+    name: str
+    commune_name: str | None = Field(description="The allocation's commune; none for central purchasing")
+    method_vi: str
+    estimate_vnd: int
+    status: PackageStatus
+    status_vi: str
+
+
 class SupplierIn(_Input):
     name: Annotated[LongText, Field(min_length=1)]
     tax_code: Annotated[str, Field(pattern=r"^\d{10}(-\d{3})?$", description="Mã số thuế: 10 digits, or 10-3")]

@@ -21,3 +21,10 @@ def like_pattern(query: str) -> str:
     """A LIKE pattern for ``search_key`` columns, with LIKE wildcards escaped away."""
     key = search_key(query).replace("%", "").replace("_", "")
     return f"%{key}%"
+
+
+def has_words(query: str, text: str) -> bool:
+    """Every word of ``query`` appears in ``text``, diacritics and case ignored:
+    'may tinh an vien' finds 'Mua máy tính cho Xã An Viễn'."""
+    haystack = search_key(text)
+    return all(word in haystack for word in search_key(query).split())
