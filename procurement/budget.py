@@ -426,14 +426,19 @@ async def get_package(actor: Actor, package_id: int) -> PackageOut:
     )
 
 
-async def list_packages(actor: Actor, line_id: int | None = None, status: PackageStatus | None = None) -> list[PackageOut]:
-    actor.require(*FINANCE_READERS)
-    query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
+def _package_filters(line_id: int | None, status: PackageStatus | None) -> list:
     where = []
     if line_id:
         where.append(ProcurementPackage.line == line_id)
     if status:
         where.append(ProcurementPackage.status == status.value)
+    return where
+
+
+async def list_packages(actor: Actor, line_id: int | None = None, status: PackageStatus | None = None) -> list[PackageOut]:
+    actor.require(*FINANCE_READERS)
+    query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
+    where = _package_filters(line_id, status)
     if where:
         query = query.where(*where)
     return [await get_package(actor, r["id"]) for r in await query.limit(500)]
@@ -452,11 +457,7 @@ async def package_summaries(
         ProcurementPackage.allocation.commune.name.as_alias("commune_name"), ProcurementPackage.method,
         ProcurementPackage.estimate_vnd, ProcurementPackage.status,
     ).order_by(ProcurementPackage.id, ascending=False)
-    where = []
-    if line_id:
-        where.append(ProcurementPackage.line == line_id)
-    if status:
-        where.append(ProcurementPackage.status == status.value)
+    where = _package_filters(line_id, status)
     if where:
         query = query.where(*where)
     if not q:
