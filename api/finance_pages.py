@@ -10,7 +10,6 @@ and what was typed kept, and nothing is written.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Annotated
 
 import polars as pl
@@ -18,19 +17,17 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
-from pydantic import ValidationError
 
-from api.controllers.register_pages import form_errors
-from api.pages import page, render
+from api.pages import FORM_ERRORS, form_errors, page, render
 from api.params import RowId
-from procurement import budget, rules
+from procurement import budget
 from procurement.budget_schemas import PackageMove, PaymentCreate, ReversalCreate
 from procurement.clock import today_vn
 from procurement import finance_reports
 from procurement.errors import DomainError
 from procurement.geography import list_categories
 from procurement.packages import PackageStatus
-from procurement.importing import CellError, parse_vnd
+from procurement.importing import CellError, parse_day, parse_vnd
 from procurement.finance_chart import progress_svg
 from procurement.finance_reports import Report
 
@@ -81,26 +78,6 @@ async def contracts_page(
     return render(request, "finance_contracts.html", lines=lines, contracts=contracts, line_id=line, q=q or "")
 
 
-def _parse_day(text: str) -> dt.date:
-    """dd/mm/yyyy as people write it, or ISO."""
-    text = text.strip()
-    try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            return dt.date(year, month, day)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CellError("Ngày không hợp lệ: ghi dd/mm/yyyy, VD: 15/03/2026.") from None
-
-
-def _payment_errors(error: Exception) -> dict[str, str]:
-    if isinstance(error, rules.LimitExceeded):
-        return {"amount_vnd": error.message_vi}
-    if isinstance(error, rules.RuleViolation):
-        return {error.field: error.message}
-    return form_errors(error)
-
-
 async def _contract_page(
     request: Request, contract_id: int, values: dict | None = None, errors: dict | None = None,
     status_code: int = 200, reversing: int | None = None,
@@ -126,15 +103,15 @@ async def contract_page(request: Request, contract_id: RowId) -> Template:
 def _money_and_day(data: dict[str, str], errors: dict[str, str], required_amount: bool = True) -> dict:
     values: dict = {}
     amount = (data.get("amount_vnd") or "").strip()
-    if amount or required_amount:
+    if amount:
         try:
-            values["amount_vnd"] = parse_vnd(amount) if amount else None
-            if values["amount_vnd"] is None:
-                errors["amount_vnd"] = "Ghi số tiền (đồng)."
+            values["amount_vnd"] = parse_vnd(amount)
         except CellError as error:
             errors["amount_vnd"] = str(error)
+    elif required_amount:
+        errors["amount_vnd"] = "Ghi số tiền (đồng)."
     try:
-        values["paid_on"] = _parse_day(data.get("paid_on") or "")
+        values["paid_on"] = parse_day(data.get("paid_on") or "")
     except CellError as error:
         errors["paid_on"] = str(error)
     return values
@@ -151,8 +128,8 @@ async def record_payment_submit(request: Request, contract_id: RowId, data: Form
                 note=(data.get("note") or "").strip(), **values,
             ))
             return Redirect(f"/finance/contracts/{contract_id}?done=paid", status_code=303)
-        except (ValidationError, DomainError, rules.RuleViolation, rules.LimitExceeded) as error:
-            errors = _payment_errors(error)
+        except FORM_ERRORS as error:
+            errors = form_errors(error)
     return await _contract_page(request, contract_id, data, errors, status_code=422)
 
 
@@ -170,11 +147,11 @@ async def reverse_payment_submit(request: Request, payment_id: RowId, data: Form
                 note=(data.get("note") or "").strip(), **values,
             ))
             return Redirect(f"/finance/contracts/{original.contract_id}?done=reversed", status_code=303)
-        except (ValidationError, DomainError, rules.RuleViolation, rules.LimitExceeded) as error:
-            errors = _payment_errors(error)
-    reverse_errors = {f"reverse_{key}": message for key, message in errors.items()}
+        except FORM_ERRORS as error:
+            errors = form_errors(error)
+    # What was typed goes back into this payment's reversal form, not the payment form.
     return await _contract_page(
-        request, original.contract_id, {f"reverse_{k}": v for k, v in data.items()}, reverse_errors,
+        request, original.contract_id, {f"reverse_{k}": v for k, v in data.items()}, errors,
         status_code=422, reversing=payment_id,
     )
 
@@ -224,7 +201,7 @@ async def move_package_submit(request: Request, package_id: RowId, data: Form) -
     try:
         await budget.move_package(request.user, package_id, PackageMove(status=data.get("status") or "", note=note))
         return Redirect(f"/finance/packages/{package_id}?done=moved", status_code=303)
-    except (ValidationError, DomainError) as error:
+    except FORM_ERRORS as error:
         return await _package_page(request, package_id, form_errors(error), note, status_code=422)
 
 

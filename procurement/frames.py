@@ -37,6 +37,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from models.tables import Asset
+from procurement.priority import ASSET_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -346,24 +347,7 @@ async def _read_register(filters: RegisterFilter, engine) -> RegisterFrames:
             _flag("os_supported"),
             pl.col("last_audited_at").str.to_datetime(tz_format, time_unit="us", time_zone="UTC"),
         )
-        .select(
-            "asset_id",
-            "tag",
-            "commune_id",
-            "commune_code",
-            "category_code",
-            "make",
-            "model",
-            "status",
-            "condition",
-            "acquired_on",
-            "acquired_year",
-            "location",
-            "antimalware_installed",
-            "os_supported",
-            "cost_vnd",
-            "last_audited_at",
-        )
+        .select(*ASSET_SCHEMA, "commune_id")
         # Materialised once: every report of a request reads the same rows.
         .collect()
     )

@@ -383,6 +383,14 @@ def parse_acquired(text: str) -> tuple[dt.date | None, int | None]:
     raise CellError(f"Không đọc được ngày '{text}': ghi dd/mm/yyyy (vd 15/03/2019) hoặc chỉ năm (vd 2015).")
 
 
+def parse_day(text: str) -> dt.date:
+    """A whole date as people write it (dd/mm/yyyy, also with . or -) or ISO; no year alone."""
+    text = text.strip()
+    if _ISO.match(text) or _DMY.match(text):
+        return parse_acquired(text)[0]
+    raise CellError(f"Không đọc được ngày '{text}': ghi dd/mm/yyyy (vd 15/03/2026).")
+
+
 _CURRENCY = re.compile(r"(vnđ|vnd|đồng|dong|đ|₫)$")
 
 

@@ -85,6 +85,36 @@ COMMUNE_COLUMNS = (
     "has_service_point",
 )
 
+# The register as frames, column by column with its types: what
+# ``procurement.frames`` reads from the database and ``procurement.synthetic``
+# builds for the benchmarks (the report functions need only the columns above).
+ASSET_SCHEMA = {
+    "asset_id": pl.Int64,
+    "tag": pl.String,
+    "commune_code": pl.String,
+    "category_code": pl.String,
+    "make": pl.String,
+    "model": pl.String,
+    "status": pl.String,
+    "condition": pl.String,
+    "acquired_on": pl.Date,
+    "acquired_year": pl.Int32,
+    "location": pl.String,
+    "antimalware_installed": pl.Boolean,
+    "os_supported": pl.Boolean,
+    "cost_vnd": pl.Int64,
+    "last_audited_at": pl.Datetime("us"),
+}
+COMMUNE_SCHEMA = {
+    "commune_code": pl.String,
+    "commune_name": pl.String,
+    "province_code": pl.String,
+    "province_name": pl.String,
+    "officials": pl.Int32,
+    "remote": pl.Boolean,
+    "has_service_point": pl.Boolean,
+}
+
 # ---------------------------------------------------------------------------
 # Weights and norms
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from labels.tags import new_tag
+from procurement.priority import ASSET_SCHEMA, COMMUNE_SCHEMA, DEFAULT_UNIT_PRICES
 
 CATEGORIES = pl.DataFrame(
     {
@@ -81,15 +82,6 @@ _MAKES = {
     ],
     "ups": [("Santak", "Blazer 1000"), ("APC", "BX1100"), ("Ares", "AR610")],
 }
-_PRICE = {
-    "desktop": 15_000_000,
-    "laptop": 20_000_000,
-    "printer": 6_000_000,
-    "scanner": 8_000_000,
-    "monitor": 3_500_000,
-    "network": 5_000_000,
-    "ups": 3_000_000,
-}
 N_PROVINCES = 34
 
 
@@ -108,15 +100,7 @@ def synthetic_communes(n_communes: int, seed: int) -> pl.DataFrame:
             "remote": [rng.random() < 0.25 for _ in codes],
             "has_service_point": [rng.random() < 0.9 for _ in codes],
         },
-        schema={
-            "commune_code": pl.String,
-            "commune_name": pl.String,
-            "province_code": pl.String,
-            "province_name": pl.String,
-            "officials": pl.Int32,
-            "remote": pl.Boolean,
-            "has_service_point": pl.Boolean,
-        },
+        schema=COMMUNE_SCHEMA,
     )
 
 
@@ -177,7 +161,7 @@ def synthetic_fleet(
         (
             None
             if rng.random() < 0.1
-            else int(_PRICE[c] * rng.uniform(0.6, 1.3)) // 1000 * 1000
+            else int(DEFAULT_UNIT_PRICES[c] * rng.uniform(0.6, 1.3)) // 1000 * 1000
         )
         for c in category
     ]
@@ -218,22 +202,6 @@ def synthetic_fleet(
             "cost_vnd": cost,
             "last_audited_at": audited,
         },
-        schema={
-            "asset_id": pl.Int64,
-            "tag": pl.String,
-            "commune_code": pl.String,
-            "category_code": pl.String,
-            "make": pl.String,
-            "model": pl.String,
-            "status": pl.String,
-            "condition": pl.String,
-            "acquired_on": pl.Date,
-            "acquired_year": pl.Int32,
-            "location": pl.String,
-            "antimalware_installed": pl.Boolean,
-            "os_supported": pl.Boolean,
-            "cost_vnd": pl.Int64,
-            "last_audited_at": pl.Datetime("us"),
-        },
+        schema=ASSET_SCHEMA,
     )
     return assets.lazy(), CATEGORIES.lazy(), communes.lazy()

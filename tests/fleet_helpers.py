@@ -6,36 +6,10 @@ from datetime import date, datetime
 
 import polars as pl
 
+from procurement.priority import ASSET_SCHEMA, COMMUNE_SCHEMA
 from procurement.synthetic import CATEGORIES
 
 TODAY = date(2026, 6, 1)
-
-ASSET_SCHEMA = {
-    "asset_id": pl.Int64,
-    "tag": pl.String,
-    "commune_code": pl.String,
-    "category_code": pl.String,
-    "make": pl.String,
-    "model": pl.String,
-    "status": pl.String,
-    "condition": pl.String,
-    "acquired_on": pl.Date,
-    "acquired_year": pl.Int32,
-    "location": pl.String,
-    "antimalware_installed": pl.Boolean,
-    "os_supported": pl.Boolean,
-    "cost_vnd": pl.Int64,
-    "last_audited_at": pl.Datetime("us"),
-}
-COMMUNE_SCHEMA = {
-    "commune_code": pl.String,
-    "commune_name": pl.String,
-    "province_code": pl.String,
-    "province_name": pl.String,
-    "officials": pl.Int32,
-    "remote": pl.Boolean,
-    "has_service_point": pl.Boolean,
-}
 
 
 def years_ago(years: float, today: date = TODAY) -> date:

@@ -25,8 +25,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from api.params import RowId
-from api.errors import _vietnamese
-from api.pages import page, render
+from api.pages import form_errors, page, render
 from procurement import accounts, importing, register
 from procurement.accounts import UserCreate, UserUpdate
 from procurement.errors import DomainError
@@ -65,22 +64,6 @@ def _choices() -> dict[str, dict[str, str]]:
 
 async def _category_options() -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in await list_categories()]
-
-
-def form_errors(error: Exception) -> dict[str, str]:
-    """Field -> Vietnamese message, from a pydantic or domain error."""
-    if isinstance(error, ValidationError):
-        found: dict[str, str] = {}
-        for item in error.errors():
-            name = str(item["loc"][0]) if item["loc"] else "_"
-            message = _vietnamese(item["msg"])
-            if ": " in message and message.split(": ", 1)[0] in ("acquired_year", "acquired_on"):
-                name, message = message.split(": ", 1)
-            found.setdefault(name, message)
-        return found
-    if isinstance(error, DomainError):
-        return {error.field or "_": error.message}
-    raise error
 
 
 def _filled(data: dict[str, str], *names: str) -> dict[str, str]:
