@@ -12,7 +12,7 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 RESULTS := .test-results
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgres browser bench clean
+.PHONY: run test test-fast test-sqlite test-postgres browser bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,9 @@ browser:
 
 test: $(TEST_STAMP) browser
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(MAKE) --no-print-directory test-fast
 	$(MAKE) --no-print-directory test-sqlite
-	@if $(PY) -m tests.postgres_available "$(TEST_POSTGRES_URL)"; then \
+	@if $(PY) -m tests.support.postgres_available "$(TEST_POSTGRES_URL)"; then \
 	  $(MAKE) --no-print-directory test-postgres; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required (REQUIRE_POSTGRES) but does not answer at $(TEST_POSTGRES_URL)"; exit 1; \
@@ -46,24 +47,31 @@ test: $(TEST_STAMP) browser
 	  echo; echo "*** PostgreSQL SKIPPED: nothing answers at $(TEST_POSTGRES_URL). Only SQLite was tested. ***"; \
 	fi
 
+# The unit tier: pure rules and reports, no app, no database (tests/unit), run once.
+test-fast: $(TEST_STAMP)
+	@echo "=== unit tier ==="
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+	@mkdir -p $(RESULTS) && touch $(RESULTS)/unit.passed
+
+# The app tier (API and database, pages in chromium, fuzzing) once per engine.
 test-sqlite: $(TEST_STAMP)
-	@echo "=== test suite on SQLite ==="
-	DATABASE_URL= $(PY) -m pytest -q -p no:cacheprovider
-	@touch $(RESULTS)/sqlite.passed
+	@echo "=== app tier on SQLite ==="
+	DATABASE_URL= $(PY) -m pytest -q -p no:cacheprovider tests/app
+	@mkdir -p $(RESULTS) && touch $(RESULTS)/sqlite.passed
 
 test-postgres: $(TEST_STAMP)
-	@echo "=== test suite on PostgreSQL ==="
-	DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -q -p no:cacheprovider
-	@touch $(RESULTS)/postgresql.passed
+	@echo "=== app tier on PostgreSQL ==="
+	DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -q -p no:cacheprovider tests/app
+	@mkdir -p $(RESULTS) && touch $(RESULTS)/postgresql.passed
 
 # The benchmarks that need no data set or server of their own (the look-up benchmark
 # needs the national data set and wrk: see the README).
 bench: $(TEST_STAMP)
-	$(PY) -m labels.bench
-	$(PY) -m procurement.bench_labels
-	$(PY) -m procurement.bench_priority
-	$(PY) -m procurement.bench_disbursement
-	$(PY) -m procurement.bench_import
+	$(PY) -m tests.bench.labels
+	$(PY) -m tests.bench.labels_db
+	$(PY) -m tests.bench.priority
+	$(PY) -m tests.bench.disbursement
+	$(PY) -m tests.bench.importing
 
 clean:
 	rm -rf $(VENV) $(RESULTS) data

@@ -11,17 +11,17 @@ from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
-from api.controllers.register_pages import REGISTER_PAGES
-from api.controllers.register import AssetController
 from api.controllers.labels import LabelController
-from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.controllers.planning import PlanningController
-from api.controllers.planning_pages import PLANNING_PAGES
+from api.controllers.register import AssetController
+from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.errors import EXCEPTION_HANDLERS
 from api.input_guard import RefuseUnstorableText
-from api.finance_pages import FINANCE_PAGES
-from api.pages import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
-from api.scan_pages import SCAN_PAGE_HANDLERS
+from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
+from api.pages.finance import FINANCE_PAGES
+from api.pages.planning import PLANNING_PAGES
+from api.pages.register import REGISTER_PAGES
+from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 
@@ -38,7 +38,12 @@ async def health() -> Health:
 
 def route_handlers() -> list:
     return [
-        health, AuthController, UserController, GeographyController, AssetController, *PAGE_HANDLERS,
+        health,
+        AuthController,
+        UserController,
+        GeographyController,
+        AssetController,
+        *PAGE_HANDLERS,
         FinanceController,
         *FINANCE_PAGES,
         ImportController,
@@ -56,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
     handlers = route_handlers()
     if settings.bench_raw_routes:
-        from api.bench_routes import raw_lookup
+        from tests.bench.routes import raw_lookup
 
         handlers.append(raw_lookup)
 

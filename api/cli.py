@@ -32,7 +32,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations and load provinces, communes and categories."""
-    from procurement.demo import ensure_reference_data
+    from procurement.seed.demo import ensure_reference_data
 
     async def go():
         await db.migrate()
@@ -46,7 +46,7 @@ def migrate() -> None:
 @click.option("--seed", default=2025, show_default=True)
 def demo(seed: int) -> None:
     """Load the demo data (Đồng Nai) and demo users."""
-    from procurement.demo import load_demo
+    from procurement.seed.demo import load_demo
 
     async def go():
         await db.migrate()
@@ -58,13 +58,15 @@ def demo(seed: int) -> None:
 @main.command()
 @click.option("--seed", default=1, show_default=True)
 @click.option("--devices", default=150_000, show_default=True)
-@click.option("--budgets/--no-budgets", default=False, help="Also add budget lines, allocations, contracts and payments")
+@click.option(
+    "--budgets/--no-budgets", default=False, help="Also add budget lines, allocations, contracts and payments"
+)
 @click.option("--contracts", default=30_000, show_default=True, help="With --budgets")
 @click.option("--payments", default=100_000, show_default=True, help="With --budgets")
 def synthetic(seed: int, devices: int, budgets: bool, contracts: int, payments: int) -> None:
     """Generate the national synthetic data set (all 3,321 communes) for benchmarks."""
-    from procurement.demo import load_national
-    from procurement.synthetic_budget import load_national_budget
+    from procurement.seed.demo import load_national
+    from procurement.seed.synthetic_budget import load_national_budget
 
     async def go():
         await db.migrate()
@@ -91,23 +93,40 @@ def report() -> None:
 
 
 @report.command("disbursement")
-@click.option("--by", "by", type=click.Choice(["line", "commune", "month", "lagging", "province"]), default="commune", show_default=True)
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["line", "commune", "month", "lagging", "province"]),
+    default="commune",
+    show_default=True,
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Report date (default today)")
 @click.option("--province", default=None, help="Province code")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="File (default: screen; xlsx needs a file)")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File (default: screen; xlsx needs a file)",
+)
 def report_disbursement(by, fmt, as_of, province, output) -> None:
     """Disbursement progress by line, commune or month; the lagging communes; the province summary."""
-    from procurement import finance_reports
-    from procurement.finance_reports import Format, Report
+    from procurement.finance import reports
+    from procurement.finance.reports import Format, Report
 
-    report_name = {"line": Report.by_line, "commune": Report.by_commune, "month": Report.by_month,
-                   "lagging": Report.lagging, "province": Report.provinces}[by]
+    report_name = {
+        "line": Report.by_line,
+        "commune": Report.by_commune,
+        "month": Report.by_month,
+        "lagging": Report.lagging,
+        "province": Report.provinces,
+    }[by]
     if fmt == "xlsx" and not output:
         raise click.UsageError("--format xlsx needs -o FILE")
     today = as_of.date() if as_of else None
-    frame = run(finance_reports.run_report(report_name, today=today, province=province))
-    body = finance_reports.encode(frame, Format(fmt), finance_reports.REPORTS[report_name][1])
+    frame = run(reports.run_report(report_name, today=today, province=province))
+    body = reports.encode(frame, Format(fmt), reports.REPORTS[report_name][1])
     if output:
         with open(output, "wb") as handle:
             handle.write(body)
@@ -126,16 +145,16 @@ def create_user(username, role, commune_code, full_name, password) -> None:
     """Create a user."""
     from pydantic import ValidationError
 
-    from procurement import accounts
-    from procurement.errors import DomainError
+    from procurement.accounts import users
+    from procurement.core.errors import DomainError
 
     if password is None:
         password = getpass.getpass("Mật khẩu: ")
     try:
-        data = accounts.UserCreate(
+        data = users.UserCreate(
             username=username, password=password, role=role, full_name=full_name, commune_code=commune_code
         )
-        user = run(accounts.create_user(data))
+        user = run(users.create_user(data))
     except ValidationError as error:
         raise click.ClickException(str(error)) from None
     except DomainError as error:
@@ -150,31 +169,43 @@ def create_user(username, role, commune_code, full_name, password) -> None:
 def token(username: str, name: str, days: int | None) -> None:
     """Make a long-lived API token for a script; prints it once."""
     from models.tables import AppUser
-    from procurement import accounts
-    from procurement.actor import Actor
+    from procurement.accounts import users
+    from procurement.core.actor import Actor
 
     async def go():
         user = await AppUser.select().where(AppUser.username == username.lower()).first()
         if user is None:
             raise click.ClickException(f"no user {username}")
         actor = Actor(user_id=user["id"], username=user["username"], role=user["role"])
-        return await accounts.create_api_token(actor, name, days)
+        return await users.create_api_token(actor, name, days)
 
     click.echo(run(go()).token)
 
 
 async def _actor(username: str):
     from models.tables import AppUser
-    from procurement.actor import Actor
+    from procurement.core.actor import Actor
 
-    user = await AppUser.select(
-        AppUser.id, AppUser.username, AppUser.role,
-        AppUser.commune.id.as_alias("commune_id"), AppUser.commune.code.as_alias("commune_code"),
-    ).where(AppUser.username == username.lower()).first()
+    user = (
+        await AppUser.select(
+            AppUser.id,
+            AppUser.username,
+            AppUser.role,
+            AppUser.commune.id.as_alias("commune_id"),
+            AppUser.commune.code.as_alias("commune_code"),
+        )
+        .where(AppUser.username == username.lower())
+        .first()
+    )
     if user is None:
         raise click.ClickException(f"no user {username}")
-    return Actor(user_id=user["id"], username=user["username"], role=user["role"],
-                 commune_id=user["commune_id"], commune_code=user["commune_code"])
+    return Actor(
+        user_id=user["id"],
+        username=user["username"],
+        role=user["role"],
+        commune_id=user["commune_id"],
+        commune_code=user["commune_code"],
+    )
 
 
 class _Bars:
@@ -209,8 +240,8 @@ def import_sheet(path: str, username: str, commit: bool) -> None:
     """Import devices from an XLSX/CSV file in the template (dry run unless --commit)."""
     from pathlib import Path
 
-    from procurement import importing
-    from procurement.errors import DomainError
+    from procurement.core.errors import DomainError
+    from procurement.register import importing
 
     content = Path(path).read_bytes()
     bars = _Bars()
@@ -250,8 +281,8 @@ def export_sheet(path: str, username: str, commune: str | None) -> None:
     """Export the register in the import template (.xlsx or .csv by the file name)."""
     from pathlib import Path
 
-    from procurement import importing
-    from procurement.schemas import AssetFilter
+    from procurement.register import importing
+    from procurement.register.schemas import AssetFilter
 
     async def go():
         actor = await _actor(username)
@@ -270,27 +301,40 @@ def import_template(path: str) -> None:
     """Write the empty XLSX import template (with its guide sheet)."""
     from pathlib import Path
 
-    from procurement import importing
+    from procurement.register import importing
 
     Path(path).write_bytes(run(importing.template_bytes()))
     click.echo(f"wrote {path}")
 
+
 def _cli_actor(username: str | None):
     """The user the command acts as (their commune scoping applies); an admin without a name."""
     from models.tables import AppUser
-    from procurement.actor import Actor
+    from procurement.core.actor import Actor
 
     async def go():
         if not username:
             return Actor(user_id=None, username="cli", role="admin")
-        user = await AppUser.select(
-            AppUser.id, AppUser.username, AppUser.role, AppUser.commune.id.as_alias("commune_id"),
-            AppUser.commune.code.as_alias("commune_code"),
-        ).where(AppUser.username == username.lower()).first()
+        user = (
+            await AppUser.select(
+                AppUser.id,
+                AppUser.username,
+                AppUser.role,
+                AppUser.commune.id.as_alias("commune_id"),
+                AppUser.commune.code.as_alias("commune_code"),
+            )
+            .where(AppUser.username == username.lower())
+            .first()
+        )
         if user is None:
             raise click.ClickException(f"no user {username}")
-        return Actor(user_id=user["id"], username=user["username"], role=user["role"],
-                     commune_id=user["commune_id"], commune_code=user["commune_code"])
+        return Actor(
+            user_id=user["id"],
+            username=user["username"],
+            role=user["role"],
+            commune_id=user["commune_id"],
+            commune_code=user["commune_code"],
+        )
 
     return go()
 
@@ -303,15 +347,20 @@ def _cli_actor(username: str | None):
 @click.option("--stock", default="a4-3x8", show_default=True, help="a4-3x8 (70x37 mm) or a4-5x13 (38x21 mm)")
 @click.option("--skip", default=0, show_default=True, help="Used labels to leave blank on the first sheet")
 @click.option("--as-user", "username", default=None, help="Act as this user (their commune only)")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="Output file: .pdf for sheets; .png or .svg for one label (--tag)")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="Output file: .pdf for sheets; .png or .svg for one label (--tag)",
+)
 def labels(commune_code, tags, asset_id, only_unprinted, stock, skip, username, out_path) -> None:
     """Write label sheets (PDF) or one label (PNG/SVG); sheets are recorded as printed."""
     from pydantic import ValidationError
 
     from labels.render import label_png, label_svg
-    from procurement import labelling
-    from procurement.errors import DomainError
+    from procurement.core.errors import DomainError
+    from procurement.register import labelling
 
     base_url = load().base_url
 
@@ -323,11 +372,18 @@ def labels(commune_code, tags, asset_id, only_unprinted, stock, skip, username, 
             from labels.tags import parse_tag
 
             label = await labelling.one_label(actor, parse_tag(tags[0]), base_url)
-            return (label_png(label.url, label.tag) if out_path.endswith(".png")
-                    else label_svg(label.url, label.tag).encode()), 1
+            return (
+                label_png(label.url, label.tag)
+                if out_path.endswith(".png")
+                else label_svg(label.url, label.tag).encode()
+            ), 1
         selection = labelling.LabelSelection(
-            commune_code=commune_code, tags=list(tags) or None, asset_id=asset_id,
-            only_unprinted=only_unprinted, stock=stock, skip=skip,
+            commune_code=commune_code,
+            tags=list(tags) or None,
+            asset_id=asset_id,
+            only_unprinted=only_unprinted,
+            stock=stock,
+            skip=skip,
         )
         return await labelling.print_sheet(actor, selection, base_url)
 
@@ -345,16 +401,18 @@ def labels(commune_code, tags, asset_id, only_unprinted, stock, skip, username, 
 @main.command("stocktake-coverage")
 @click.option("--province", default=None, help="Province code")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None, help="CSV file; default: print")
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None, help="CSV file; default: print"
+)
 def stocktake_coverage(province, since, out_path) -> None:
     """Stocktake coverage per commune (CSV)."""
     import datetime as dt
 
-    from procurement import stocktake
+    from procurement.register import stocktake
 
     async def go():
         actor = await _cli_actor(None)
-        when = since.replace(tzinfo=dt.timezone.utc) if since else None
+        when = since.replace(tzinfo=dt.UTC) if since else None
         return await stocktake.coverage(actor, province, when)
 
     frame = run(go())
@@ -373,7 +431,7 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     """Migrate, load demo data on first start, and serve."""
     import uvicorn
 
-    from procurement.demo import DEMO_PASSWORD, demo_loaded, ensure_reference_data, load_demo
+    from procurement.seed.demo import DEMO_PASSWORD, demo_loaded, ensure_reference_data, load_demo
 
     settings = load()
 
@@ -400,10 +458,16 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
 
 
 def report_output(function):
-    function = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-                            help="File to write")(function)
-    function = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
-                            help="Default: from the file name's extension")(function)
+    function = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write"
+    )(function)
+    function = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "xlsx", "json"]),
+        default=None,
+        help="Default: from the file name's extension",
+    )(function)
     return function
 
 
@@ -411,7 +475,7 @@ def write_report(frame, columns, sheet: str, fmt: str | None, output: str) -> No
     """Write ``frame`` as CSV/XLSX (Vietnamese headers of ``columns``) or JSON (all columns)."""
     from pathlib import Path
 
-    from procurement.xlsx import write_csv, write_xlsx
+    from procurement.core.xlsx import write_csv, write_xlsx
 
     fmt = fmt or Path(output).suffix.lstrip(".").lower()
     if fmt == "csv":
@@ -435,23 +499,34 @@ def area_options(function):
 @area_options
 @click.option("--category", default=None, help="Category code, e.g. desktop")
 @click.option("--min-score", type=float, default=None)
-@click.option("--weight", "weights", multiple=True, metavar="PART=VALUE",
-              help="Change a weight, e.g. --weight remote=15 (age, condition, place, shortage, remote, security)")
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="PART=VALUE",
+    help="Change a weight, e.g. --weight remote=15 (age, condition, place, shortage, remote, security)",
+)
 @report_output
 def priority(province, commune, category, min_score, weights, fmt, output) -> None:
     """Devices ranked for replacement, with score parts and reasons."""
-    from procurement import planning
-    from procurement.xlsx import PRIORITY_COLUMNS
+    from procurement.core.xlsx import PRIORITY_COLUMNS
+    from procurement.planning import plans
 
-    frame = run(planning.ranked_list(planning.Area(province, commune), weights=_weights(weights).to_weights(),
-                                     category=category, min_score=min_score))
+    frame = run(
+        plans.ranked_list(
+            plans.Area(province, commune),
+            weights=_weights(weights).to_weights(),
+            category=category,
+            min_score=min_score,
+        )
+    )
     write_report(frame, PRIORITY_COLUMNS, "Ưu tiên thay thế", fmt, output)
 
 
 def _weights(pairs):
     from pydantic import ValidationError
 
-    from procurement.planning import WeightsIn
+    from procurement.planning.plans import WeightsIn
 
     try:
         values = {}
@@ -466,9 +541,16 @@ def _weights(pairs):
 @report.command()
 @area_options
 @click.option("--budget", "budget_vnd", type=int, required=True, help="Amount to spend, whole VND")
-@click.option("--price", "prices", multiple=True, metavar="CATEGORY=VND", help="Unit price, e.g. --price desktop=16000000")
-@click.option("--commune-budget", "commune_budgets", multiple=True, metavar="COMMUNE=VND",
-              help="A commune's own allocation (repeat); communes not listed get nothing")
+@click.option(
+    "--price", "prices", multiple=True, metavar="CATEGORY=VND", help="Unit price, e.g. --price desktop=16000000"
+)
+@click.option(
+    "--commune-budget",
+    "commune_budgets",
+    multiple=True,
+    metavar="COMMUNE=VND",
+    help="A commune's own allocation (repeat); communes not listed get nothing",
+)
 @click.option("--min-share", type=float, default=0.0, help="Share of the budget each commune gets first")
 @click.option("--min-score", type=float, default=0.0)
 @click.option("--weight", "weights", multiple=True, metavar="PART=VALUE")
@@ -478,30 +560,41 @@ def plan(province, commune, budget_vnd, prices, commune_budgets, min_share, min_
     from pydantic import ValidationError
 
     from api.controllers.planning import plan_export_frame
-    from procurement import planning
-    from procurement.errors import DomainError
-    from procurement.money import format_vnd
-    from procurement.xlsx import PLAN_COLUMNS
+    from procurement.core.errors import DomainError
+    from procurement.core.money import format_vnd
+    from procurement.core.xlsx import PLAN_COLUMNS
+    from procurement.planning import plans
 
     def pairs(values):
         return {k.strip(): int(v) for k, _, v in (p.partition("=") for p in values)}
 
     try:
-        request = planning.PlanRequest(
-            budget_vnd=budget_vnd, province=province, commune=commune, unit_prices=pairs(prices),
+        request = plans.PlanRequest(
+            budget_vnd=budget_vnd,
+            province=province,
+            commune=commune,
+            unit_prices=pairs(prices),
             commune_budgets=[{"commune_code": k, "budget_vnd": v} for k, v in pairs(commune_budgets).items()]
-            if commune_budgets else None,
-            min_share_per_commune=min_share, min_score=min_score, weights=_weights(weights),
+            if commune_budgets
+            else None,
+            min_share_per_commune=min_share,
+            min_score=min_score,
+            weights=_weights(weights),
         )
-        frame = run(planning.plan(request))
+        frame = run(plans.plan(request))
     except (ValueError, ValidationError) as error:
         raise click.ClickException(str(error)) from None
     except DomainError as error:
         raise click.ClickException(f"{error.field or ''}: {error.message}") from None
-    summary = planning.plan_summary(frame, budget_vnd)
+    summary = plans.plan_summary(frame, budget_vnd)
     click.echo(f"{summary['included']} lines chosen, {format_vnd(summary['spent_vnd'])} of {format_vnd(budget_vnd)}")
-    write_report(plan_export_frame(frame) if (fmt or output.rsplit(".", 1)[-1]) != "json" else frame,
-                 PLAN_COLUMNS, "Kế hoạch", fmt, output)
+    write_report(
+        plan_export_frame(frame) if (fmt or output.rsplit(".", 1)[-1]) != "json" else frame,
+        PLAN_COLUMNS,
+        "Kế hoạch",
+        fmt,
+        output,
+    )
 
 
 @report.command()
@@ -511,9 +604,9 @@ def plan(province, commune, budget_vnd, prices, commune_budgets, min_share, min_
 def shortage(province, commune, all_communes, fmt, output) -> None:
     """Needed, working and lacking computers, printers and scanners per commune."""
     from api.controllers.planning import SHORTAGE_COLUMNS, shortage_export_frame
-    from procurement import planning
+    from procurement.planning import plans
 
-    frame = run(planning.shortage(planning.Area(province, commune), lacking_only=not all_communes))
+    frame = run(plans.shortage(plans.Area(province, commune), lacking_only=not all_communes))
     write_report(shortage_export_frame(frame), SHORTAGE_COLUMNS, "Thiếu thiết bị", fmt, output)
 
 
@@ -525,9 +618,9 @@ def shortage(province, commune, all_communes, fmt, output) -> None:
 def fleet(province, commune, table, since, fmt, output) -> None:
     """Fleet overview: devices by commune × category × condition, age profile or stocktake coverage."""
     from api.controllers.planning import AGE_COLUMNS, FLEET_COLUMNS, STOCKTAKE_COLUMNS
-    from procurement import planning
+    from procurement.planning import plans
 
-    result = run(planning.fleet(planning.Area(province, commune), since=since.date() if since else None))
+    result = run(plans.fleet(plans.Area(province, commune), since=since.date() if since else None))
     frame, columns, sheet = {
         "by_commune": (result.by_commune, FLEET_COLUMNS, "Thiết bị theo xã"),
         "age": (result.age, AGE_COLUMNS, "Tuổi thiết bị"),

@@ -19,8 +19,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
-from procurement.errors import DomainError, TooManyAttempts
-from procurement.rules import LimitExceeded, RuleViolation
+from procurement.core.errors import DomainError, TooManyAttempts
+from procurement.finance.rules import LimitExceeded, RuleViolation
 
 log = logging.getLogger("api")
 
@@ -60,10 +60,17 @@ def domain_error_handler(_: Request, error: DomainError) -> Response:
 
 
 def limit_exceeded_handler(_: Request, error: LimitExceeded) -> Response:
-    extra = [{
-        "key": "amount_vnd", "message": error.message_vi, "code": "limit_exceeded", "limit": error.limit,
-        "limit_vnd": error.limit_vnd, "requested_vnd": error.requested_vnd, "over_by_vnd": error.over_by_vnd,
-    }]
+    extra = [
+        {
+            "key": "amount_vnd",
+            "message": error.message_vi,
+            "code": "limit_exceeded",
+            "limit": error.limit,
+            "limit_vnd": error.limit_vnd,
+            "requested_vnd": error.requested_vnd,
+            "over_by_vnd": error.over_by_vnd,
+        }
+    ]
     return _answer(409, error.message_vi, extra)
 
 
@@ -74,8 +81,14 @@ def rule_violation_handler(_: Request, error: RuleViolation) -> Response:
 # Pydantic's and msgspec's (query parameters) messages, said in Vietnamese. Each rule
 # matches a whole message, so no English tail is left behind; others pass through.
 _TYPES_VI = {
-    "int": "số nguyên", "float": "số", "number": "số", "str": "chuỗi ký tự", "bool": "true hoặc false",
-    "array": "danh sách", "object": "đối tượng JSON", "date": "ngày (YYYY-MM-DD)",
+    "int": "số nguyên",
+    "float": "số",
+    "number": "số",
+    "str": "chuỗi ký tự",
+    "bool": "true hoặc false",
+    "array": "danh sách",
+    "object": "đối tượng JSON",
+    "date": "ngày (YYYY-MM-DD)",
     "datetime": "thời điểm (YYYY-MM-DDTHH:MM:SS)",
 }
 _COMPARE_VI = {">=": "lớn hơn hoặc bằng", "<=": "nhỏ hơn hoặc bằng", ">": "lớn hơn", "<": "nhỏ hơn"}
@@ -92,7 +105,10 @@ def _choices_vi(match: re.Match) -> str:
 _MESSAGES_VI: list[tuple[str, Any]] = [
     (r"Field required", "Thiếu trường bắt buộc."),
     (r"Extra inputs are not permitted", "Trường không được phép."),
-    (r"Input should be a valid integer, got a number with a fractional part", "Phải là số nguyên, không có phần thập phân."),
+    (
+        r"Input should be a valid integer, got a number with a fractional part",
+        "Phải là số nguyên, không có phần thập phân.",
+    ),
     (r"Input should be a valid integer.*", "Phải là số nguyên."),
     (r"Input should be a valid number.*", "Phải là số."),
     (r"Input should be a finite number", "Phải là số hữu hạn."),
@@ -120,8 +136,10 @@ _MESSAGES_VI: list[tuple[str, Any]] = [
     (r"Expected `str` of length >= (\d+)", r"Quá ngắn: tối thiểu \1 ký tự."),
     (r"Expected `array` of length <= (\d+)", r"Nhiều nhất \1 phần tử."),
     (r"Expected `array` of length >= (\d+)", r"Cần ít nhất \1 phần tử."),
-    (r"Expected `\w+(?: \| null)?` (?P<op>>=|<=|>|<) (?P<n>-?[\d.]+)",
-     lambda m: f"Phải {_COMPARE_VI[m['op']]} {m['n']}."),
+    (
+        r"Expected `\w+(?: \| null)?` (?P<op>>=|<=|>|<) (?P<n>-?[\d.]+)",
+        lambda m: f"Phải {_COMPARE_VI[m['op']]} {m['n']}.",
+    ),
     (r"Expected `(?P<type>\w+)(?: \| null)?`, got `\w+`.*", _type_vi),
     (r"Invalid enum value (.+)", r"Giá trị không hợp lệ: \1."),
     (r"Object missing required field `(.+)`", r"Thiếu trường bắt buộc: \1."),
@@ -186,7 +204,11 @@ def detail_vi(error: HTTPException) -> str:
 
 def http_error_handler(_: Request, error: HTTPException) -> Response:
     if error.status_code == 413:
-        return _answer(413, "Tệp hoặc dữ liệu gửi lên quá lớn.", [{"key": "body", "message": "Tệp hoặc dữ liệu gửi lên quá lớn.", "code": "too_large"}])
+        return _answer(
+            413,
+            "Tệp hoặc dữ liệu gửi lên quá lớn.",
+            [{"key": "body", "message": "Tệp hoặc dữ liệu gửi lên quá lớn.", "code": "too_large"}],
+        )
     return _answer(error.status_code, detail_vi(error), error.extra or None, getattr(error, "headers", None))
 
 
@@ -216,6 +238,4 @@ def error_responses(*codes: int) -> dict[int, ResponseSpec]:
         422: "Breaks a rule of the domain",
         429: "Too many failed log-ins",
     }
-    return {
-        code: ResponseSpec(data_container=ErrorBody, description=descriptions[code]) for code in codes
-    }
+    return {code: ResponseSpec(data_container=ErrorBody, description=descriptions[code]) for code in codes}

@@ -114,7 +114,9 @@ class RefuseUnstorableText(ASGIMiddleware):
                 except ValueError:
                     field = None  # not JSON: the app answers that itself
             else:
-                field = next((k for k, v in parse_qsl(text, keep_blank_values=True) if _bad_text(k) or _bad_text(v)), None)
+                field = next(
+                    (k for k, v in parse_qsl(text, keep_blank_values=True) if _bad_text(k) or _bad_text(v)), None
+                )
         if field:
             await _refuse(send, field, "body")
             return

@@ -15,8 +15,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from procurement.accounts import authenticate
-from procurement.actor import Actor
+from procurement.accounts.users import authenticate
+from procurement.core.actor import Actor
 
 SESSION_COOKIE = "ca_session"
 ALL_ROLES = ("admin", "finance", "planner", "staff")
@@ -66,7 +66,7 @@ PUBLIC = {"public": True}
 def set_session_cookie(response, request, token: str, expires_at) -> None:
     """The session cookie pages use: HttpOnly, SameSite=Lax (a form posted from
     another site carries no session), Secure when served over https."""
-    from procurement.accounts import now
+    from procurement.accounts.users import now
 
     response.set_cookie(
         SESSION_COOKIE,

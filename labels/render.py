@@ -153,10 +153,7 @@ def _qr_path_operators(url: str) -> str:
     PDF's y axis points up while matrix rows go down, hence the flip.
     """
     size = len(qr_matrix(url))
-    return " ".join(
-        f"{column} {size - 1 - row} {length} 1 re"
-        for row, column, length in dark_runs(url)
-    )
+    return " ".join(f"{column} {size - 1 - row} {length} 1 re" for row, column, length in dark_runs(url))
 
 
 def _qr_pdf_fragment(url: str, x: float, y: float, side: float) -> str:
@@ -183,9 +180,7 @@ def _shrunk_size(text: str, font: str, max_size: float, width: float) -> float:
 
 
 @lru_cache(maxsize=16384)
-def fit_text(
-    text: str, font: str, max_size: float, min_size: float, width: float
-) -> tuple[str, float]:
+def fit_text(text: str, font: str, max_size: float, min_size: float, width: float) -> tuple[str, float]:
     """Text and font size (points) that fit ``width`` points on one line.
 
     Shrinks from ``max_size`` down to ``min_size``; text still too wide at the
@@ -248,9 +243,7 @@ def fit_text_lines(
     size = max_size
     while size >= min_size:
         lines = _wrap_words(text, font, size, width)
-        if len(lines) <= max_lines and all(
-            stringWidth(line, font, size) <= width for line in lines
-        ):
+        if len(lines) <= max_lines and all(stringWidth(line, font, size) <= width for line in lines):
             return tuple(lines), size
         size -= 0.5
     lines = _wrap_words(text, font, min_size, width)
@@ -261,16 +254,12 @@ def fit_text_lines(
     )
 
 
-def _draw_label(
-    canvas, label: LabelData, stock: LabelStock, left: float, top: float
-) -> None:
+def _draw_label(canvas, label: LabelData, stock: LabelStock, left: float, top: float) -> None:
     """Draw one label whose top-left corner is at (left, top) in points."""
     padding = stock.padding * MM
     qr_side = stock.label_height * MM - 2 * padding
     bottom = top - stock.label_height * MM
-    canvas.addLiteral(
-        _qr_pdf_fragment(label.url, left + padding, bottom + padding, qr_side)
-    )
+    canvas.addLiteral(_qr_pdf_fragment(label.url, left + padding, bottom + padding, qr_side))
 
     gap = padding  # between QR box and text
     text_left = left + padding + qr_side + gap
@@ -308,9 +297,7 @@ def _draw_label(
         canvas.drawString(text_left, baseline + 0.3 * size, text)
 
 
-def label_sheet_pdf(
-    labels: list[LabelData], stock: str = "a4-3x8", skip: int = 0
-) -> bytes:
+def label_sheet_pdf(labels: list[LabelData], stock: str = "a4-3x8", skip: int = 0) -> bytes:
     """A4 sheets of labels, filled row by row, starting after ``skip`` used positions.
 
     ``skip`` lets a half-used sheet go through the printer again: the first

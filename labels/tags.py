@@ -37,7 +37,7 @@ class TagError(ValueError):
 
 def check_symbol(payload: str) -> str:
     """The check symbol that makes the weighted sum of the whole tag 0 mod 31."""
-    total = sum(w * _VALUE[s] for w, s in zip(_WEIGHTS, payload))
+    total = sum(w * _VALUE[s] for w, s in zip(_WEIGHTS, payload, strict=False))
     # Solve total + w_last * c ≡ 0 (mod 31) for c.
     w_last = _WEIGHTS[len(payload)]
     inverse = pow(w_last, -1, MODULUS)
@@ -67,7 +67,7 @@ def parse_tag(text: str) -> str:
     bad = [ch for ch in tag if ch not in _VALUE]
     if bad:
         raise TagError("symbol", f"Mã tài sản có ký tự không hợp lệ: {''.join(bad)}.")
-    if sum(w * _VALUE[s] for w, s in zip(_WEIGHTS, tag)) % MODULUS:
+    if sum(w * _VALUE[s] for w, s in zip(_WEIGHTS, tag, strict=False)) % MODULUS:
         raise TagError(
             "check",
             "Mã tài sản sai ký tự kiểm tra: có thể gõ nhầm hoặc đảo chỗ một ký tự.",

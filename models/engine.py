@@ -55,9 +55,7 @@ class KeptConnectionSQLiteEngine(SQLiteEngine):
         # Piccolo tags only inserts with a query type, so reads are told by their SQL.
         if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
             return self._reader().execute(query, args or []).fetchall()
-        return await super()._run_in_new_connection(
-            query, args, query_type=query_type, table=table
-        )
+        return await super()._run_in_new_connection(query, args, query_type=query_type, table=table)
 
     def enable_wal(self) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -74,9 +74,9 @@ class ProcurementPackage(Table, tablename="procurement_package"):
     line = ForeignKey(BudgetLine, index=True)
     allocation = ForeignKey(Allocation, null=True, default=None, index=True)
     name = Varchar(length=300)
-    method = Varchar(length=40)  # procurement.packages.ProcurementMethod
+    method = Varchar(length=40)  # procurement.finance.packages.ProcurementMethod
     estimate_vnd = BigInt()
-    status = Varchar(length=20, default="planned", index=True)  # procurement.packages.PackageStatus
+    status = Varchar(length=20, default="planned", index=True)  # procurement.finance.packages.PackageStatus
     created_by = ForeignKey(AppUser, null=True, default=None)
     created_at = Timestamptz()
 
@@ -157,6 +157,15 @@ class Payment(Table, tablename="payment"):
 
 
 TABLES = [
-    BudgetLine, Milestone, Allocation, Supplier, ProcurementPackage, PackageItem, PackageStatusChange,
-    Contract, ContractItem, Delivery, Payment,
+    BudgetLine,
+    Milestone,
+    Allocation,
+    Supplier,
+    ProcurementPackage,
+    PackageItem,
+    PackageStatusChange,
+    Contract,
+    ContractItem,
+    Delivery,
+    Payment,
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import error_responses
 from api.params import RowId
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, roles, set_session_cookie
-from procurement import accounts
-from procurement.accounts import LoginResult, NewToken, TokenOut, UserCreate, UserOut, UserUpdate
+from procurement.accounts import users
+from procurement.accounts.users import LoginResult, NewToken, TokenOut, UserCreate, UserOut, UserUpdate
 
 ANY_USER = roles(*ALL_ROLES)
 ADMIN = roles("admin")
@@ -42,14 +41,14 @@ class AuthController(Controller):
 
     @post("/login", opt=PUBLIC, status_code=200, responses=error_responses(400, 401, 429))
     async def login(self, request: Request, data: JSONBody[LoginForm]) -> Response[LoginResult]:
-        result = await accounts.login(data.username, data.password, data.remember)
+        result = await users.login(data.username, data.password, data.remember)
         response = Response(result)
         set_session_cookie(response, request, result.token, result.expires_at)
         return response
 
     @post("/logout", opt=ANY_USER, status_code=204, responses=error_responses(401))
     async def logout(self, request: Request) -> Response[None]:
-        await accounts.logout(request.auth)
+        await users.logout(request.auth)
         response = Response(None, status_code=204)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -61,15 +60,15 @@ class AuthController(Controller):
 
     @get("/tokens", opt=ANY_USER, responses=error_responses(401))
     async def list_tokens(self, request: Request) -> list[TokenOut]:
-        return await accounts.list_tokens(request.user)
+        return await users.list_tokens(request.user)
 
     @post("/tokens", opt=ANY_USER, responses=error_responses(400, 401))
     async def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> NewToken:
-        return await accounts.create_api_token(request.user, data.name, data.days)
+        return await users.create_api_token(request.user, data.name, data.days)
 
     @delete("/tokens/{token_id:int}", opt=ANY_USER, status_code=204, responses=error_responses(401, 404))
     async def revoke_token(self, request: Request, token_id: RowId) -> None:
-        await accounts.revoke_token(request.user, token_id)
+        await users.revoke_token(request.user, token_id)
 
 
 class UserController(Controller):
@@ -78,16 +77,16 @@ class UserController(Controller):
 
     @get("/", opt=ADMIN, responses=error_responses(401, 403))
     async def list_users(self) -> list[UserOut]:
-        return await accounts.list_users()
+        return await users.list_users()
 
     @post("/", opt=ADMIN, responses=error_responses(400, 401, 403, 409, 422))
     async def create_user(self, data: JSONBody[UserCreate]) -> UserOut:
-        return await accounts.create_user(data)
+        return await users.create_user(data)
 
     @get("/{user_id:int}", opt=ADMIN, responses=error_responses(401, 403, 404))
     async def get_user(self, user_id: RowId) -> UserOut:
-        return await accounts.get_user(user_id)
+        return await users.get_user(user_id)
 
     @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
     async def update_user(self, user_id: RowId, data: JSONBody[UserUpdate]) -> UserOut:
-        return await accounts.update_user(user_id, data)
+        return await users.update_user(user_id, data)

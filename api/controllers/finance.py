@@ -13,13 +13,15 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from api.errors import error_responses
 from api.openapi import XLSX, downloads
 from api.params import RowId
-from api.errors import error_responses
-from procurement.clock import today_vn
 from api.security import roles
-from procurement import budget, finance_reports
-from procurement.budget_schemas import (
+from procurement.core.clock import today_vn
+from procurement.finance import budget, reports
+from procurement.finance.packages import PackageStatus
+from procurement.finance.reports import Format, Report
+from procurement.finance.schemas import (
     AllocationCreate,
     AllocationOut,
     AllocationSplit,
@@ -38,8 +40,6 @@ from procurement.budget_schemas import (
     ReversalCreate,
     SplitOut,
 )
-from procurement.finance_reports import Format, Report
-from procurement.packages import PackageStatus
 
 READ = roles(*budget.FINANCE_READERS)
 WRITE = roles(*budget.FINANCE_WRITERS)
@@ -67,9 +67,7 @@ class FinanceController(Controller):
         return await budget.get_line(request.user, line_id)
 
     @put("/lines/{line_id:int}/milestones", opt=WRITE, responses=WRITE_ERRORS)
-    async def replace_milestones(
-        self, request: Request, line_id: RowId, data: JSONBody[list[MilestoneIn]]
-    ) -> LineOut:
+    async def replace_milestones(self, request: Request, line_id: RowId, data: JSONBody[list[MilestoneIn]]) -> LineOut:
         return await budget.replace_milestones(request.user, line_id, data)
 
     @get("/lines/{line_id:int}/allocations", opt=READ, responses=READ_ERRORS)
@@ -84,15 +82,15 @@ class FinanceController(Controller):
         return await budget.create_allocation(request.user, line_id, data)
 
     @post("/lines/{line_id:int}/allocations/split", opt=WRITE, status_code=200, responses=WRITE_ERRORS)
-    async def split_allocation(
-        self, request: Request, line_id: RowId, data: JSONBody[AllocationSplit]
-    ) -> SplitOut:
+    async def split_allocation(self, request: Request, line_id: RowId, data: JSONBody[AllocationSplit]) -> SplitOut:
         return await budget.split_allocation(request.user, line_id, data)
 
     # procurement packages
     @get("/packages", opt=READ, responses=READ_ERRORS)
     async def list_packages(
-        self, request: Request, line_id: OptionalId = None,
+        self,
+        request: Request,
+        line_id: OptionalId = None,
         status: FromQuery[PackageStatus | None] = None,
     ) -> list[PackageOut]:
         return await budget.list_packages(request.user, line_id, status)
@@ -111,9 +109,7 @@ class FinanceController(Controller):
 
     # contracts and deliveries
     @get("/contracts", opt=READ, responses=READ_ERRORS)
-    async def list_contracts(
-        self, request: Request, line_id: OptionalId = None
-    ) -> list[ContractOut]:
+    async def list_contracts(self, request: Request, line_id: OptionalId = None) -> list[ContractOut]:
         return await budget.list_contracts(request.user, line_id)
 
     @post("/contracts", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
@@ -133,7 +129,8 @@ class FinanceController(Controller):
     # payments
     @get("/payments", opt=READ, responses=READ_ERRORS)
     async def list_payments(
-        self, request: Request,
+        self,
+        request: Request,
         contract_id: OptionalId = None,
         line_id: OptionalId = None,
     ) -> list[PaymentOut]:
@@ -144,14 +141,14 @@ class FinanceController(Controller):
         return await budget.record_payment(request.user, data)
 
     @post("/payments/{payment_id:int}/reverse", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
-    async def reverse_payment(
-        self, request: Request, payment_id: RowId, data: JSONBody[ReversalCreate]
-    ) -> PaymentOut:
+    async def reverse_payment(self, request: Request, payment_id: RowId, data: JSONBody[ReversalCreate]) -> PaymentOut:
         return await budget.reverse_payment(request.user, payment_id, data)
 
     # reports
     @get(
-        "/reports/{report:str}", opt=READ, responses=READ_ERRORS,
+        "/reports/{report:str}",
+        opt=READ,
+        responses=READ_ERRORS,
         operation_class=downloads("text/csv", XLSX, json_rows=True),
         description="Disbursement report as JSON (money in whole dong), CSV or XLSX.",
     )
@@ -164,9 +161,9 @@ class FinanceController(Controller):
         line_id: OptionalId = None,
     ) -> Response[bytes]:
         today = as_of or today_vn()
-        frame = await finance_reports.run_report(report, today=today, province=province, line_id=line_id)
-        body = finance_reports.encode(frame, format, finance_reports.REPORTS[report][1])
+        frame = await reports.run_report(report, today=today, province=province, line_id=line_id)
+        body = reports.encode(frame, format, reports.REPORTS[report][1])
         headers = {}
         if format != Format.json:
-            headers["Content-Disposition"] = f'attachment; filename="{finance_reports.filename(report, format, today)}"'
-        return Response(body, media_type=finance_reports.MEDIA_TYPES[format], headers=headers)
+            headers["Content-Disposition"] = f'attachment; filename="{reports.filename(report, format, today)}"'
+        return Response(body, media_type=reports.MEDIA_TYPES[format], headers=headers)

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from api.errors import error_responses
 from api.security import ALL_ROLES, roles
-from procurement import geography
-from procurement.geography import CategoryOut, CategoryUpdate, CommuneOut, CommuneUpdate, ProvinceOut
+from procurement.geography import places
+from procurement.geography.places import CategoryOut, CategoryUpdate, CommuneOut, CommuneUpdate, ProvinceOut
 
 READ = roles(*ALL_ROLES)
 ADMIN = roles("admin")
@@ -30,11 +30,11 @@ class GeographyController(Controller):
     async def list_provinces(
         self, q: Annotated[str | None, Parameter(max_length=100, description="Diacritics ignored")] = None
     ) -> list[ProvinceOut]:
-        return await geography.list_provinces(q)
+        return await places.list_provinces(q)
 
     @get("/provinces/{code:str}", opt=READ, responses=error_responses(401, 404))
     async def get_province(self, code: FromPath[str]) -> ProvinceOut:
-        return await geography.get_province(code)
+        return await places.get_province(code)
 
     @get("/communes", opt=READ, responses=error_responses(400, 401))
     async def list_communes(
@@ -44,21 +44,21 @@ class GeographyController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, Parameter(ge=0, le=100000)] = 0,
     ) -> CommunePage:
-        items, total = await geography.list_communes(q, province, limit, offset)
+        items, total = await places.list_communes(q, province, limit, offset)
         return CommunePage(items=items, total=total)
 
     @get("/communes/{code:str}", opt=READ, responses=error_responses(401, 404))
     async def get_commune(self, code: FromPath[str]) -> CommuneOut:
-        return await geography.get_commune(code)
+        return await places.get_commune(code)
 
     @patch("/communes/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
     async def update_commune(self, code: FromPath[str], data: JSONBody[CommuneUpdate]) -> CommuneOut:
-        return await geography.update_commune(code, data)
+        return await places.update_commune(code, data)
 
     @get("/categories", opt=READ, responses=error_responses(401))
     async def list_categories(self) -> list[CategoryOut]:
-        return await geography.list_categories()
+        return await places.list_categories()
 
     @patch("/categories/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
     async def update_category(self, code: FromPath[str], data: JSONBody[CategoryUpdate]) -> CategoryOut:
-        return await geography.update_category(code, data)
+        return await places.update_category(code, data)

@@ -11,13 +11,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, Parameter
 
 from api.errors import error_responses
-from procurement.clock import today_vn
-from api.openapi import XLSX as XLSX_MEDIA_TYPE, downloads
+from api.openapi import XLSX as XLSX_MEDIA_TYPE
+from api.openapi import downloads
 from api.security import ALL_ROLES, roles
-from procurement import importing
-from procurement.errors import DomainError
-from procurement.importing import ImportReport
-from procurement.schemas import AssetFilter, Condition, Status
+from procurement.core.clock import today_vn
+from procurement.core.errors import DomainError
+from procurement.register import importing
+from procurement.register.importing import ImportReport
+from procurement.register.schemas import AssetFilter, Condition, Status
 
 IMPORTERS = roles("admin", "staff")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,7 +56,13 @@ class ImportController(Controller):
         """The XLSX template: Vietnamese headers, a guide sheet with an example row and allowed values."""
         return attachment(await importing.template_bytes(), "mau-nhap-thiet-bi.xlsx", XLSX)
 
-    @post("/import/dry-run", opt=IMPORTERS, status_code=200, responses=UPLOAD_ERRORS, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post(
+        "/import/dry-run",
+        opt=IMPORTERS,
+        status_code=200,
+        responses=UPLOAD_ERRORS,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+    )
     async def dry_run(
         self, request: Request, data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
     ) -> ImportReport:
@@ -63,7 +70,13 @@ class ImportController(Controller):
         content, name = await read_upload(data.file)
         return await importing.dry_run(request.user, content, name)
 
-    @post("/import/commit", opt=IMPORTERS, status_code=200, responses=UPLOAD_ERRORS, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post(
+        "/import/commit",
+        opt=IMPORTERS,
+        status_code=200,
+        responses=UPLOAD_ERRORS,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+    )
     async def commit(
         self, request: Request, data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
     ) -> ImportReport:
@@ -72,7 +85,9 @@ class ImportController(Controller):
         return await importing.commit(request.user, content, name)
 
     @get(
-        "/assets/export", opt=roles(*ALL_ROLES), responses=error_responses(400, 401),
+        "/assets/export",
+        opt=roles(*ALL_ROLES),
+        responses=error_responses(400, 401),
         operation_class=downloads("text/csv", XLSX_MEDIA_TYPE),
     )
     async def export(
@@ -91,10 +106,20 @@ class ImportController(Controller):
         """The register (as the caller may see it) in the import template's columns,
         with the same filters as the device list."""
         filters = AssetFilter(
-            province=province, commune=commune, category=category, status=status, condition=condition,
-            min_age_years=min_age_years, max_age_years=max_age_years, q=q,
+            province=province,
+            commune=commune,
+            category=category,
+            status=status,
+            condition=condition,
+            min_age_years=min_age_years,
+            max_age_years=max_age_years,
+            q=q,
         )
         stamp = today_vn().strftime("%Y%m%d")
         if format == "csv":
-            return attachment(await importing.export_csv_bytes(request.user, filters), f"thiet-bi-{stamp}.csv", "text/csv; charset=utf-8")
+            return attachment(
+                await importing.export_csv_bytes(request.user, filters),
+                f"thiet-bi-{stamp}.csv",
+                "text/csv; charset=utf-8",
+            )
         return attachment(await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX)

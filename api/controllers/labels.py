@@ -9,8 +9,8 @@ from api.errors import error_responses
 from api.security import roles
 from labels.render import label_png, label_svg
 from labels.tags import TagError, parse_tag
-from procurement import labelling
-from procurement.errors import NotFound
+from procurement.core.errors import NotFound
+from procurement.register import labelling
 
 PRINTERS = roles("admin", "staff")
 

@@ -1,6 +1,6 @@
 """Planning reports: ranked replacement list, shortage, plan under a budget, fleet overview.
 
-Thin handlers: parse the filters, call :mod:`procurement.planning`, shape a
+Thin handlers: parse the filters, call :mod:`procurement.planning.plans`, shape a
 page of rows or a file. Every report has JSON, ``.csv`` and ``.xlsx``; the
 shortage and the fleet also an ``.svg`` chart.
 
@@ -26,10 +26,11 @@ from pydantic import BaseModel, Field
 
 from api.errors import error_responses
 from api.security import roles
-from procurement import charts, planning
-from procurement.budget_schemas import PackageOut
-from procurement.planning import Area, PlanRequest, WeightsIn
-from procurement.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
+from procurement.core import charts
+from procurement.core.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
+from procurement.finance.schemas import PackageOut
+from procurement.planning import plans
+from procurement.planning.plans import Area, PlanRequest, WeightsIn
 
 READ = roles("admin", "planner", "finance")
 CSV = "text/csv; charset=utf-8"
@@ -232,11 +233,11 @@ def _file(content: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 
 def _stamp() -> str:
-    return planning.today().strftime("%Y%m%d")
+    return plans.today().strftime("%Y%m%d")
 
 
 def shortage_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    from procurement.priority import GROUP_NAMES_VI
+    from procurement.planning.priority import GROUP_NAMES_VI
 
     return rows.with_columns(
         pl.col("category_code").replace_strict(GROUP_NAMES_VI, default=pl.col("category_code")).alias("category_name")
@@ -277,7 +278,7 @@ _FLEET_TABLES = {
 }
 
 
-def fleet_file(fleet: planning.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+def fleet_file(fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
     attribute, columns, sheet, name = _FLEET_TABLES[table]
     frame = getattr(fleet, attribute)
     if kind == "csv":
@@ -298,118 +299,172 @@ class PlanningController(Controller):
     dependencies = {"weights": Provide(provide_weights, sync_to_thread=False)}
 
     async def _ranked(self, province, commune, category, min_score, weights: WeightsIn) -> pl.DataFrame:
-        return await planning.ranked_list(
+        return await plans.ranked_list(
             Area(province, commune), weights=weights.to_weights(), category=category, min_score=min_score
         )
 
     @get("/priority", opt=READ, responses=READ_ERRORS)
     async def priority(
-        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
-        category: CategoryParam = None, min_score: MinScore = None, limit: Limit = 50, offset: Offset = 0,
+        self,
+        weights: NamedDependency[WeightsIn],
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        min_score: MinScore = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> PriorityPage:
         """Devices ranked for replacement, with the parts of the score and the reason."""
         rows = await self._ranked(province, commune, category, min_score, weights)
         page = rows.slice(offset, limit)
         return PriorityPage(
-            total=rows.height, offset=offset, limit=limit,
-            weights=weights.to_weights().model_dump(include={"age", "condition", "place", "shortage", "remote", "security"}),
+            total=rows.height,
+            offset=offset,
+            limit=limit,
+            weights=weights.to_weights().model_dump(
+                include={"age", "condition", "place", "shortage", "remote", "security"}
+            ),
             items=[PriorityRow(**r) for r in page.to_dicts()],
         )
 
     @get("/priority.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def priority_csv(
-        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
-        category: CategoryParam = None, min_score: MinScore = None,
+        self,
+        weights: NamedDependency[WeightsIn],
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
         return priority_file(await self._ranked(province, commune, category, min_score, weights), "csv")
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
-        self, weights: NamedDependency[WeightsIn], province: Province = None, commune: Commune = None,
-        category: CategoryParam = None, min_score: MinScore = None,
+        self,
+        weights: NamedDependency[WeightsIn],
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
         return priority_file(await self._ranked(province, commune, category, min_score, weights), "xlsx")
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(
-        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
-        lacking_only: FromQuery[bool] = True, limit: Limit = 100, offset: Offset = 0,
+        self,
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        lacking_only: FromQuery[bool] = True,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> ShortagePage:
         """Needed, working and lacking computers, printers and scanners per commune."""
-        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        totals = {g: 0 for g in ("computer", "printer", "scanner")}
+        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        totals = dict.fromkeys(("computer", "printer", "scanner"), 0)
         for group, lacking in rows.group_by("category_code").agg(pl.col("lacking").sum()).iter_rows():
             totals[group] = int(lacking)
         return ShortagePage(
-            total=rows.height, offset=offset, limit=limit, lacking_devices=totals,
+            total=rows.height,
+            offset=offset,
+            limit=limit,
+            lacking_devices=totals,
             items=[ShortageRow(**r) for r in rows.slice(offset, limit).to_dicts()],
         )
 
     @get("/shortage.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def shortage_csv(
-        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        self,
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
         return shortage_file(rows, "csv")
 
     @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def shortage_xlsx(
-        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        self,
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await planning.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
         return shortage_file(rows, "xlsx")
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def shortage_svg(
-        self, province: Province = None, commune: Commune = None, top: Annotated[int, Parameter(ge=1, le=50)] = 15,
+        self,
+        province: Province = None,
+        commune: Commune = None,
+        top: Annotated[int, Parameter(ge=1, le=50)] = 15,
     ) -> Response[str]:
         """Bar chart of the communes lacking the most devices."""
-        rows = await planning.shortage(Area(province, commune), lacking_only=True)
+        rows = await plans.shortage(Area(province, commune), lacking_only=True)
         return _svg(charts.shortage_bar_svg(rows, top=top))
 
     @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422))
     async def plan(
-        self, request: Request, data: JSONBody[PlanRequest], included_only: FromQuery[bool] = False, limit: Limit = 100, offset: Offset = 0,
+        self,
+        request: Request,
+        data: JSONBody[PlanRequest],
+        included_only: FromQuery[bool] = False,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> PlanAnswer:
         """The highest-priority replacements and missing devices that fit the budget (nothing is saved)."""
-        data = await planning.with_line_budget(request.user, data)
-        rows = await planning.plan(data)
-        summary = planning.plan_summary(rows, data.budget_vnd)
+        data = await plans.with_line_budget(request.user, data)
+        rows = await plans.plan(data)
+        summary = plans.plan_summary(rows, data.budget_vnd)
         if included_only:
             rows = rows.filter(pl.col("included"))
         return PlanAnswer(
-            summary=PlanSummary(**summary), total=rows.height, offset=offset, limit=limit,
+            summary=PlanSummary(**summary),
+            total=rows.height,
+            offset=offset,
+            limit=limit,
             items=[PlanLine(**r) for r in rows.slice(offset, limit).to_dicts()],
         )
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "csv")
+        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await planning.plan(await planning.with_line_budget(request.user, data)), "xlsx")
+        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx")
 
-    @post("/plan/packages", opt=roles("admin", "planner"), status_code=201,
-          responses=error_responses(400, 401, 403, 404, 422))
-    async def save_plan(self, request: Request, data: JSONBody[planning.SavePlanRequest]) -> list[PackageOut]:
+    @post(
+        "/plan/packages",
+        opt=roles("admin", "planner"),
+        status_code=201,
+        responses=error_responses(400, 401, 403, 404, 422),
+    )
+    async def save_plan(self, request: Request, data: JSONBody[plans.SavePlanRequest]) -> list[PackageOut]:
         """Save the plan as procurement packages (one per commune × category, status planned) of a budget line."""
-        return await planning.save_plan_as_packages(request.user, data)
+        return await plans.save_plan_as_packages(request.user, data)
 
     @get("/fleet", opt=READ, responses=READ_ERRORS)
     async def fleet(
-        self, province: Province = None, commune: Commune = None, category: CategoryParam = None,
+        self,
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
         since: Annotated[dt.date | None, Parameter(description="Stocktake since; default a year ago")] = None,
-        limit: Limit = 100, offset: Offset = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> FleetAnswer:
         """Devices by commune × category × condition, age profile, stocktake coverage."""
-        result = await planning.fleet(Area(province, commune), category=category, since=since)
+        result = await plans.fleet(Area(province, commune), category=category, since=since)
         return FleetAnswer(
-            since=result.since, total=result.by_commune.height, offset=offset, limit=limit,
+            since=result.since,
+            total=result.by_commune.height,
+            offset=offset,
+            limit=limit,
             by_commune=[FleetRow(**r) for r in result.by_commune.slice(offset, limit).to_dicts()],
             age_profile=[AgeRow(**r) for r in result.age.to_dicts()],
             stocktake=[StocktakeRow(**r) for r in result.stocktake.slice(offset, limit).to_dicts()],
@@ -418,26 +473,41 @@ class PlanningController(Controller):
 
     @get("/fleet.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def fleet_csv(
-        self, table: FromQuery[FleetTable] = "by_commune", province: Province = None, commune: Commune = None,
-        category: CategoryParam = None, since: FromQuery[dt.date | None] = None,
+        self,
+        table: FromQuery[FleetTable] = "by_commune",
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
-        return fleet_file(await planning.fleet(Area(province, commune), category=category, since=since), table, "csv")
+        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "csv")
 
     @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def fleet_xlsx(
-        self, table: FromQuery[FleetTable] = "by_commune", province: Province = None, commune: Commune = None,
-        category: CategoryParam = None, since: FromQuery[dt.date | None] = None,
+        self,
+        table: FromQuery[FleetTable] = "by_commune",
+        province: Province = None,
+        commune: Commune = None,
+        category: CategoryParam = None,
+        since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
-        return fleet_file(await planning.fleet(Area(province, commune), category=category, since=since), table, "xlsx")
+        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "xlsx")
 
     @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def fleet_svg(
-        self, chart: FromQuery[Literal["condition", "age"]] = "condition", province: Province = None, commune: Commune = None,
+        self,
+        chart: FromQuery[Literal["condition", "age"]] = "condition",
+        province: Province = None,
+        commune: Commune = None,
         category: CategoryParam = None,
     ) -> Response[str]:
         """Chart of the fleet: devices per category by condition, or by age band."""
-        result = await planning.fleet(Area(province, commune), category=category)
-        svg = charts.fleet_condition_svg(result.by_commune) if chart == "condition" else charts.age_profile_svg(result.age)
+        result = await plans.fleet(Area(province, commune), category=category)
+        svg = (
+            charts.fleet_condition_svg(result.by_commune)
+            if chart == "condition"
+            else charts.age_profile_svg(result.age)
+        )
         return _svg(svg)

@@ -7,16 +7,15 @@ from typing import Annotated
 from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
-
 from pydantic import BaseModel
 
 from api.errors import error_responses
 from api.params import RowId
 from api.security import ALL_ROLES, roles
 from labels.tags import TagError, parse_tag
-from procurement import register
-from procurement.errors import NotFound
-from procurement.schemas import (
+from procurement.core.errors import NotFound
+from procurement.register import devices
+from procurement.register.schemas import (
     AssetCreate,
     AssetFilter,
     AssetMove,
@@ -38,6 +37,8 @@ def json_of(model: BaseModel) -> Response:
     """pydantic-core's own JSON encoder, for the reads every scan makes: a third of
     the time Litestar's generic path takes (model to Python, then to JSON)."""
     return Response(content=model.model_dump_json().encode(), media_type=MediaType.JSON)
+
+
 WRITE = roles("admin", "staff")
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
@@ -62,21 +63,25 @@ class AssetController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=20)] = None,
     ) -> AssetPage:
         filters = AssetFilter(
-            province=province, commune=commune, category=category, status=status,
-            condition=condition, min_age_years=min_age_years, max_age_years=max_age_years, q=q,
+            province=province,
+            commune=commune,
+            category=category,
+            status=status,
+            condition=condition,
+            min_age_years=min_age_years,
+            max_age_years=max_age_years,
+            q=q,
         )
-        items, total, next_cursor = await register.list_assets(
-            request.user, filters, limit=limit, cursor=cursor
-        )
+        items, total, next_cursor = await devices.list_assets(request.user, filters, limit=limit, cursor=cursor)
         return AssetPage(items=items, total=total, next_cursor=next_cursor)
 
     @post("/", opt=roles("admin", "staff", "finance"), status_code=HTTP_201_CREATED, responses=CHANGE_ERRORS)
     async def register_asset(self, request: Request, data: JSONBody[AssetCreate]) -> AssetOut:
-        return await register.register_asset(request.user, data)
+        return await devices.register_asset(request.user, data)
 
     @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
     async def get_asset(self, request: Request, asset_id: RowId) -> Response[AssetOut]:
-        return json_of(await register.get_asset(request.user, asset_id))
+        return json_of(await devices.get_asset(request.user, asset_id))
 
     @get("/by-tag/{tag:str}", opt=READ, responses=error_responses(400, 401, 404))
     async def get_by_tag(self, request: Request, tag: FromPath[str]) -> Response[AssetOut]:
@@ -84,28 +89,28 @@ class AssetController(Controller):
             canonical = parse_tag(tag)
         except TagError as error:
             raise NotFound(error.message, field="tag") from None
-        return json_of(await register.get_asset_by_tag(request.user, canonical))
+        return json_of(await devices.get_asset_by_tag(request.user, canonical))
 
     @patch("/{asset_id:int}", opt=WRITE, responses=CHANGE_ERRORS)
     async def update_asset(self, request: Request, asset_id: RowId, data: JSONBody[AssetUpdate]) -> AssetOut:
-        return await register.update_asset(request.user, asset_id, data)
+        return await devices.update_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/move", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def move_asset(self, request: Request, asset_id: RowId, data: JSONBody[AssetMove]) -> AssetOut:
-        return await register.move_asset(request.user, asset_id, data)
+        return await devices.move_asset(request.user, asset_id, data)
 
     @post("/{asset_id:int}/condition", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def report_condition(self, request: Request, asset_id: RowId, data: JSONBody[ConditionReport]) -> AssetOut:
-        return await register.report_condition(request.user, asset_id, data)
+        return await devices.report_condition(request.user, asset_id, data)
 
     @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def confirm_stocktake(self, request: Request, asset_id: RowId, data: JSONBody[StocktakeConfirm]) -> AssetOut:
-        return await register.confirm_stocktake(request.user, asset_id, data)
+        return await devices.confirm_stocktake(request.user, asset_id, data)
 
     @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def dispose_asset(self, request: Request, asset_id: RowId, data: JSONBody[Disposal]) -> AssetOut:
-        return await register.dispose_asset(request.user, asset_id, data)
+        return await devices.dispose_asset(request.user, asset_id, data)
 
     @get("/{asset_id:int}/history", opt=READ, responses=error_responses(401, 404))
     async def asset_history(self, request: Request, asset_id: RowId) -> list[EventOut]:
-        return [EventOut(**row) for row in await register.asset_history(request.user, asset_id)]
+        return [EventOut(**row) for row in await devices.asset_history(request.user, asset_id)]

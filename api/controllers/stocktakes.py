@@ -10,11 +10,11 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
 
-from api.params import RowId
 from api.errors import error_responses
+from api.params import RowId
 from api.security import ALL_ROLES, roles
-from procurement import stocktake
-from procurement.stocktake import (
+from procurement.register import stocktake
+from procurement.register.stocktake import (
     ActionOutcome,
     DeviceOnList,
     StocktakeOut,
@@ -83,7 +83,7 @@ ProvinceParam = Annotated[str | None, Parameter(max_length=2, description="Provi
 
 
 def _since(since: dt.date | None) -> dt.datetime | None:
-    return dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc) if since else None
+    return dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
 
 
 class CoverageController(Controller):
@@ -91,12 +91,16 @@ class CoverageController(Controller):
     tags = ["reports"]
 
     @get("/", opt=roles(*ALL_ROLES), responses=error_responses(400, 401))
-    async def coverage_json(self, request: Request, province: ProvinceParam = None, since: SinceParam = None) -> list[CoverageRow]:
+    async def coverage_json(
+        self, request: Request, province: ProvinceParam = None, since: SinceParam = None
+    ) -> list[CoverageRow]:
         frame = await stocktake.coverage(request.user, province, _since(since))
         return [CoverageRow(**row) for row in frame.to_dicts()]
 
     @get("/csv", opt=roles(*ALL_ROLES), media_type="text/csv", responses=error_responses(400, 401))
-    async def coverage_csv(self, request: Request, province: ProvinceParam = None, since: SinceParam = None) -> Response[bytes]:
+    async def coverage_csv(
+        self, request: Request, province: ProvinceParam = None, since: SinceParam = None
+    ) -> Response[bytes]:
         frame = await stocktake.coverage(request.user, province, _since(since))
         return Response(
             content=frame.write_csv().encode("utf-8-sig"),  # the BOM makes Excel read Vietnamese right

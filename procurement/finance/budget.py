@@ -1,0 +1,1023 @@
+"""Use cases of budgets, procurement and disbursement.
+
+Each write runs in ONE transaction: it locks the parent row whose ceiling it
+checks (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite: ``BEGIN IMMEDIATE`` has
+already made this the only writer), reads the current totals under that lock,
+calls the pure rules of :mod:`procurement.finance.rules`, then writes. Two requests
+racing for the last dong of a contract are therefore served one after the
+other, and the second one sees the first one's payment.
+
+The rules raise :class:`procurement.finance.rules.LimitExceeded` (the API answers 409,
+with the limit and the amount over) or :class:`procurement.finance.rules.RuleViolation`
+(422, naming the field).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count, Sum
+from piccolo.table import Table
+
+from labels.tags import new_tag
+from models.procurement import (
+    Allocation,
+    BudgetLine,
+    Contract,
+    ContractItem,
+    Delivery,
+    Milestone,
+    PackageItem,
+    PackageStatusChange,
+    Payment,
+    ProcurementPackage,
+    Supplier,
+)
+from models.tables import Asset, AssetEvent, Category, Commune, Province
+from procurement.core.actor import Actor
+from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.money import split_by_weights
+from procurement.core.text import has_words, search_key
+from procurement.core.transactions import is_sqlite, write_transaction
+from procurement.finance import rules
+from procurement.finance.packages import (
+    InvalidTransition,
+    PackageStatus,
+    ProcurementMethod,
+    check_transition,
+    next_statuses,
+)
+from procurement.finance.schemas import (
+    AllocationCreate,
+    AllocationOut,
+    AllocationSplit,
+    ContractCreate,
+    ContractItemOut,
+    ContractOut,
+    ContractSummary,
+    DeliveryCreate,
+    DeliveryOut,
+    ItemIn,
+    ItemOut,
+    LineCreate,
+    LineOut,
+    MilestoneIn,
+    MilestoneOut,
+    PackageCreate,
+    PackageMove,
+    PackageOut,
+    PackageSummary,
+    PaymentCreate,
+    PaymentOut,
+    ReversalCreate,
+    SplitBasis,
+    SplitOut,
+    StatusChangeOut,
+)
+
+FINANCE_WRITERS = ("admin", "finance")
+FINANCE_READERS = ("admin", "finance", "planner")
+# Categories whose working machines count when a commune's shortage is weighed.
+_COMPUTERS = ("desktop", "laptop")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _user(actor: Actor) -> int | None:
+    return actor.user_id or None
+
+
+# --- reading under a lock -----------------------------------------------------------
+
+
+async def _locked(table: type[Table], row_id: int, what: str, field: str) -> dict[str, Any]:
+    """The row, locked until the transaction ends (PostgreSQL); SQLite's
+    BEGIN IMMEDIATE already excludes every other writer."""
+    query = table.select().where(table._meta.primary_key == row_id)
+    if not is_sqlite():
+        query = query.lock_rows()
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"Không tìm thấy {what} số {row_id}.", field=field)
+    return row
+
+
+async def _sum(column, *where) -> int:
+    row = await column._meta.table.select(Sum(column).as_alias("total")).where(*where).first()
+    # PostgreSQL sums a bigint into numeric (Decimal): back to whole dong.
+    return int(row["total"] or 0) if row else 0
+
+
+async def _line_used(line_id: int) -> tuple[int, int]:
+    """(Σ sub-line amounts, Σ allocation amounts) of a line."""
+    return (
+        await _sum(BudgetLine.amount_vnd, BudgetLine.parent == line_id),
+        await _sum(Allocation.amount_vnd, Allocation.line == line_id),
+    )
+
+
+async def _allocation_used(allocation_id: int) -> int:
+    """Money of an allocation already committed: its contracts, plus payments made without a contract."""
+    contracted = await _sum(Contract.value_vnd, Contract.allocation == allocation_id)
+    direct = await _sum(Payment.amount_vnd, Payment.allocation == allocation_id, Payment.contract.is_null())
+    return contracted + direct
+
+
+async def uncommitted(actor: Actor, line_id: int) -> tuple[int, dict[str, int]]:
+    """What is still free to spend on a line: (the line's own remainder, each
+    commune's allocation remainder), whole dong. Free = not carved into
+    sub-lines, not under contract, not paid without a contract."""
+    line = await get_line(actor, line_id)
+    sub_lines, _ = await _line_used(line_id)
+    contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
+    direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
+    by_commune = {
+        allocation.commune_code: max(allocation.amount_vnd - allocation.contracted_vnd - _direct, 0)
+        for allocation in await list_allocations(actor, line_id)
+        if allocation.commune_code
+        for _direct in [await _sum(Payment.amount_vnd, Payment.allocation == allocation.id, Payment.contract.is_null())]
+    }
+    return max(line.amount_vnd - sub_lines - contracted - direct, 0), by_commune
+
+
+def _transition(current: str, target: str) -> None:
+    try:
+        check_transition(current, target)
+    except InvalidTransition as error:
+        raise Conflict(error.message_vi, field="status", code="invalid_transition") from None
+
+
+# --- budget lines -------------------------------------------------------------------
+
+
+async def _milestones(line_id: int) -> list[MilestoneOut]:
+    rows = (
+        await Milestone.select(Milestone.due_on, Milestone.target_share)
+        .where(Milestone.line == line_id)
+        .order_by(Milestone.due_on)
+    )
+    return [MilestoneOut(**r) for r in rows]
+
+
+async def get_line(actor: Actor, line_id: int) -> LineOut:
+    actor.require(*FINANCE_READERS)
+    row = (
+        await BudgetLine.select(
+            *BudgetLine.all_columns(exclude=[BudgetLine.province, BudgetLine.parent]),
+            BudgetLine.parent.as_alias("parent_id"),
+            BudgetLine.province.code.as_alias("province_code"),
+        )
+        .where(BudgetLine.id == line_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+    sub_lines, allocated = await _line_used(line_id)
+    return LineOut(
+        **{k: v for k, v in row.items() if k in LineOut.model_fields},
+        sub_lines_vnd=sub_lines,
+        allocated_vnd=allocated,
+        remaining_vnd=row["amount_vnd"] - sub_lines - allocated,
+        milestones=await _milestones(line_id),
+    )
+
+
+async def list_lines(actor: Actor, province_code: str | None = None) -> list[LineOut]:
+    actor.require(*FINANCE_READERS)
+    query = BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id)
+    if province_code:
+        query = query.where(BudgetLine.province.code == province_code)
+    return [await get_line(actor, r["id"]) for r in await query]
+
+
+def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> None:
+    rules.check_milestones([(m.due_on, m.target_share) for m in milestones], decision_date)
+
+
+async def create_line(actor: Actor, data: LineCreate) -> LineOut:
+    actor.require(*FINANCE_WRITERS)
+    rules.check_amount(data.amount_vnd)
+    rules.check_line_dates(data.decision_date, data.deadline)
+    _check_milestones(data.milestones, data.decision_date)
+    async with write_transaction():
+        if data.parent_id is not None:
+            parent = await _locked(BudgetLine, data.parent_id, "dòng ngân sách cấp trên", "parent_id")
+            sub_lines, allocated = await _line_used(parent["id"])
+            rules.check_sub_line_fits(parent["amount_vnd"], sub_lines, allocated, data.amount_vnd)
+            if data.decision_date < parent["decision_date"]:
+                raise rules.RuleViolation("decision_date", "dòng con không thể quyết định trước dòng cấp trên")
+            province_id = parent["province"]
+            if data.province_code:
+                province = await Province.select(Province.id).where(Province.code == data.province_code).first()
+                if province is None or province["id"] != province_id:
+                    raise rules.RuleViolation("province_code", "dòng con phải cùng tỉnh với dòng cấp trên")
+        else:
+            if not data.province_code:
+                raise rules.RuleViolation("province_code", "dòng ngân sách cấp cao nhất phải ghi tỉnh")
+            province = await Province.select(Province.id).where(Province.code == data.province_code).first()
+            if province is None:
+                raise NotFound(f"Không có tỉnh mã {data.province_code}.", field="province_code")
+            province_id = province["id"]
+        line = BudgetLine(
+            parent=data.parent_id,
+            province=province_id,
+            number=data.number,
+            name=data.name,
+            issuing_body=data.issuing_body,
+            decision_date=data.decision_date,
+            fiscal_year=data.fiscal_year,
+            amount_vnd=data.amount_vnd,
+            funding_source=data.funding_source,
+            deadline=data.deadline,
+            created_by=_user(actor),
+            created_at=now(),
+        )
+        await line.save()
+        if data.milestones:
+            await Milestone.insert(
+                *[Milestone(line=line.id, due_on=m.due_on, target_share=m.target_share) for m in data.milestones]
+            )
+    return await get_line(actor, line.id)
+
+
+async def replace_milestones(actor: Actor, line_id: int, milestones: list[MilestoneIn]) -> LineOut:
+    """A new schedule for a line (the schedule is a target, not money: it may be revised)."""
+    actor.require(*FINANCE_WRITERS)
+    async with write_transaction():
+        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        _check_milestones(milestones, line["decision_date"])
+        await Milestone.delete().where(Milestone.line == line_id)
+        if milestones:
+            await Milestone.insert(
+                *[Milestone(line=line_id, due_on=m.due_on, target_share=m.target_share) for m in milestones]
+            )
+    return await get_line(actor, line_id)
+
+
+# --- allocations --------------------------------------------------------------------
+
+
+_ALLOCATION_COLUMNS = (
+    Allocation.id,
+    Allocation.line.as_alias("line_id"),
+    Allocation.commune.code.as_alias("commune_code"),
+    Allocation.commune.name.as_alias("commune_name"),
+    Allocation.amount_vnd,
+)
+
+
+async def list_allocations(actor: Actor, line_id: int) -> list[AllocationOut]:
+    actor.require(*FINANCE_READERS)
+    rows = await Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id)
+    contracted = {
+        r["allocation"]: int(r["total"] or 0)
+        for r in await Contract.select(Contract.allocation, Sum(Contract.value_vnd).as_alias("total"))
+        .where(Contract.line == line_id)
+        .group_by(Contract.allocation)
+    }
+    paid = {
+        r["allocation"]: int(r["total"] or 0)
+        for r in await Payment.select(Payment.allocation, Sum(Payment.amount_vnd).as_alias("total"))
+        .where(Payment.line == line_id)
+        .group_by(Payment.allocation)
+    }
+    return [AllocationOut(**r, contracted_vnd=contracted.get(r["id"], 0), paid_vnd=paid.get(r["id"], 0)) for r in rows]
+
+
+async def _commune_id(code: str, field: str = "commune_code") -> int:
+    row = await Commune.select(Commune.id).where(Commune.code == code).first()
+    if row is None:
+        raise NotFound(f"Không có xã/phường mã {code}.", field=field)
+    return row["id"]
+
+
+async def create_allocation(actor: Actor, line_id: int, data: AllocationCreate) -> AllocationOut:
+    actor.require(*FINANCE_WRITERS)
+    rules.check_amount(data.amount_vnd)
+    commune_id = await _commune_id(data.commune_code) if data.commune_code else None
+    async with write_transaction():
+        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        if commune_id is not None:
+            commune = await Commune.select(Commune.province).where(Commune.id == commune_id).first()
+            if commune["province"] != line["province"]:
+                raise rules.RuleViolation("commune_code", "xã/phường không thuộc tỉnh của dòng ngân sách")
+        sub_lines, allocated = await _line_used(line_id)
+        rules.check_allocation_fits(line["amount_vnd"], allocated, data.amount_vnd, sub_lines)
+        allocation = Allocation(
+            line=line_id,
+            commune=commune_id,
+            amount_vnd=data.amount_vnd,
+            note=data.note,
+            created_by=_user(actor),
+            created_at=now(),
+        )
+        await allocation.save()
+    row = await Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.id == allocation.id).first()
+    return AllocationOut(**row)
+
+
+async def split_weights(
+    province_id: int, basis: SplitBasis, codes: list[str] | None
+) -> dict[str, tuple[int, str, int]]:
+    """commune code → (commune id, name, weight) for a split of money across communes.
+
+    ``officials``: the commune's number of officials; ``devices_short``: officials
+    minus working computers (in use, not broken), never below 0; ``equal``: 1 each.
+    """
+    query = (
+        Commune.select(Commune.id, Commune.code, Commune.name, Commune.officials)
+        .where(Commune.province == province_id)
+        .order_by(Commune.code)
+    )
+    communes = await query
+    if codes is not None:
+        wanted = set(codes)
+        unknown = wanted - {c["code"] for c in communes}
+        if unknown:
+            raise rules.RuleViolation(
+                "commune_codes", f"không thuộc tỉnh của dòng ngân sách: {', '.join(sorted(unknown))}"
+            )
+        communes = [c for c in communes if c["code"] in wanted]
+    if not communes:
+        raise rules.RuleViolation("commune_codes", "không có xã/phường nào để chia")
+    working: dict[int, int] = {}
+    if basis == SplitBasis.devices_short:
+        rows = (
+            await Asset.select(Asset.commune, Count(Asset.id).as_alias("n"))
+            .where(
+                Asset.commune.province == province_id,
+                Asset.category.code.is_in(list(_COMPUTERS)),
+                Asset.status == "in_use",
+                Asset.condition != "broken",
+            )
+            .group_by(Asset.commune)
+        )
+        working = {r["commune"]: int(r["n"]) for r in rows}
+    weights = {}
+    for c in communes:
+        if basis == SplitBasis.officials:
+            weight = c["officials"] or 0
+        elif basis == SplitBasis.devices_short:
+            weight = max((c["officials"] or 0) - working.get(c["id"], 0), 0)
+        else:
+            weight = 1
+        weights[c["code"]] = (c["id"], c["name"], weight)
+    return weights
+
+
+async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
+    """Split ``total_vnd`` across communes by weight (parts add up exactly) and,
+    unless ``dry_run``, write one allocation per commune with a share > 0."""
+    actor.require(*FINANCE_WRITERS)
+    line = await BudgetLine.select(BudgetLine.id, BudgetLine.province).where(BudgetLine.id == line_id).first()
+    if line is None:
+        raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+    weights = await split_weights(line["province"], data.basis, data.commune_codes)
+    if not any(w for _, _, w in weights.values()):
+        raise rules.RuleViolation("basis", "mọi trọng số đều bằng 0: không có gì để chia theo tiêu chí này")
+    parts = split_by_weights(data.total_vnd, {code: w for code, (_, _, w) in weights.items()})
+    out = [
+        AllocationOut(id=0, line_id=line_id, commune_code=code, commune_name=weights[code][1], amount_vnd=amount)
+        for code, amount in parts.items()
+        if amount > 0
+    ]
+    if data.dry_run:
+        return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=False, allocations=out)
+    async with write_transaction():
+        locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        sub_lines, allocated = await _line_used(line_id)
+        rules.check_allocation_fits(locked["amount_vnd"], allocated, data.total_vnd, sub_lines)
+        at = now()
+        created = await Allocation.insert(
+            *[
+                Allocation(
+                    line=line_id,
+                    commune=weights[a.commune_code][0],
+                    amount_vnd=a.amount_vnd,
+                    note=f"chia theo {data.basis.value}",
+                    created_by=_user(actor),
+                    created_at=at,
+                )
+                for a in out
+            ]
+        ).returning(Allocation.id)
+    for allocation, row in zip(out, created, strict=False):
+        allocation.id = row["id"]
+    return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=True, allocations=out)
+
+
+# --- procurement packages -----------------------------------------------------------
+
+
+async def _category_ids(items: list[ItemIn]) -> dict[str, int]:
+    codes = {i.category for i in items}
+    found = (
+        {
+            r["code"]: r["id"]
+            for r in await Category.select(Category.code, Category.id).where(Category.code.is_in(list(codes)))
+        }
+        if codes
+        else {}
+    )
+    for index, item in enumerate(items):
+        if item.category not in found:
+            raise DomainError(
+                f"Không có loại thiết bị '{item.category}'.", field=f"items[{index}].category", code="unknown_category"
+            )
+    return found
+
+
+async def get_package(actor: Actor, package_id: int) -> PackageOut:
+    actor.require(*FINANCE_READERS)
+    row = (
+        await ProcurementPackage.select(
+            ProcurementPackage.id,
+            ProcurementPackage.line.as_alias("line_id"),
+            ProcurementPackage.allocation.as_alias("allocation_id"),
+            ProcurementPackage.name,
+            ProcurementPackage.method,
+            ProcurementPackage.estimate_vnd,
+            ProcurementPackage.status,
+        )
+        .where(ProcurementPackage.id == package_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("Không tìm thấy gói thầu.", field="package_id")
+    items = (
+        await PackageItem.select(PackageItem.category.code.as_alias("category"), PackageItem.quantity)
+        .where(PackageItem.package == package_id)
+        .order_by(PackageItem.id)
+    )
+    history = (
+        await PackageStatusChange.select(
+            PackageStatusChange.from_status,
+            PackageStatusChange.to_status,
+            PackageStatusChange.actor.username.as_alias("actor"),
+            PackageStatusChange.at,
+            PackageStatusChange.note,
+        )
+        .where(PackageStatusChange.package == package_id)
+        .order_by(PackageStatusChange.id)
+    )
+    status = PackageStatus(row["status"])
+    return PackageOut(
+        **row,
+        method_vi=ProcurementMethod(row["method"]).label_vi,
+        status_vi=status.label_vi,
+        next_statuses=list(next_statuses(status)),
+        items=[ItemOut(**i) for i in items],
+        history=[StatusChangeOut(**h) for h in history],
+    )
+
+
+def _package_filters(line_id: int | None, status: PackageStatus | None) -> list:
+    where = []
+    if line_id:
+        where.append(ProcurementPackage.line == line_id)
+    if status:
+        where.append(ProcurementPackage.status == status.value)
+    return where
+
+
+async def list_packages(
+    actor: Actor, line_id: int | None = None, status: PackageStatus | None = None
+) -> list[PackageOut]:
+    actor.require(*FINANCE_READERS)
+    query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
+    where = _package_filters(line_id, status)
+    if where:
+        query = query.where(*where)
+    return [await get_package(actor, r["id"]) for r in await query.limit(500)]
+
+
+async def package_summaries(
+    actor: Actor,
+    line_id: int | None = None,
+    status: PackageStatus | None = None,
+    q: str | None = None,
+    limit: int = 200,
+) -> list[PackageSummary]:
+    """Packages in one query, newest first; ``q`` keeps those whose name and commune
+    hold every word of it, diacritics ignored."""
+    actor.require(*FINANCE_READERS)
+    query = ProcurementPackage.select(
+        ProcurementPackage.id,
+        ProcurementPackage.line.as_alias("line_id"),
+        ProcurementPackage.line.number.as_alias("line_number"),
+        ProcurementPackage.name,
+        ProcurementPackage.allocation.commune.name.as_alias("commune_name"),
+        ProcurementPackage.method,
+        ProcurementPackage.estimate_vnd,
+        ProcurementPackage.status,
+    ).order_by(ProcurementPackage.id, ascending=False)
+    where = _package_filters(line_id, status)
+    if where:
+        query = query.where(*where)
+    if not q:
+        query = query.limit(limit)
+    rows = await query
+    if q:  # names carry diacritics: matched here, on the search key
+        rows = [r for r in rows if has_words(q, f"{r['name']} {r['commune_name'] or ''}")]
+    return [
+        PackageSummary(
+            **{k: v for k, v in r.items() if k != "method"},
+            method_vi=ProcurementMethod(r["method"]).label_vi,
+            status_vi=PackageStatus(r["status"]).label_vi,
+        )
+        for r in rows[:limit]
+    ]
+
+
+async def create_package(actor: Actor, data: PackageCreate) -> PackageOut:
+    """A new package, status ``planned`` (logged). Planning calls this to turn a
+    replacement plan into packages."""
+    actor.require(*FINANCE_WRITERS, "planner")
+    rules.check_amount(data.estimate_vnd, "estimate_vnd")
+    categories = await _category_ids(data.items)
+    async with write_transaction():
+        line = await BudgetLine.select(BudgetLine.id).where(BudgetLine.id == data.line_id).first()
+        if line is None:
+            raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+        if data.allocation_id is not None:
+            allocation = await Allocation.select(Allocation.line).where(Allocation.id == data.allocation_id).first()
+            if allocation is None:
+                raise NotFound("Không tìm thấy phân bổ.", field="allocation_id")
+            if allocation["line"] != data.line_id:
+                raise rules.RuleViolation("allocation_id", "phân bổ không thuộc dòng ngân sách này")
+        at = now()
+        package = ProcurementPackage(
+            line=data.line_id,
+            allocation=data.allocation_id,
+            name=data.name,
+            method=data.method.value,
+            estimate_vnd=data.estimate_vnd,
+            status=PackageStatus.PLANNED.value,
+            created_by=_user(actor),
+            created_at=at,
+        )
+        await package.save()
+        if data.items:
+            await PackageItem.insert(
+                *[
+                    PackageItem(package=package.id, category=categories[i.category], quantity=i.quantity)
+                    for i in data.items
+                ]
+            )
+        await PackageStatusChange.insert(
+            PackageStatusChange(
+                package=package.id,
+                from_status=None,
+                to_status=PackageStatus.PLANNED.value,
+                actor=_user(actor),
+                at=at,
+                note=data.note,
+            )
+        )
+    return await get_package(actor, package.id)
+
+
+async def _move(package: dict[str, Any], target: PackageStatus, actor: Actor, note: str) -> None:
+    """Inside a transaction, with ``package`` locked."""
+    _transition(package["status"], target)
+    await ProcurementPackage.update({ProcurementPackage.status: target.value}).where(
+        ProcurementPackage.id == package["id"]
+    )
+    await PackageStatusChange.insert(
+        PackageStatusChange(
+            package=package["id"],
+            from_status=package["status"],
+            to_status=target.value,
+            actor=_user(actor),
+            at=now(),
+            note=note,
+        )
+    )
+    package["status"] = target.value
+
+
+async def move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
+    actor.require(*FINANCE_WRITERS)
+    async with write_transaction():
+        package = await _locked(ProcurementPackage, package_id, "gói thầu", "package_id")
+        await _move(package, data.status, actor, data.note)
+    return await get_package(actor, package_id)
+
+
+# --- contracts and deliveries -------------------------------------------------------
+
+
+async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
+    actor.require(*FINANCE_READERS)
+    row = (
+        await Contract.select(
+            Contract.id,
+            Contract.line.as_alias("line_id"),
+            Contract.allocation.as_alias("allocation_id"),
+            Contract.package.as_alias("package_id"),
+            Contract.allocation.commune.code.as_alias("commune_code"),
+            Contract.supplier.name.as_alias("supplier_name"),
+            Contract.supplier.tax_code.as_alias("supplier_tax_code"),
+            Contract.number,
+            Contract.signed_on,
+            Contract.value_vnd,
+        )
+        .where(Contract.id == contract_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("Không tìm thấy hợp đồng.", field="contract_id")
+    delivered = await _delivered(contract_id)
+    items = (
+        await ContractItem.select(
+            ContractItem.category.code.as_alias("category"), ContractItem.quantity, ContractItem.unit_price_vnd
+        )
+        .where(ContractItem.contract == contract_id)
+        .order_by(ContractItem.id)
+    )
+    return ContractOut(
+        **row,
+        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id),
+        items=[ContractItemOut(**i, delivered=delivered.get(i["category"], 0)) for i in items],
+    )
+
+
+async def list_contracts(actor: Actor, line_id: int | None = None) -> list[ContractOut]:
+    actor.require(*FINANCE_READERS)
+    query = Contract.select(Contract.id).order_by(Contract.id).limit(500)
+    if line_id:
+        query = query.where(Contract.line == line_id)
+    return [await get_contract(actor, r["id"]) for r in await query]
+
+
+async def contract_summaries(
+    actor: Actor, line_id: int | None = None, q: str | None = None, limit: int = 200, package_id: int | None = None
+) -> list[ContractSummary]:
+    """Contracts with what is paid on each, newest first, in two queries whatever
+    their number; ``q`` keeps those whose number and supplier hold every word of it,
+    diacritics ignored."""
+    actor.require(*FINANCE_READERS)
+    query = (
+        Contract.select(
+            Contract.id,
+            Contract.line.as_alias("line_id"),
+            Contract.line.number.as_alias("line_number"),
+            Contract.number,
+            Contract.supplier.name.as_alias("supplier_name"),
+            Contract.allocation.commune.name.as_alias("commune_name"),
+            Contract.signed_on,
+            Contract.value_vnd,
+        )
+        .order_by(Contract.signed_on, ascending=False)
+        .order_by(Contract.id, ascending=False)
+    )
+    if line_id:
+        query = query.where(Contract.line == line_id)
+    if package_id:
+        query = query.where(Contract.package == package_id)
+    if not q:
+        query = query.limit(limit)
+    rows = await query
+    if q:  # supplier names carry diacritics: matched here, on the search key
+        rows = [r for r in rows if has_words(q, f"{r['number']} {r['supplier_name']}")]
+    rows = rows[:limit]
+    paid_query = (
+        Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid"))
+        .where(Payment.contract.is_in([r["id"] for r in rows] or [0]))
+        .group_by(Payment.contract)
+    )
+    paid = {p["contract_id"]: int(p["paid"] or 0) for p in await paid_query}
+    return [
+        ContractSummary(**r, paid_vnd=paid.get(r["id"], 0), unpaid_vnd=r["value_vnd"] - paid.get(r["id"], 0))
+        for r in rows
+    ]
+
+
+async def _supplier_id(name: str, tax_code: str) -> int:
+    row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
+    if row:
+        return row["id"]
+    supplier = Supplier(name=name, tax_code=tax_code)
+    await supplier.save()
+    return supplier.id
+
+
+async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
+    """A contract's value is the sum of its items; it must fit in what is left of
+    its allocation (or, for central purchasing on a line, of the line)."""
+    actor.require(*FINANCE_WRITERS)
+    if (data.allocation_id is None) == (data.line_id is None):
+        raise rules.RuleViolation(
+            "allocation_id", "ghi đúng một trong hai: phân bổ (allocation_id) hoặc dòng ngân sách (line_id)"
+        )
+    value = sum(i.quantity * i.unit_price_vnd for i in data.items)
+    if data.value_vnd is not None and data.value_vnd != value:
+        raise rules.RuleViolation(
+            "value_vnd",
+            f"giá trị hợp đồng {data.value_vnd} khác tổng các mặt hàng {value} (lệch {data.value_vnd - value} đ)",
+        )
+    rules.check_amount(value, "value_vnd")
+    categories = await _category_ids(data.items)
+    async with write_transaction():
+        if data.allocation_id is not None:
+            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
+            line_id = allocation["line"]
+            line = await BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id).first()
+            rules.check_contract_fits(allocation["amount_vnd"], await _allocation_used(allocation["id"]), value)
+        else:
+            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
+            line_id = line["id"]
+            # Central purchasing on the line itself: what the line has not handed down or contracted.
+            sub_lines, allocated = await _line_used(line_id)
+            direct = await _sum(Contract.value_vnd, Contract.line == line_id, Contract.allocation.is_null())
+            rules.check_contract_fits(
+                line["amount_vnd"], sub_lines + allocated + direct, value, central_purchasing=True
+            )
+        rules.check_contract_signed_after_decision(data.signed_on, line["decision_date"])
+        package = None
+        if data.package_id is not None:
+            package = await _locked(ProcurementPackage, data.package_id, "gói thầu", "package_id")
+            if package["line"] != line_id or (package["allocation"] and package["allocation"] != data.allocation_id):
+                raise rules.RuleViolation("package_id", "gói thầu không thuộc dòng ngân sách / phân bổ của hợp đồng")
+            if package["status"] in (PackageStatus.CLOSED, PackageStatus.CANCELLED):
+                raise Conflict("Gói thầu đã đóng hoặc đã hủy.", field="package_id", code="package_final")
+        contract = Contract(
+            line=line_id,
+            allocation=data.allocation_id,
+            package=data.package_id,
+            supplier=await _supplier_id(data.supplier.name, data.supplier.tax_code),
+            number=data.number,
+            signed_on=data.signed_on,
+            value_vnd=value,
+            created_by=_user(actor),
+            created_at=now(),
+        )
+        await contract.save()
+        await ContractItem.insert(
+            *[
+                ContractItem(
+                    contract=contract.id,
+                    category=categories[i.category],
+                    quantity=i.quantity,
+                    unit_price_vnd=i.unit_price_vnd,
+                )
+                for i in data.items
+            ]
+        )
+        if package is not None and package["status"] == PackageStatus.TENDERING:
+            await _move(package, PackageStatus.CONTRACTED, actor, f"ký hợp đồng {data.number}")
+    return await get_contract(actor, contract.id)
+
+
+async def _delivered(contract_id: int) -> dict[str, int]:
+    rows = (
+        await Asset.select(Asset.category.code.as_alias("category"), Count(Asset.id).as_alias("n"))
+        .where(Asset.contract == contract_id)
+        .group_by(Asset.category.code)
+    )
+    return {r["category"]: int(r["n"]) for r in rows}
+
+
+async def accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) -> DeliveryOut:
+    """Accept a delivery: its devices become assets of the commune, linked to the
+    contract, its package and budget line, each with a fresh tag and a
+    "delivered" history event. Never more devices than the contract bought."""
+    actor.require(*FINANCE_WRITERS)
+    if data.accepted_on < data.delivered_on:
+        raise rules.RuleViolation("accepted_on", "ngày nghiệm thu trước ngày giao hàng")
+    categories = await _category_ids(data.items)
+    async with write_transaction():
+        contract = await _locked(Contract, contract_id, "hợp đồng", "contract_id")
+        if data.delivered_on < contract["signed_on"]:
+            raise rules.RuleViolation("delivered_on", "ngày giao hàng trước ngày ký hợp đồng")
+        if data.commune_code:
+            commune_id = await _commune_id(data.commune_code)
+        elif contract["allocation"]:
+            allocation = (
+                await Allocation.select(Allocation.commune).where(Allocation.id == contract["allocation"]).first()
+            )
+            commune_id = allocation["commune"]
+        else:
+            commune_id = None
+        if commune_id is None:
+            raise rules.RuleViolation("commune_code", "mua sắm tập trung: phải ghi xã/phường nhận thiết bị")
+        commune_code = (await Commune.select(Commune.code).where(Commune.id == commune_id).first())["code"]
+        bought = {
+            r["category"]: (r["quantity"], r["unit_price_vnd"])
+            for r in await ContractItem.select(
+                ContractItem.category.code.as_alias("category"), ContractItem.quantity, ContractItem.unit_price_vnd
+            ).where(ContractItem.contract == contract_id)
+        }
+        delivered = await _delivered(contract_id)
+        wanted: dict[str, int] = {}
+        for index, item in enumerate(data.items):
+            wanted[item.category] = wanted.get(item.category, 0) + item.quantity
+            if item.category not in bought:
+                raise rules.RuleViolation(f"items[{index}].category", "hợp đồng không mua loại thiết bị này")
+            if item.serials and len(item.serials) != item.quantity:
+                raise rules.RuleViolation(f"items[{index}].serials", "số serial phải bằng số lượng")
+        for category, quantity in wanted.items():
+            left = bought[category][0] - delivered.get(category, 0)
+            if quantity > left:
+                raise Conflict(
+                    f"Giao {quantity} {category} vượt số còn lại của hợp đồng ({left}), thừa {quantity - left}.",
+                    field="items",
+                    code="quantity_exceeded",
+                )
+        at = now()
+        taken = set()
+        assets = []
+        for item in data.items:
+            for n in range(item.quantity):
+                tag = new_tag()
+                while tag in taken or await Asset.exists().where(Asset.tag == tag):
+                    tag = new_tag()
+                taken.add(tag)
+                serial = item.serials[n] if item.serials else None
+                assets.append(
+                    Asset(
+                        tag=tag,
+                        category=categories[item.category],
+                        commune=commune_id,
+                        make=item.make,
+                        model=item.model,
+                        serial=serial,
+                        acquired_on=data.accepted_on,
+                        acquired_effective=data.accepted_on,
+                        cost_vnd=bought[item.category][1],
+                        acquisition="purchased",
+                        status="in_use",
+                        condition="good",
+                        search_text=search_key(" ".join(str(v or "") for v in (tag, item.make, item.model, serial))),
+                        contract=contract_id,
+                        package=contract["package"],
+                        budget_line=contract["line"],
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        created = await Asset.insert(*assets).returning(Asset.id, Asset.tag)
+        delivery = Delivery(
+            contract=contract_id,
+            commune=commune_id,
+            delivered_on=data.delivered_on,
+            accepted_on=data.accepted_on,
+            devices=len(assets),
+            note=data.note,
+            actor=_user(actor),
+            at=at,
+        )
+        await delivery.save()
+        changes = json.dumps(
+            {"source": {"before": None, "after": f"hợp đồng {contract['number']}"}, "delivery_id": delivery.id},
+            ensure_ascii=False,
+        )
+        await AssetEvent.insert(
+            *[
+                AssetEvent(asset=r["id"], kind="delivered", actor=_user(actor), at=at, changes=changes, note=data.note)
+                for r in created
+            ]
+        )
+        if contract["package"]:
+            package = await _locked(ProcurementPackage, contract["package"], "gói thầu", "package_id")
+            if package["status"] == PackageStatus.CONTRACTED:
+                await _move(package, PackageStatus.DELIVERED, actor, f"giao hàng theo hợp đồng {contract['number']}")
+    return DeliveryOut(
+        id=delivery.id,
+        contract_id=contract_id,
+        commune_code=commune_code,
+        devices=len(created),
+        asset_tags=[r["tag"] for r in created],
+    )
+
+
+# --- payments -----------------------------------------------------------------------
+
+
+_PAYMENT_COLUMNS = (
+    Payment.id,
+    Payment.line.as_alias("line_id"),
+    Payment.allocation.as_alias("allocation_id"),
+    Payment.contract.as_alias("contract_id"),
+    Payment.amount_vnd,
+    Payment.paid_on,
+    Payment.voucher_number,
+    Payment.reverses_payment.as_alias("reverses_payment_id"),
+    Payment.note,
+)
+
+
+async def list_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> list[PaymentOut]:
+    actor.require(*FINANCE_READERS)
+    query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id).limit(1000)
+    where = []
+    if contract_id:
+        where.append(Payment.contract == contract_id)
+    if line_id:
+        where.append(Payment.line == line_id)
+    if where:
+        query = query.where(*where)
+    return [PaymentOut(**r) for r in await query]
+
+
+async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
+    actor.require(*FINANCE_READERS)
+    row = await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first()
+    if row is None:
+        raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
+    return PaymentOut(**row)
+
+
+async def _payment_out(payment_id: int) -> PaymentOut:
+    return PaymentOut(**await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first())
+
+
+async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
+    """A disbursement against a contract (≤ its unpaid value, not before signing),
+    or against an allocation for costs without contract (≤ what is left of it)."""
+    actor.require(*FINANCE_WRITERS)
+    if (data.contract_id is None) == (data.allocation_id is None):
+        raise rules.RuleViolation(
+            "contract_id", "ghi đúng một trong hai: hợp đồng (contract_id) hoặc phân bổ (allocation_id)"
+        )
+    async with write_transaction():
+        if data.contract_id is not None:
+            contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id")
+            paid = await _sum(Payment.amount_vnd, Payment.contract == contract["id"])
+            rules.check_payment(contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"])
+            line_id, allocation_id = contract["line"], contract["allocation"]
+        else:
+            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
+            rules.check_amount(data.amount_vnd)
+            rules.check_within(
+                "allocation_remaining",
+                allocation["amount_vnd"],
+                await _allocation_used(allocation["id"]),
+                data.amount_vnd,
+            )
+            decision = (
+                await BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == allocation["line"]).first()
+            )["decision_date"]
+            if data.paid_on < decision:
+                raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")
+            line_id, allocation_id = allocation["line"], allocation["id"]
+        payment = Payment(
+            line=line_id,
+            allocation=allocation_id,
+            contract=data.contract_id,
+            amount_vnd=data.amount_vnd,
+            paid_on=data.paid_on,
+            voucher_number=data.voucher_number,
+            note=data.note,
+            actor=_user(actor),
+            created_at=now(),
+        )
+        await payment.save()
+    return await _payment_out(payment.id)
+
+
+async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -> PaymentOut:
+    """A reversing entry (bút toán đảo): a negative payment naming the original;
+    the original stays. Once per payment, never more than it, never below 0 net."""
+    actor.require(*FINANCE_WRITERS)
+    original = await Payment.select().where(Payment.id == payment_id).first()
+    if original is None:
+        raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
+    amount = -(data.amount_vnd if data.amount_vnd is not None else abs(original["amount_vnd"]))
+    async with write_transaction():
+        # Lock the same parent row a payment locks, so a reversal and a payment queue.
+        if original["contract"]:
+            await _locked(Contract, original["contract"], "hợp đồng", "contract_id")
+            paid = await _sum(Payment.amount_vnd, Payment.contract == original["contract"])
+        else:
+            await _locked(Allocation, original["allocation"], "phân bổ", "allocation_id")
+            paid = await _sum(
+                Payment.amount_vnd, Payment.allocation == original["allocation"], Payment.contract.is_null()
+            )
+        already = await Payment.exists().where(Payment.reverses_payment == payment_id)
+        rules.check_reversal(
+            amount,
+            original_amount_vnd=original["amount_vnd"],
+            original_paid_on=original["paid_on"],
+            original_already_reversed=already,
+            paid_vnd=paid,
+            reversed_on=data.paid_on,
+        )
+        payment = Payment(
+            line=original["line"],
+            allocation=original["allocation"],
+            contract=original["contract"],
+            amount_vnd=amount,
+            paid_on=data.paid_on,
+            voucher_number=data.voucher_number,
+            reverses_payment=payment_id,
+            note=data.note,
+            actor=_user(actor),
+            created_at=now(),
+        )
+        await payment.save()
+    return await _payment_out(payment.id)

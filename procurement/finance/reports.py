@@ -1,0 +1,220 @@
+"""Disbursement reports from the database: read the five input frames of
+:mod:`procurement.finance.disbursement` (one plain SQL query each, only the columns the
+reports need), run a report, and write it as JSON, CSV or XLSX.
+
+The reports themselves stay pure (LazyFrame → LazyFrame); this module is the
+edge that fetches rows and collects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sqlite3
+from enum import StrEnum
+
+import polars as pl
+
+from models.procurement import BudgetLine
+from procurement.core.clock import today_vn
+from procurement.core.transactions import is_sqlite
+from procurement.core.xlsx import Column, write_csv, write_xlsx
+from procurement.finance import disbursement
+from procurement.seed.synthetic_money import CENTRAL_NAME
+
+
+class Report(StrEnum):
+    by_line = "by_line"
+    by_commune = "by_commune"
+    by_month = "by_month"
+    lagging = "lagging"
+    provinces = "provinces"
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+REPORTS = {
+    Report.by_line: (disbursement.progress_by_line, "Theo dòng NS"),
+    Report.by_commune: (disbursement.progress_by_commune, "Theo xã"),
+    Report.by_month: (disbursement.progress_by_month, "Theo tháng"),
+    Report.lagging: (disbursement.lagging_communes, "Xã chậm giải ngân"),
+    Report.provinces: (disbursement.province_summary, "Theo tỉnh"),
+}
+
+MEDIA_TYPES = {
+    Format.json: "application/json",
+    Format.csv: "text/csv; charset=utf-8",
+    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+_PROVINCE = " WHERE p.code = {}"
+_QUERIES = {
+    "lines": (
+        "SELECT l.id AS line_id, l.parent AS parent_id, l.number AS number, l.name AS name,"
+        " l.decision_date AS decision_date, l.fiscal_year AS fiscal_year, l.amount_vnd AS amount_vnd,"
+        " l.deadline AS deadline, p.code AS province_code"
+        " FROM budget_line l JOIN province p ON p.id = l.province",
+        disbursement.LINES_SCHEMA,
+    ),
+    "milestones": (
+        "SELECT m.line AS line_id, m.due_on AS due_on, m.target_share AS target_share"
+        " FROM budget_milestone m JOIN budget_line l ON l.id = m.line JOIN province p ON p.id = l.province",
+        disbursement.MILESTONES_SCHEMA,
+    ),
+    "allocations": (
+        "SELECT a.id AS allocation_id, a.line AS line_id, c.code AS commune_code,"
+        f" COALESCE(c.name, '{CENTRAL_NAME}') AS commune_name, a.amount_vnd AS amount_vnd"
+        " FROM allocation a LEFT JOIN commune c ON c.id = a.commune"
+        " JOIN budget_line l ON l.id = a.line JOIN province p ON p.id = l.province",
+        disbursement.ALLOCATIONS_SCHEMA,
+    ),
+    "contracts": (
+        "SELECT k.id AS contract_id, k.allocation AS allocation_id, k.line AS line_id, c.code AS commune_code,"
+        " k.value_vnd AS value_vnd, k.signed_on AS signed_on"
+        " FROM contract k LEFT JOIN allocation a ON a.id = k.allocation LEFT JOIN commune c ON c.id = a.commune"
+        " JOIN budget_line l ON l.id = k.line JOIN province p ON p.id = l.province",
+        disbursement.CONTRACTS_SCHEMA,
+    ),
+    "payments": (
+        "SELECT x.id AS payment_id, x.contract AS contract_id, x.allocation AS allocation_id, x.line AS line_id,"
+        " c.code AS commune_code, x.amount_vnd AS amount_vnd, x.paid_on AS paid_on"
+        " FROM payment x LEFT JOIN allocation a ON a.id = x.allocation LEFT JOIN commune c ON c.id = a.commune"
+        " JOIN budget_line l ON l.id = x.line JOIN province p ON p.id = l.province",
+        disbursement.PAYMENTS_SCHEMA,
+    ),
+}
+
+
+async def _fetch(sql: str, schema: dict[str, pl.DataType], province: str | None) -> pl.DataFrame:
+    args = []
+    if province:
+        sql += _PROVINCE
+        args.append(province)
+    engine = BudgetLine._meta.db
+    if is_sqlite():
+        # A plain connection: rows as tuples, dates left as ISO text for polars to
+        # parse in one go (no Python object per cell).
+        connection = sqlite3.connect(engine.path)
+        try:
+            rows = connection.execute(sql.replace("{}", "?"), args).fetchall()
+        finally:
+            connection.close()
+    else:
+        # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
+        # (about 3× faster than building a Python tuple per row).
+        return await _copy_csv(engine, sql.replace("{}", "$1"), args, schema)
+    # SQLite hands dates back as ISO text: let polars parse them as one column.
+    text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
+    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return frame.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
+
+
+async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+    else:
+        connection = await engine.get_new_connection()
+        try:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+        finally:
+            await connection.close()
+    if not buffer.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+
+
+async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
+    """(lines, milestones, allocations, contracts, payments) as LazyFrames, in report order."""
+    frames = [await _fetch(sql, schema, province) for sql, schema in _QUERIES.values()]
+    return tuple(frame.lazy() for frame in frames)
+
+
+async def run_report(
+    report: Report, *, today: dt.date | None = None, province: str | None = None, line_id: int | None = None
+) -> pl.DataFrame:
+    function, _ = REPORTS[report]
+    frames = await load_frames(province)
+    result = function(*frames, today=today or today_vn())
+    if line_id is not None and report != Report.provinces:
+        result = result.filter(pl.col("line_id") == line_id)
+    return result.collect()
+
+
+# Spreadsheets are for people: Vietnamese headers (JSON keeps the column names).
+HEADERS_VI = {
+    "line_id": "Mã dòng NS",
+    "parent_id": "Thuộc dòng NS",
+    "province_code": "Mã tỉnh",
+    "number": "Số hiệu",
+    "name": "Tên",
+    "fiscal_year": "Năm ngân sách",
+    "decision_date": "Ngày quyết định",
+    "deadline": "Hạn giải ngân",
+    "amount_vnd": "Dự toán",
+    "allocated_vnd": "Đã phân bổ",
+    "committed_vnd": "Đã ký hợp đồng",
+    "paid_vnd": "Đã giải ngân",
+    "remaining_vnd": "Còn lại",
+    "unallocated_vnd": "Chưa phân bổ",
+    "share_paid": "Tỷ lệ giải ngân",
+    "scheduled_share": "Tỷ lệ theo kế hoạch",
+    "scheduled_vnd": "Kế hoạch đến nay",
+    "schedule_gap_vnd": "Chênh lệch so với kế hoạch",
+    "days_to_deadline": "Số ngày đến hạn",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã/phường",
+    "is_central": "Mua sắm tập trung",
+    "contracts": "Số hợp đồng",
+    "last_paid_on": "Lần giải ngân gần nhất",
+    "behind_vnd": "Chậm so với kế hoạch",
+    "month": "Tháng",
+    "cumulative_committed_vnd": "Lũy kế đã ký",
+    "cumulative_paid_vnd": "Lũy kế đã giải ngân",
+    "scheduled_cumulative_vnd": "Lũy kế kế hoạch",
+    "rank": "Thứ hạng",
+    "reason_vi": "Lý do",
+    "lines": "Số dòng NS",
+    "sub_lines": "Số dòng con",
+    "communes": "Số xã",
+    "communes_behind": "Số xã chậm",
+}
+
+
+def columns_for(frame: pl.DataFrame) -> list[Column]:
+    """Every column of a report, with its Vietnamese header and cell kind."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        if name.endswith("_vnd"):
+            kind = "money"
+        elif "share" in name:
+            kind = "share"
+        elif dtype == pl.Date:
+            kind = "date"
+        elif dtype.is_integer():
+            kind = "int"
+        elif dtype.is_float():
+            kind = "number"
+        else:
+            kind = "text"
+        columns.append(Column(name, HEADERS_VI.get(name, name), kind))
+    return columns
+
+
+def encode(frame: pl.DataFrame, fmt: Format, sheet: str) -> bytes:
+    """The collected report as bytes of the chosen format. JSON money stays whole integers."""
+    if fmt == Format.json:
+        return frame.write_json().encode()
+    if fmt == Format.csv:
+        return write_csv(frame, columns_for(frame))
+    return write_xlsx(frame, columns_for(frame), sheet_name=sheet)
+
+
+def filename(report: Report, fmt: Format, today: dt.date) -> str:
+    return f"giai-ngan-{report.value.replace('_', '-')}-{today.isoformat()}.{fmt.value}"

@@ -1,0 +1,278 @@
+"""Shapes of what comes in and goes out of budgets, packages, contracts and payments.
+
+Money is ``VND`` (whole dong, refused as a float or a string); amounts that must
+be positive say so with ``PositiveVND``. Dates are plain ``date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from procurement.finance.packages import PackageStatus, ProcurementMethod
+from procurement.register.schemas import VND, LongText, Note, ShortText
+
+PositiveVND = Annotated[VND, Field(gt=0)]
+Quantity = Annotated[int, Field(ge=1, le=100_000)]
+Share = Annotated[float, Field(gt=0, le=1, description="Cumulative share of the line paid by due_on")]
+CommuneCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^\d{5}$")]
+ProvinceCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^\d{2}$")]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MilestoneIn(_Input):
+    due_on: dt.date
+    target_share: Share
+
+
+class LineCreate(_Input):
+    number: Annotated[ShortText, Field(min_length=1)] = Field(description="Plan or decision number, e.g. 65/KH-UBND")
+    name: Annotated[LongText, Field(min_length=1)]
+    issuing_body: LongText = ""
+    decision_date: dt.date
+    fiscal_year: Annotated[int, Field(ge=2000, le=2100)]
+    amount_vnd: PositiveVND
+    funding_source: LongText = ""
+    deadline: dt.date | None = None
+    parent_id: Id | None = Field(default=None, description="The line this one is carved out of")
+    province_code: ProvinceCode | None = Field(default=None, description="Required for a top-level line")
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=24)
+
+
+class MilestoneOut(BaseModel):
+    due_on: dt.date
+    target_share: float
+
+
+class LineOut(BaseModel):
+    id: int
+    parent_id: int | None
+    province_code: str
+    number: str
+    name: str
+    issuing_body: str
+    decision_date: dt.date
+    fiscal_year: int
+    amount_vnd: int
+    funding_source: str
+    deadline: dt.date | None
+    sub_lines_vnd: int
+    allocated_vnd: int
+    remaining_vnd: int = Field(description="Amount not yet handed to sub-lines or allocations")
+    milestones: list[MilestoneOut]
+
+
+class AllocationCreate(_Input):
+    commune_code: CommuneCode | None = Field(default=None, description="Null: the province's central purchasing")
+    amount_vnd: PositiveVND
+    note: Note = ""
+
+
+class SplitBasis(StrEnum):
+    officials = "officials"
+    devices_short = "devices_short"
+    equal = "equal"
+
+
+class AllocationSplit(_Input):
+    total_vnd: PositiveVND
+    basis: SplitBasis = SplitBasis.officials
+    commune_codes: list[CommuneCode] | None = Field(
+        default=None, max_length=4000, description="Default: every commune of the line's province"
+    )
+    dry_run: bool = Field(default=False, description="Only compute the split, write nothing")
+
+
+class AllocationOut(BaseModel):
+    id: int
+    line_id: int
+    commune_code: str | None
+    commune_name: str | None
+    amount_vnd: int
+    contracted_vnd: int = 0
+    paid_vnd: int = 0
+
+
+class SplitOut(BaseModel):
+    total_vnd: int
+    basis: SplitBasis
+    written: bool
+    allocations: list[AllocationOut]
+
+
+class ItemIn(_Input):
+    category: Annotated[str, Field(min_length=1, max_length=20, description="Category code, e.g. desktop")]
+    quantity: Quantity
+
+
+class PackageCreate(_Input):
+    line_id: Id
+    allocation_id: Id | None = None
+    name: Annotated[LongText, Field(min_length=1)]
+    method: ProcurementMethod
+    estimate_vnd: PositiveVND
+    items: list[ItemIn] = Field(default_factory=list, max_length=50)
+    note: Note = ""
+
+
+class PackageMove(_Input):
+    status: PackageStatus
+    note: Note = ""
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+
+
+class ItemOut(BaseModel):
+    category: str
+    quantity: int
+
+
+class PackageOut(BaseModel):
+    id: int
+    line_id: int
+    allocation_id: int | None
+    name: str
+    method: ProcurementMethod
+    method_vi: str
+    estimate_vnd: int
+    status: PackageStatus
+    status_vi: str
+    next_statuses: list[PackageStatus]
+    items: list[ItemOut]
+    history: list[StatusChangeOut]
+
+
+class PackageSummary(BaseModel):
+    """One row of the package list."""
+
+    id: int
+    line_id: int
+    line_number: str
+    name: str
+    commune_name: str | None = Field(description="The allocation's commune; none for central purchasing")
+    method_vi: str
+    estimate_vnd: int
+    status: PackageStatus
+    status_vi: str
+
+
+class SupplierIn(_Input):
+    name: Annotated[LongText, Field(min_length=1)]
+    tax_code: Annotated[str, Field(pattern=r"^\d{10}(-\d{3})?$", description="Mã số thuế: 10 digits, or 10-3")]
+
+
+class ContractItemIn(ItemIn):
+    unit_price_vnd: PositiveVND
+
+
+class ContractCreate(_Input):
+    allocation_id: Id | None = Field(default=None, description="The allocation paying for it")
+    line_id: Id | None = Field(default=None, description="Central purchasing straight on a line (no allocation)")
+    package_id: Id | None = None
+    supplier: SupplierIn
+    number: Annotated[ShortText, Field(min_length=1)]
+    signed_on: dt.date
+    items: list[ContractItemIn] = Field(min_length=1, max_length=50)
+    value_vnd: PositiveVND | None = Field(default=None, description="If given, must equal the sum of the items")
+
+
+class ContractItemOut(BaseModel):
+    category: str
+    quantity: int
+    unit_price_vnd: int
+    delivered: int
+
+
+class ContractOut(BaseModel):
+    id: int
+    line_id: int
+    allocation_id: int | None
+    package_id: int | None
+    commune_code: str | None
+    supplier_name: str
+    supplier_tax_code: str
+    number: str
+    signed_on: dt.date
+    value_vnd: int
+    paid_vnd: int
+    items: list[ContractItemOut]
+
+
+class ContractSummary(BaseModel):
+    """One row of the contract list: what finance staff look for before paying."""
+
+    id: int
+    line_id: int
+    line_number: str
+    number: str
+    supplier_name: str
+    commune_name: str | None = Field(description="The allocation's commune; none for central purchasing")
+    signed_on: dt.date
+    value_vnd: int
+    paid_vnd: int
+    unpaid_vnd: int
+
+
+class DeliveredItem(ItemIn):
+    serials: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=100_000)
+    make: ShortText = ""
+    model: ShortText = ""
+
+
+class DeliveryCreate(_Input):
+    delivered_on: dt.date
+    accepted_on: dt.date
+    commune_code: CommuneCode | None = Field(
+        default=None, description="Where the devices go; default the allocation's commune"
+    )
+    items: list[DeliveredItem] = Field(min_length=1, max_length=50)
+    note: Note = ""
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    contract_id: int
+    commune_code: str
+    devices: int
+    asset_tags: list[str]
+
+
+class PaymentCreate(_Input):
+    contract_id: Id | None = None
+    allocation_id: Id | None = Field(default=None, description="Costs without a contract")
+    amount_vnd: PositiveVND
+    paid_on: dt.date
+    voucher_number: Annotated[ShortText, Field(min_length=1, description="Treasury voucher number")]
+    note: Note = ""
+
+
+class ReversalCreate(_Input):
+    amount_vnd: PositiveVND | None = Field(default=None, description="How much to reverse; default the whole payment")
+    paid_on: dt.date
+    voucher_number: Annotated[ShortText, Field(min_length=1)]
+    note: Note = ""
+
+
+class PaymentOut(BaseModel):
+    id: int
+    line_id: int
+    allocation_id: int | None
+    contract_id: int | None
+    amount_vnd: int
+    paid_on: dt.date
+    voucher_number: str
+    reverses_payment_id: int | None
+    note: str

@@ -1,0 +1,340 @@
+"""Shapes of what comes in and goes out of the register, shared by API, CLI and import.
+
+Validation that belongs to the data itself (ranges, dates not in the future,
+whole-dong money) lives here so every door into the register applies it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from labels.tags import TagError, parse_tag
+from procurement.core.clock import today_vn
+from procurement.core.text import nfc
+
+MAX_VND = 10**15  # far above any budget line
+
+
+def _whole_dong(value: Any) -> Any:
+    # Checked before pydantic's lax coercion (which Litestar asks for) turns "1000" or 1.0 into 1000.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Số tiền phải là số nguyên đồng (VND), không có phần thập phân, không phải chuỗi.")
+    return value
+
+
+VND = Annotated[int, BeforeValidator(_whole_dong), Field(ge=0, le=MAX_VND, description="Whole Vietnamese dong")]
+
+
+def _text(max_length: int, min_length: int = 0):
+    return Annotated[
+        str,
+        AfterValidator(nfc),
+        Field(min_length=min_length, max_length=max_length),
+    ]
+
+
+ShortText = _text(100)
+LongText = _text(200)
+Note = _text(2000)
+ClientEventId = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The client's own id for this action (e.g. a UUID); resending it is stored once",
+    ),
+]
+
+
+class Status(StrEnum):
+    in_use = "in_use"
+    in_storage = "in_storage"
+    in_repair = "in_repair"
+    awaiting_disposal = "awaiting_disposal"
+    disposed = "disposed"
+
+
+class Condition(StrEnum):
+    good = "good"
+    fair = "fair"
+    poor = "poor"
+    broken = "broken"
+
+
+class Acquisition(StrEnum):
+    purchased = "purchased"
+    reused = "reused"
+    donated = "donated"
+
+
+class Location(StrEnum):
+    office = "office"
+    service_point = "service_point"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    finance = "finance"
+    planner = "planner"
+    staff = "staff"
+
+
+STATUS_VI = {
+    "in_use": "Đang sử dụng",
+    "in_storage": "Trong kho",
+    "in_repair": "Đang sửa chữa",
+    "awaiting_disposal": "Chờ thanh lý",
+    "disposed": "Đã thanh lý",
+}
+CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
+ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn vị sáp nhập", "donated": "Được tặng"}
+LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
+ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
+# What a device's history says happened, and the names of the fields it shows.
+EVENT_KIND_VI = {
+    "registered": "Đăng ký",
+    "imported": "Nhập từ tệp",
+    "delivered": "Nhận theo hợp đồng",
+    "updated": "Sửa",
+    "moved": "Chuyển",
+    "condition_reported": "Báo tình trạng",
+    "stocktake_confirmed": "Kiểm kê",
+    "not_found": "Không thấy khi kiểm kê",
+    "disposal_requested": "Đề nghị thanh lý",
+    "disposed": "Thanh lý",
+}
+FIELD_VI = {
+    "tag": "Mã tài sản",
+    "category": "Loại thiết bị",
+    "category_name": "Loại thiết bị",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã",
+    "province_code": "Mã tỉnh",
+    "make": "Hãng",
+    "model": "Model",
+    "serial": "Số serial",
+    "location": "Nơi đặt",
+    "location_detail": "Phòng",
+    "assigned_to": "Người sử dụng",
+    "acquired_on": "Ngày mua",
+    "acquired_year": "Năm mua",
+    "cost_vnd": "Nguyên giá",
+    "acquisition": "Nguồn gốc",
+    "status": "Trạng thái",
+    "condition": "Tình trạng",
+    "last_audited_at": "Kiểm kê gần nhất",
+    "antimalware_installed": "Diệt virus",
+    "os_name": "Hệ điều hành",
+    "os_supported": "HĐH còn hỗ trợ",
+    "notes": "Ghi chú",
+    "source": "Nguồn",
+}
+
+ACTIVE_STATUSES = (Status.in_use, Status.in_storage, Status.in_repair)
+
+
+def _tag(value: str) -> str:
+    try:
+        return parse_tag(value)
+    except TagError as error:
+        raise ValueError(error.message) from None
+
+
+Tag = Annotated[str, Field(max_length=20), AfterValidator(_tag)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Acquired(_Input):
+    acquired_on: dt.date | None = Field(default=None, description="Exact date, when known")
+    acquired_year: int | None = Field(default=None, ge=1980, le=2100, description="Year only, for reused machines")
+
+    @field_validator("acquired_on")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > today_vn():
+            raise ValueError("Ngày mua không được ở tương lai.")
+        if value is not None and value.year < 1980:
+            raise ValueError("Ngày mua quá xa (trước 1980).")
+        return value
+
+    @field_validator("acquired_year")
+    @classmethod
+    def _year_not_in_future(cls, value: int | None) -> int | None:
+        if value is not None and value > today_vn().year:
+            raise ValueError("Năm mua không được ở tương lai.")
+        return value
+
+    @model_validator(mode="after")
+    def _date_and_year_agree(self):
+        if self.acquired_on and self.acquired_year and self.acquired_on.year != self.acquired_year:
+            raise ValueError("acquired_year: Năm mua khác với năm của ngày mua.")
+        return self
+
+
+class AssetCreate(_Acquired):
+    tag: Tag | None = Field(default=None, description="Pre-printed tag; generated when absent")
+    category: str = Field(min_length=1, max_length=20, description="Category code, e.g. desktop")
+    commune_code: str = Field(min_length=1, max_length=5, description="Official commune code")
+    make: ShortText = ""
+    model: ShortText = ""
+    serial: ShortText | None = None
+    location: Location = Location.office
+    location_detail: LongText = ""
+    assigned_to: LongText = ""
+    cost_vnd: VND | None = None
+    acquisition: Acquisition = Acquisition.purchased
+    status: Status = Status.in_use
+    condition: Condition = Condition.good
+    antimalware_installed: bool | None = None
+    os_name: ShortText = ""
+    os_supported: bool | None = None
+    notes: Note = ""
+    client_event_id: ClientEventId | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _not_disposed(cls, value: Status) -> Status:
+        if value in (Status.disposed, Status.awaiting_disposal):
+            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
+        return value
+
+
+class AssetUpdate(_Acquired):
+    category: str | None = Field(default=None, min_length=1, max_length=20)
+    make: ShortText | None = None
+    model: ShortText | None = None
+    serial: ShortText | None = None
+    assigned_to: LongText | None = None
+    cost_vnd: VND | None = None
+    acquisition: Acquisition | None = None
+    status: Status | None = None
+    antimalware_installed: bool | None = None
+    os_name: ShortText | None = None
+    os_supported: bool | None = None
+    notes: Note | None = None
+    client_event_id: ClientEventId | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _active_only(cls, value: Status | None) -> Status | None:
+        if value is not None and value not in ACTIVE_STATUSES:
+            raise ValueError("Dùng thao tác thanh lý để chuyển sang trạng thái thanh lý.")
+        return value
+
+
+class AssetMove(_Input):
+    commune_code: str | None = Field(default=None, min_length=1, max_length=5)
+    location: Location | None = None
+    location_detail: LongText | None = None
+    assigned_to: LongText | None = None
+    note: Note = ""
+    client_event_id: ClientEventId | None = None
+
+
+class ConditionReport(_Input):
+    condition: Condition
+    note: Note = ""
+    client_event_id: ClientEventId | None = None
+
+
+class StocktakeConfirm(_Input):
+    condition: Condition | None = None
+    note: Note = ""
+    client_event_id: ClientEventId | None = None
+
+
+class NotFoundReport(_Input):
+    note: Note = ""
+    client_event_id: ClientEventId | None = None
+
+
+class Disposal(_Input):
+    status: Status = Field(
+        default=Status.awaiting_disposal,
+        description="awaiting_disposal (request) or disposed (final, admin only)",
+    )
+    reason: _text(500, min_length=3)
+    client_event_id: ClientEventId | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _disposal_status(cls, value: Status) -> Status:
+        if value not in (Status.awaiting_disposal, Status.disposed):
+            raise ValueError("Chỉ nhận awaiting_disposal hoặc disposed.")
+        return value
+
+
+class AssetOut(BaseModel):
+    id: int
+    tag: str
+    tag_display: str
+    category: str
+    category_name: str
+    commune_code: str
+    commune_name: str
+    province_code: str
+    make: str
+    model: str
+    serial: str | None
+    location: Location
+    location_detail: str
+    assigned_to: str
+    acquired_on: dt.date | None
+    acquired_year: int | None
+    age_years: float | None
+    book_value_vnd: int | None = Field(description="Cost less straight-line depreciation over the useful life")
+    cost_vnd: int | None
+    acquisition: Acquisition
+    status: Status
+    condition: Condition
+    last_audited_at: dt.datetime | None
+    antimalware_installed: bool | None
+    os_name: str
+    os_supported: bool | None
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AssetPage(BaseModel):
+    items: list[AssetOut]
+    total: int
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page")
+
+
+class EventOut(BaseModel):
+    id: int
+    asset_id: int
+    kind: str
+    actor: str | None
+    at: dt.datetime
+    changes: dict
+    note: str
+    client_event_id: str | None
+
+
+class AssetFilter(BaseModel):
+    province: str | None = None
+    commune: str | None = None
+    category: str | None = None
+    status: Status | None = None
+    condition: Condition | None = None
+    min_age_years: int | None = Field(default=None, ge=0, le=100)
+    max_age_years: int | None = Field(default=None, ge=0, le=100)
+    q: str | None = Field(default=None, max_length=100)

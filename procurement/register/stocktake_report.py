@@ -1,0 +1,109 @@
+"""Stocktake coverage per commune: a report from LazyFrames to a LazyFrame.
+
+Inputs (one row each):
+* communes: commune_id, commune_code, commune_name
+* assets: asset_id, commune_id, status, last_audited_at
+* stocktakes: stocktake_id, commune_id, started_at, status
+* results: stocktake_id, asset_id, kind, at
+
+A device counts as confirmed in a stocktake when its latest result there says
+it was seen (confirmed or moved). "Since a date" counts devices confirmed
+after it anywhere: in a stocktake, or from the scan page (last_audited_at).
+Disposed devices are not expected anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+FOUND_KINDS = ("confirmed", "moved")
+
+
+def stocktake_coverage(
+    communes: pl.LazyFrame,
+    assets: pl.LazyFrame,
+    stocktakes: pl.LazyFrame,
+    results: pl.LazyFrame,
+    since: dt.datetime | None = None,
+) -> pl.LazyFrame:
+    active = assets.filter(pl.col("status") != "disposed")
+    devices = active.group_by("commune_id").agg(pl.len().cast(pl.Int64).alias("devices"))
+
+    last = (
+        stocktakes.sort(["started_at", "stocktake_id"])
+        .group_by("commune_id")
+        .agg(
+            pl.col("stocktake_id").last().alias("last_stocktake_id"),
+            pl.col("started_at").last().alias("last_stocktake_started_at"),
+            pl.col("status").last().alias("last_stocktake_status"),
+        )
+    )
+    latest_result = (
+        results.with_row_index("_order")
+        .sort("_order")
+        .group_by(["stocktake_id", "asset_id"])
+        .agg(pl.col("kind").last())
+    )
+    confirmed_last = (
+        latest_result.filter(pl.col("kind").is_in(FOUND_KINDS))
+        .join(last.select("commune_id", pl.col("last_stocktake_id").alias("stocktake_id")), on="stocktake_id")
+        # Only devices the commune still has and that are registered there.
+        .join(active.select("asset_id", "commune_id"), on=["asset_id", "commune_id"])
+        .group_by("commune_id")
+        .agg(pl.col("asset_id").n_unique().cast(pl.Int64).alias("confirmed_last"))
+    )
+
+    report = (
+        communes.join(devices, on="commune_id", how="left")
+        .join(last, on="commune_id", how="left")
+        .join(confirmed_last, on="commune_id", how="left")
+        .with_columns(
+            pl.col("devices").fill_null(0),
+            pl.when(pl.col("last_stocktake_id").is_not_null())
+            .then(pl.col("confirmed_last").fill_null(0))
+            .alias("confirmed_last"),
+        )
+    )
+    if since is not None:
+        seen_in_stocktake = results.filter(pl.col("kind").is_in(FOUND_KINDS) & (pl.col("at") >= since)).select(
+            "asset_id"
+        )
+        audited = active.filter(pl.col("last_audited_at") >= since).select("asset_id")
+        seen = pl.concat([seen_in_stocktake, audited]).unique()
+        confirmed_since = (
+            active.join(seen, on="asset_id", how="semi")
+            .group_by("commune_id")
+            .agg(pl.len().cast(pl.Int64).alias("confirmed_since"))
+        )
+        report = report.join(confirmed_since, on="commune_id", how="left").with_columns(
+            pl.col("confirmed_since").fill_null(0)
+        )
+    else:
+        report = report.with_columns(pl.lit(None, dtype=pl.Int64).alias("confirmed_since"))
+
+    def share(column: str) -> pl.Expr:
+        return (
+            pl.when(pl.col("devices") > 0)
+            .then((pl.col(column) / pl.col("devices")).round(4))
+            .otherwise(None)
+            .alias(column.replace("confirmed", "share"))
+        )
+
+    return (
+        report.with_columns(share("confirmed_last"), share("confirmed_since"))
+        .select(
+            "commune_code",
+            "commune_name",
+            "devices",
+            "last_stocktake_id",
+            "last_stocktake_started_at",
+            "last_stocktake_status",
+            "confirmed_last",
+            "share_last",
+            "confirmed_since",
+            "share_since",
+        )
+        .sort("commune_code")
+    )
