@@ -66,7 +66,7 @@ PUBLIC = {"public": True}
 def set_session_cookie(response, request, token: str, expires_at) -> None:
     """The session cookie pages use: HttpOnly, SameSite=Lax (a form posted from
     another site carries no session), Secure when served over https."""
-    from procurement.accounts.users import now
+    from procurement.core.clock import now
 
     response.set_cookie(
         SESSION_COOKIE,

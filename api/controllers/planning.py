@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from api.errors import error_responses
 from api.security import roles
 from procurement.core import charts
+from procurement.core.clock import today_vn
 from procurement.core.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
 from procurement.finance.schemas import PackageOut
 from procurement.planning import plans
@@ -233,7 +234,7 @@ def _file(content: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 
 def _stamp() -> str:
-    return plans.today().strftime("%Y%m%d")
+    return today_vn().strftime("%Y%m%d")
 
 
 def shortage_export_frame(rows: pl.DataFrame) -> pl.DataFrame:

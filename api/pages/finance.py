@@ -22,13 +22,14 @@ from api.pages.common import FORM_ERRORS, form_errors, page, render
 from api.params import RowId
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.money import MoneyError, parse_vnd
 from procurement.finance import budget, reports
 from procurement.finance.chart import progress_svg
 from procurement.finance.packages import PackageStatus
 from procurement.finance.reports import Report
 from procurement.finance.schemas import PackageMove, PaymentCreate, ReversalCreate
 from procurement.geography.places import list_categories
-from procurement.register.importing import CellError, parse_day, parse_vnd
+from procurement.register.importing import CellError, parse_day
 
 FINANCE_PAGE = page("admin", "finance", "planner")
 PAYMENT_PAGE = page("admin", "finance")
@@ -124,7 +125,7 @@ def _money_and_day(data: dict[str, str], errors: dict[str, str], required_amount
     if amount:
         try:
             values["amount_vnd"] = parse_vnd(amount)
-        except CellError as error:
+        except MoneyError as error:
             errors["amount_vnd"] = str(error)
     elif required_amount:
         errors["amount_vnd"] = "Ghi số tiền (đồng)."

@@ -7,7 +7,6 @@ the same parameters to the CSV / XLSX routes.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,8 +19,9 @@ from api.controllers.planning import plan_file
 from api.pages.common import page, render
 from models.tables import Category, Province
 from procurement.core import charts
+from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
-from procurement.core.money import parse_vnd
+from procurement.core.money import MoneyError, parse_vnd
 from procurement.planning import plans
 from procurement.planning.fleet import CONDITION_NAMES_VI
 from procurement.planning.plans import Area, PlanRequest, WeightsIn
@@ -76,10 +76,8 @@ def _form(request: Request) -> tuple[dict[str, Any], dict[str, str], dict[str, s
     if budget_raw:
         try:
             values["budget"] = parse_vnd(budget_raw)
-            if values["budget"] < 0:
-                raise ValueError
-        except (ValueError, TypeError):
-            errors["budget"] = "Số tiền không hợp lệ (ví dụ 5.000.000.000)."
+        except MoneyError as error:
+            errors["budget"] = str(error)
     values["min_share"] = _number(query, "min_share", errors, 0, 100)
     return values, errors, query
 
@@ -212,7 +210,7 @@ async def fleet_page(request: Request) -> Template:
         condition_svg=charts.fleet_condition_svg(result.by_commune),
         age_svg=charts.age_profile_svg(result.age),
         api_query=_link({k: v for k, v in query.items() if k in ("province", "commune", "category")}),
-        today=dt.date.today(),
+        today=today_vn(),
     )
 
 

@@ -29,9 +29,10 @@ from api.params import RowId
 from procurement.accounts import users
 from procurement.accounts.users import UserCreate, UserUpdate
 from procurement.core.errors import DomainError
+from procurement.core.money import MoneyError, parse_vnd
 from procurement.geography.places import list_categories
 from procurement.register import devices, importing
-from procurement.register.importing import CellError, parse_acquired, parse_vnd
+from procurement.register.importing import CellError, parse_acquired
 from procurement.register.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -93,7 +94,7 @@ def _asset_values(data: dict[str, str], errors: dict[str, str]) -> dict[str, Any
     if (data.get("cost_vnd") or "").strip():
         try:
             values["cost_vnd"] = parse_vnd(data["cost_vnd"])
-        except CellError as error:
+        except MoneyError as error:
             errors["cost_vnd"] = str(error)
     for name in ("acquired_on", "acquired_year"):
         text = (data.get(name) or "").strip()

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.tables import AppUser, AuthToken, Commune, LoginThrottle
 from procurement.core.actor import Actor
+from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound, TooManyAttempts, Unauthorized
 from procurement.core.text import nfc
 from procurement.core.transactions import write_transaction
@@ -35,10 +36,6 @@ TOKEN_CACHE_SECONDS = 30
 _hasher = PasswordHasher()
 # A hash to verify against for unknown users, so timing does not reveal which names exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def hash_password(password: str) -> str:

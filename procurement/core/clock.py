@@ -22,3 +22,16 @@ def to_vn(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(VIETNAM)
+
+
+def now() -> dt.datetime:
+    """The current moment, in UTC: how every timestamp is stored."""
+    return dt.datetime.now(dt.UTC)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

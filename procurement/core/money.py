@@ -19,7 +19,7 @@ from collections.abc import Hashable, Mapping
 from fractions import Fraction
 from typing import TypeVar
 
-__all__ = ["CURRENCY_SUFFIX", "format_vnd", "parse_vnd", "require_int", "split_by_weights"]
+__all__ = ["CURRENCY_SUFFIX", "MoneyError", "format_vnd", "parse_vnd", "require_int", "split_by_weights"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -31,6 +31,8 @@ _PLAIN = re.compile(r"\d+")
 _GROUPED_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _GROUPED_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
 _GROUPED_SPACE = re.compile(r"\d{1,3}(?: \d{3})+")
+# A zero decimal part as a program writes a whole number ("15000000.0", "15.000.000,00").
+_ZERO_DECIMALS = re.compile(r"(?<=\d)(?:\.0+|,0+)$")
 
 
 def require_int(value: object, what: str = "amount") -> int:
@@ -53,22 +55,29 @@ def format_vnd(amount: int) -> str:
     return f"{sign}{abs(amount):,}".replace(",", ".") + f" {CURRENCY_SUFFIX}"
 
 
-def parse_vnd(text: str) -> int:
-    """Parse a whole-dong amount.
+class MoneyError(ValueError):
+    """Text that is not a whole-dong amount; the message is Vietnamese, for the person who typed it."""
+
+
+def parse_vnd(text: str, *, signed: bool = False) -> int:
+    """Parse a whole-dong amount: the one money grammar of every form, import and CLI.
 
     Accepted: ``"161.250.000.000"``, ``"161,250,000,000"``, ``"161 250 000 000"``,
     ``"161250000000"``, any of those with a ``đ`` / ``₫`` / ``VND`` / ``VNĐ``
-    suffix, and a leading ``-`` (or ``−``).  A separator must split the number
+    suffix, and a zero decimal part as spreadsheets and programs write it
+    (``"15000000.0"``, ``"15.000.000,00"``). A separator must split the number
     into groups of exactly three digits and only one kind of separator may be
     used, so ``"1.5"``, ``"1,500.50"`` or ``"12.34.567"`` are refused: they look
     like decimals or typos and guessing would silently move money by a factor
-    of 1000.  Raises ``ValueError`` naming the problem.
+    of 1000. A leading ``-`` (or ``−``) is accepted only when ``signed`` (a
+    reversing entry); amounts are otherwise never negative. Raises
+    :class:`MoneyError` with a Vietnamese message naming the problem.
     """
     if isinstance(text, bool) or not isinstance(text, str):
         raise TypeError(f"parse_vnd expects text, got {type(text).__name__}: {text!r}")
     s = text.strip().replace("\u00a0", " ")
     if not s:
-        raise ValueError("empty amount: expected a whole number of dong such as '161.250.000.000 đ'")
+        raise MoneyError("Chưa ghi số tiền (vd 15.000.000).")
     lowered = s.lower()
     for suffix in _SUFFIXES:
         if lowered.endswith(suffix):
@@ -81,23 +90,27 @@ def parse_vnd(text: str) -> int:
     elif s[:1] == "+":
         s = s[1:].lstrip()
     if not s:
-        raise ValueError(f"no digits in amount {text!r}")
-    if _PLAIN.fullmatch(s):
-        digits = s
-    elif _GROUPED_DOT.fullmatch(s) or _GROUPED_COMMA.fullmatch(s) or _GROUPED_SPACE.fullmatch(s):
-        digits = re.sub(r"[., ]", "", s)
-    elif "." in s and "," in s:
-        raise ValueError(f"amount {text!r} mixes '.' and ',': decimals are not allowed, money is whole dong")
+        raise MoneyError(f"Không có chữ số nào trong số tiền '{text}'.")
+    grouped = any(p.fullmatch(s) for p in (_GROUPED_DOT, _GROUPED_COMMA, _GROUPED_SPACE))
+    whole = s if grouped else _ZERO_DECIMALS.sub("", s)
+    if _PLAIN.fullmatch(whole):
+        digits = whole
+    elif _GROUPED_DOT.fullmatch(whole) or _GROUPED_COMMA.fullmatch(whole) or _GROUPED_SPACE.fullmatch(whole):
+        digits = re.sub(r"[., ]", "", whole)
     elif re.fullmatch(r"[\d., ]+", s):
-        raise ValueError(
-            f"amount {text!r} has a decimal part or misplaced thousands separator: "
-            "money is whole dong, separators must split groups of three digits"
+        raise MoneyError(
+            f"Số tiền '{text}' có phần lẻ hoặc dấu phân cách đặt sai: tiền là số nguyên đồng, "
+            "dấu chấm tách từng nhóm ba chữ số (vd 15.000.000)."
         )
     else:
-        bad = sorted({c for c in s if not (c.isdigit() and c.isascii()) and c not in "., "})
-        raise ValueError(f"amount {text!r} contains characters that are not digits: {''.join(bad)!r}")
+        bad = "".join(sorted({c for c in s if not (c.isdigit() and c.isascii()) and c not in "., "}))
+        raise MoneyError(f"Số tiền '{text}' có ký tự không phải chữ số ({bad}): ghi số nguyên đồng, vd 15.000.000.")
     value = int(digits)
-    return -value if negative else value
+    if negative and value:
+        if not signed:
+            raise MoneyError("Số tiền không được âm.")
+        return -value
+    return value
 
 
 def _exact_weight(key: object, weight: object) -> Fraction:

@@ -37,6 +37,7 @@ from models.procurement import (
 )
 from models.tables import Asset, AssetEvent, Category, Commune, Province
 from procurement.core.actor import Actor
+from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import split_by_weights
 from procurement.core.text import has_words, search_key
@@ -81,10 +82,6 @@ FINANCE_WRITERS = ("admin", "finance")
 FINANCE_READERS = ("admin", "finance", "planner")
 # Categories whose working machines count when a commune's shortage is weighed.
 _COMPUTERS = ("desktop", "laptop")
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _user(actor: Actor) -> int | None:

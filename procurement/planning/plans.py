@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from procurement.core.actor import Actor
+from procurement.core.clock import VIETNAM, today_vn
 from procurement.core.errors import DomainError
 from procurement.core.transactions import write_transaction
 from procurement.finance.packages import ProcurementMethod
@@ -40,13 +40,8 @@ from procurement.planning.priority import (
 )
 from procurement.register.schemas import VND
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SHORTAGE_GROUP_OF = {"desktop": "computer", "laptop": "computer", "printer": "printer", "scanner": "scanner"}
 CategoryCode = str
-
-
-def today() -> dt.date:
-    return dt.datetime.now(VIETNAM).date()
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ async def ranked_list(
     """The replacement priority of the area's devices, best first (see module doc for the filters)."""
     frames = frames or await read_area(area)
     ranked = replacement_priority(
-        frames.assets, frames.categories, frames.communes, today=on or today(), weights=weights
+        frames.assets, frames.categories, frames.communes, today=on or today_vn(), weights=weights
     )
     if category is not None:
         ranked = ranked.filter(pl.col("category_code") == category)
@@ -257,7 +252,7 @@ async def plan(
             schema={"commune_code": pl.String, "budget_vnd": pl.Int64},
         )
     priority = replacement_priority(
-        frames.assets, frames.categories, frames.communes, today=on or today(), weights=request.weights.to_weights()
+        frames.assets, frames.categories, frames.communes, today=on or today_vn(), weights=request.weights.to_weights()
     )
     short = commune_shortage(frames.assets, frames.categories, frames.communes)
     try:
@@ -311,7 +306,7 @@ async def fleet(
 ) -> Fleet:
     """Devices by commune × category × condition, age profile, stocktake coverage since ``since``
     (default: one year before today)."""
-    on = on or today()
+    on = on or today_vn()
     since_day = since or on - dt.timedelta(days=365)
     since_at = dt.datetime.combine(since_day, dt.time(), tzinfo=VIETNAM)
     frames = await load_register(RegisterFilter(province=area.province, commune=area.commune, category=category))

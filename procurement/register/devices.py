@@ -18,7 +18,7 @@ from typing import Any
 from labels.tags import display_tag, new_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
-from procurement.core.clock import today_vn
+from procurement.core.clock import now, today_vn, years_before
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.text import like_pattern, search_key
 from procurement.core.transactions import is_unique_violation, write_transaction
@@ -87,10 +87,6 @@ _FOREIGN_KEYS = {
 }
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def effective_acquired(acquired_on: dt.date | None, acquired_year: int | None) -> dt.date | None:
     if acquired_on:
         return acquired_on
@@ -104,13 +100,6 @@ def age_years(acquired: dt.date | None, today: dt.date | None = None) -> float |
         return None
     today = today or today_vn()
     return round(max((today - acquired).days, 0) / 365.25, 1)
-
-
-def years_ago(today: dt.date, years: int) -> dt.date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 def book_value(
@@ -197,9 +186,9 @@ def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
         where.append(Asset.condition == filters.condition.value)
     today = today_vn()
     if filters.min_age_years is not None:
-        where.append(Asset.acquired_effective <= years_ago(today, filters.min_age_years))
+        where.append(Asset.acquired_effective <= years_before(today, filters.min_age_years))
     if filters.max_age_years is not None:
-        where.append(Asset.acquired_effective > years_ago(today, filters.max_age_years + 1))
+        where.append(Asset.acquired_effective > years_before(today, filters.max_age_years + 1))
     if filters.q:
         where.append(Asset.search_text.like(like_pattern(filters.q)))
     return where

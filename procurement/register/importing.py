@@ -42,6 +42,7 @@ from labels.tags import TagError, display_tag, new_tag, parse_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.errors import DomainError
+from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 from procurement.register.devices import effective_acquired, filter_conditions, now
@@ -492,30 +493,6 @@ def parse_day(text: str) -> dt.date:
     raise CellError(f"Không đọc được ngày '{text}': ghi dd/mm/yyyy (vd 15/03/2026).")
 
 
-_CURRENCY = re.compile(r"(vnđ|vnd|đồng|dong|đ|₫)$")
-
-
-def parse_vnd(text: str) -> int:
-    """Whole dong, with or without thousands separators ('15.000.000', '15,000,000 đ')."""
-    cleaned = _CURRENCY.sub("", text.strip().lower()).strip()
-    cleaned = cleaned.replace(" ", "").replace("\u00a0", "")
-    negative = cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")"))
-    body = cleaned.strip("+-()")
-    if re.fullmatch(r"\d+", body):
-        value = int(body)
-    elif re.fullmatch(r"\d{1,3}(\.\d{3})+(,0+)?", body):
-        value = int(body.split(",")[0].replace(".", ""))
-    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.0+)?", body):
-        value = int(body.split(".")[0].replace(",", ""))
-    elif re.fullmatch(r"\d+\.0+", body):  # a whole number written by a program as a float
-        value = int(body.split(".")[0])
-    else:
-        raise CellError(f"Nguyên giá phải là số nguyên đồng (vd 15.000.000), không đọc được '{text}'.")
-    if negative and value:
-        raise CellError("Nguyên giá không được âm.")
-    return value
-
-
 def parse_bool(text: str) -> bool:
     key = _key(text)
     if key in _YES:
@@ -660,7 +637,7 @@ def _parse_row(ctx: Context, number: int, cells: list[str | None]) -> ParsedRow 
     if "cost_vnd" in raw:
         try:
             values["cost_vnd"] = parse_vnd(raw["cost_vnd"])
-        except CellError as error:
+        except MoneyError as error:
             ctx.error(number, "cost_vnd", str(error), raw["cost_vnd"])
 
     # The register's own rules (lengths, dates not in the future ...), also on a row

@@ -7,7 +7,6 @@ the print so "only assets never printed" can be asked later.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from piccolo.query import WhereRaw
@@ -19,6 +18,7 @@ from labels.tags import display_tag
 from models.scan import LabelPrint
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
+from procurement.core.clock import now
 from procurement.core.errors import DomainError, Forbidden, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Status, Tag, _Input
@@ -130,7 +130,7 @@ def label_data(rows: list[dict[str, Any]], base_url: str) -> list[LabelData]:
 async def record_printed(actor: Actor, asset_ids: list[int], stock: str) -> None:
     """One row per label in the print log, written by one INSERT ... SELECT per
     chunk: building a Piccolo object per row took longer than the PDF's repeat."""
-    at = dt.datetime.now(dt.UTC)
+    at = now()
     async with write_transaction():
         # Chunks keep each statement under the engines' bound-parameter limits.
         for start in range(0, len(asset_ids), 5000):

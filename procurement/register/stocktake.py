@@ -20,6 +20,7 @@ from labels.tags import TagError, display_tag, parse_tag
 from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
+from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.transactions import is_sqlite, is_unique_violation, write_transaction
 from procurement.register import devices as register_devices
@@ -137,10 +138,6 @@ class StocktakeReport(StocktakeOut):
     elsewhere: list[FoundElsewhere]
     unregistered: list[Unregistered]
     received_late: int = Field(description="Results a phone sent after the stocktake was finished (counted above)")
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # A phone that had no signal when its stocktake was finished still delivers what it

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from labels.tags import new_tag
 from models.tables import AppUser, Asset, AssetEvent, Category, Commune, Province
 from procurement.accounts import users
+from procurement.core.clock import now as clock_now
+from procurement.core.clock import today_vn
 from procurement.core.text import search_key
 from procurement.core.transactions import write_transaction
 from procurement.geography.places import load_categories, load_geography
@@ -134,7 +136,7 @@ async def insert_assets(
     """Insert generated assets and their 'imported' history events, in batches."""
     categories = {r["code"]: r["id"] for r in await Category.select(Category.code, Category.id)}
     taken = {r["tag"] for r in await Asset.select(Asset.tag)}
-    now = dt.datetime.now(dt.UTC)
+    now = clock_now()
     inserted = 0
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
@@ -202,7 +204,7 @@ async def load_demo(seed: int = 2025) -> dict:
     """Đồng Nai's communes with invented officials and devices, and one user per role."""
     await ensure_reference_data()
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = today_vn()
     communes = (
         await Commune.select(Commune.id, Commune.code, Commune.name)
         .where(Commune.province.code == DEMO_PROVINCE)
@@ -250,7 +252,7 @@ async def load_national(seed: int, devices: int, progress: Callable[[int], None]
     """All 3,321 communes with invented profiles and about ``devices`` devices."""
     await ensure_reference_data()
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = today_vn()
     communes = await Commune.select(Commune.id, Commune.code, Commune.name).order_by(Commune.code)
     started = time.perf_counter()
     await _apply_profiles(rng, communes)

@@ -15,6 +15,7 @@ import random
 
 from models.tables import Commune
 from procurement.core.actor import Actor
+from procurement.core.clock import today_vn
 from procurement.finance import budget
 from procurement.finance.packages import PackageStatus
 from procurement.finance.schemas import (
@@ -66,7 +67,7 @@ def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 async def load_demo_budget(actor: Actor, seed: int = 2025, today: dt.date | None = None) -> dict:
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or today_vn()
     parent = await budget.create_line(
         actor,
         LineCreate(

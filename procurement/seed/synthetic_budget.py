@@ -11,6 +11,8 @@ import time
 
 from models.procurement import Allocation, BudgetLine, Contract, Milestone, Payment, Supplier
 from models.tables import Commune, Province
+from procurement.core.clock import now as clock_now
+from procurement.core.clock import today_vn
 from procurement.core.transactions import write_transaction
 from procurement.seed.synthetic_money import synthetic_disbursement
 
@@ -31,11 +33,11 @@ async def load_national_budget(
 
     await ensure_reference_data()
     started = time.perf_counter()
-    today = today or dt.date.today()
+    today = today or today_vn()
     frames = synthetic_disbursement(3321, contracts, payments, seed=seed, today=today, n_provinces=34)
     provinces = {r["code"]: r["id"] for r in await Province.select(Province.code, Province.id)}
     communes = {r["code"]: r["id"] for r in await Commune.select(Commune.code, Commune.id)}
-    now = dt.datetime.now(dt.UTC)
+    now = clock_now()
 
     async def next_id(table) -> int:
         row = await table.select(table.id).order_by(table.id, ascending=False).first()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from procurement.core.money import format_vnd, parse_vnd, split_by_weights
+from procurement.core.money import MoneyError, format_vnd, parse_vnd, split_by_weights
 
 amounts = st.integers(min_value=-(10**15), max_value=10**15)
 
@@ -43,30 +43,46 @@ def test_parse_accepts_common_spellings(text):
     assert parse_vnd(text) == 161_250_000_000
 
 
-def test_parse_negative():
-    assert parse_vnd("-1.500 đ") == -1500
-    assert parse_vnd("−2,000") == -2000
+def test_parse_negative_only_when_signed():
+    assert parse_vnd("-1.500 đ", signed=True) == -1500
+    assert parse_vnd("−2,000", signed=True) == -2000
+    with pytest.raises(MoneyError, match="không được âm"):
+        parse_vnd("-5")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("15000000.0", 15_000_000),
+        ("15.000.000,00", 15_000_000),
+        ("15,000,000.00", 15_000_000),
+        ("1,000", 1000),
+        ("1.000", 1000),
+    ],
+)
+def test_parse_accepts_a_zero_decimal_part_as_programs_write_it(text, amount):
+    assert parse_vnd(text) == amount
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("đ", "no digits"),
-        ("1.5", "decimal"),
-        ("1.500,50", "mixes"),
-        ("1,500.50", "mixes"),
-        ("12.34.567", "decimal"),
-        ("1.2345", "decimal"),
-        ("12a3", "not digits"),
-        ("abc", "not digits"),
-        ("1e9", "not digits"),
-        ("1.000 000", "decimal"),
+        ("", "Chưa ghi"),
+        ("   ", "Chưa ghi"),
+        ("đ", "chữ số nào"),
+        ("1.5", "phần lẻ"),
+        ("1.500,50", "phần lẻ"),
+        ("1,500.50", "phần lẻ"),
+        ("12.34.567", "phần lẻ"),
+        ("1.2345", "phần lẻ"),
+        ("12a3", "không phải chữ số"),
+        ("abc", "không phải chữ số"),
+        ("1e9", "không phải chữ số"),
+        ("1.000 000", "phần lẻ"),
     ],
 )
 def test_parse_refuses_garbage_with_a_named_problem(text, problem):
-    with pytest.raises(ValueError, match=problem):
+    with pytest.raises(MoneyError, match=problem):
         parse_vnd(text)
 
 
@@ -77,7 +93,7 @@ def test_parse_refuses_non_text():
 
 @given(amounts)
 def test_format_parse_round_trip(amount):
-    assert parse_vnd(format_vnd(amount)) == amount
+    assert parse_vnd(format_vnd(amount), signed=True) == amount
 
 
 @given(st.integers(min_value=0, max_value=10**15))

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from procurement.core.clock import years_before
 from procurement.core.reporting import MissingColumnsError
 from procurement.planning.priority import (
     PriorityWeights,
@@ -252,7 +253,7 @@ def _worsen(case: Case, part: str) -> Case | None:
     if part == "age_part":
         if a["acquired_on"] is None:
             return None
-        a["acquired_on"] = a["acquired_on"].replace(year=a["acquired_on"].year - 2)
+        a["acquired_on"] = years_before(a["acquired_on"], 2)
     elif part == "condition_part":
         a["condition"] = CONDITIONS[min(CONDITIONS.index(a["condition"]) + 1, 3)]
     elif part == "place_part":

@@ -16,6 +16,7 @@ import xlsxwriter
 from labels.tags import display_tag, new_tag
 from models.tables import Asset, AssetEvent
 from procurement.core.actor import Actor
+from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.register import importing
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
@@ -139,7 +140,7 @@ async def test_each_reason_is_reported_in_vietnamese(admin):
     await make_asset(serial="SN-TAKEN", commune_code=AN_VIEN)
     bad_tag = new_tag()
     bad_tag = bad_tag[:-1] + ("0" if bad_tag[-1] != "0" else "1")  # wrong check character
-    future = dt.date.today() + dt.timedelta(days=40)
+    future = today_vn() + dt.timedelta(days=40)
     rows = [
         [None, "Máy tính để bàn", "99999", "Dell", "", "A1", "2019", "1.000.000", "Tốt"],  # unknown commune
         [None, "Máy pha cà phê", AN_VIEN, "", "", "A2", "2019", "", "Tốt"],  # unknown category
@@ -381,7 +382,7 @@ async def test_api_export_and_template(client, users):
 
 async def test_export_takes_the_age_filters_of_the_list(client, users):
     """The export of a filtered list holds exactly the devices the list shows."""
-    today = dt.date.today()
+    today = today_vn()
     for years in (1, 3, 6, 9, 12):
         await make_asset(
             serial=f"AGE-{years}", acquired_on=(today - dt.timedelta(days=int(years * 365.25) + 20)).isoformat()

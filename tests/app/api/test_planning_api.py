@@ -15,18 +15,18 @@ import polars as pl
 import pytest
 
 from models.tables import Asset, Category, Commune
-from procurement.planning import plans
+from procurement.core.clock import today_vn, years_before
 from procurement.planning.frames import RegisterFilter, load_register
 from procurement.planning.plan_packages import plan_packages
 from procurement.planning.priority import DEFAULT_UNIT_PRICES, replacement_priority
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.support.fleet_helpers import ASSET_SCHEMA, COMMUNE_SCHEMA
 
-OLD = dt.date.today().replace(year=dt.date.today().year - 9)
-MIDDLE = dt.date.today().replace(year=dt.date.today().year - 4)
+OLD = years_before(today_vn(), 9)
+MIDDLE = years_before(today_vn(), 4)
 # Quotes of both kinds, a comma, a backslash, a tab, a new line, Vietnamese and an emoji.
 AWKWARD_TEXT = 'O\'Brien, "Mới"\\ \tđời\n2 🖨'
-NEW = dt.date.today().replace(year=dt.date.today().year - 1)
+NEW = years_before(today_vn(), 1)
 
 
 async def piccolo_frames(province: str | None = None):
@@ -157,7 +157,7 @@ async def test_ranked_list_from_the_database_matches_the_pure_function(fleet, cl
     answer = await client.get("/api/planning/priority", params={"limit": 500}, headers=headers)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    expected = replacement_priority(*await piccolo_frames(), today=plans.today()).collect()
+    expected = replacement_priority(*await piccolo_frames(), today=today_vn()).collect()
     assert body["total"] == expected.height == 8  # nine devices, one disposed
     got = [(i["asset_id"], i["score"], i["reason"], i["rank"]) for i in body["items"]]
     assert got == list(zip(*(expected[c].to_list() for c in ("asset_id", "score", "reason", "rank")), strict=False))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import fastexcel
 
 from models.tables import Commune
+from procurement.core.clock import today_vn, years_before
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.support.browser import log_in, screenshot
 
@@ -14,8 +13,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 async def _fleet() -> dict[str, int]:
-    today = dt.date.today()
-    old, middle = today.replace(year=today.year - 9), today.replace(year=today.year - 3)
+    today = today_vn()
+    old, middle = years_before(today, 9), years_before(today, 3)
     await Commune.update({Commune.officials: 6, Commune.remote: True}).where(Commune.code == AN_VIEN)
     await Commune.update({Commune.officials: 4}).where(Commune.code == OTHER_COMMUNE)
     return {

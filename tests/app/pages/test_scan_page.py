@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -38,14 +39,17 @@ async def first_load_bytes(browser, storage_state, url: str) -> tuple[int, dict[
         key = response.url + (" (service worker)" if response.request.service_worker else "")
         sizes[key] = sizes.get(key, 0) + body
 
-    context.on("response", count)
+    # Each response's body is read by its own task; all of them are awaited below
+    # instead of waiting a fixed time for the last ones.
+    pending: set[asyncio.Future] = set()
+    context.on("response", lambda response: pending.add(asyncio.ensure_future(count(response))))
     await page.goto(url)
     await page.wait_for_load_state("networkidle")
     if await page.evaluate(
         "!!(navigator.serviceWorker && navigator.serviceWorker.controller || document.querySelector('script[src*=stocktake]'))"
     ):
         await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        await page.wait_for_timeout(500)
+    await asyncio.gather(*pending)
     await context.close()
     # Playwright cannot read the bodies the worker downloads while installing;
     # count each at the size the page got for the same URL (an upper bound:
