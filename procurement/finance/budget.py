@@ -21,7 +21,6 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count, Sum
 from piccolo.table import Table
 
-from labels.tags import new_tag
 from models.procurement import (
     Allocation,
     BudgetLine,
@@ -40,7 +39,7 @@ from procurement.core.actor import Actor
 from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import split_by_weights
-from procurement.core.text import has_words, search_key
+from procurement.core.text import has_words
 from procurement.core.transactions import is_sqlite, write_transaction
 from procurement.finance import rules
 from procurement.finance.packages import (
@@ -77,6 +76,7 @@ from procurement.finance.schemas import (
     SplitOut,
     StatusChangeOut,
 )
+from procurement.register.new_device import device_row, draw_free_tags
 
 FINANCE_WRITERS = ("admin", "finance")
 FINANCE_READERS = ("admin", "finance", "planner")
@@ -826,37 +826,27 @@ async def accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) 
                     code="quantity_exceeded",
                 )
         at = now()
-        taken = set()
+        tags = iter(await draw_free_tags(sum(item.quantity for item in data.items)))
         assets = []
         for item in data.items:
             for n in range(item.quantity):
-                tag = new_tag()
-                while tag in taken or await Asset.exists().where(Asset.tag == tag):
-                    tag = new_tag()
-                taken.add(tag)
-                serial = item.serials[n] if item.serials else None
-                assets.append(
-                    Asset(
-                        tag=tag,
-                        category=categories[item.category],
-                        commune=commune_id,
-                        make=item.make,
-                        model=item.model,
-                        serial=serial,
-                        acquired_on=data.accepted_on,
-                        acquired_effective=data.accepted_on,
-                        cost_vnd=bought[item.category][1],
-                        acquisition="purchased",
-                        status="in_use",
-                        condition="good",
-                        search_text=search_key(" ".join(str(v or "") for v in (tag, item.make, item.model, serial))),
-                        contract=contract_id,
-                        package=contract["package"],
-                        budget_line=contract["line"],
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
+                values = {
+                    "tag": next(tags),
+                    "category": categories[item.category],
+                    "commune": commune_id,
+                    "make": item.make,
+                    "model": item.model,
+                    "serial": item.serials[n] if item.serials else None,
+                    "acquired_on": data.accepted_on,
+                    "cost_vnd": bought[item.category][1],
+                    "acquisition": "purchased",
+                    "status": "in_use",
+                    "condition": "good",
+                    "contract": contract_id,
+                    "package": contract["package"],
+                    "budget_line": contract["line"],
+                }
+                assets.append(Asset(**device_row(values, at)))
         created = await Asset.insert(*assets).returning(Asset.id, Asset.tag)
         delivery = Delivery(
             contract=contract_id,

@@ -15,13 +15,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from labels.tags import display_tag, new_tag
+from labels.tags import display_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn, years_before
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
-from procurement.core.text import like_pattern, search_key
+from procurement.core.text import like_pattern
 from procurement.core.transactions import is_unique_violation, write_transaction
+from procurement.register.new_device import device_row, draw_free_tags, effective_acquired, search_text
 from procurement.register.schemas import (
     Acquisition,
     AssetCreate,
@@ -37,8 +38,6 @@ from procurement.register.schemas import (
     Status,
     StocktakeConfirm,
 )
-
-_SEARCHED_FIELDS = ("tag", "make", "model", "serial", "assigned_to", "location_detail")
 
 _COLUMNS = (
     Asset.id,
@@ -87,14 +86,6 @@ _FOREIGN_KEYS = {
 }
 
 
-def effective_acquired(acquired_on: dt.date | None, acquired_year: int | None) -> dt.date | None:
-    if acquired_on:
-        return acquired_on
-    if acquired_year:
-        return dt.date(acquired_year, 7, 1)  # mid-year: the honest guess for "year only"
-    return None
-
-
 def age_years(acquired: dt.date | None, today: dt.date | None = None) -> float | None:
     if acquired is None:
         return None
@@ -132,10 +123,6 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
         age_years=age_years(acquired),
         book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),
     )
-
-
-def _search_text(values: dict[str, Any]) -> str:
-    return search_key(" ".join(str(values.get(f) or "") for f in _SEARCHED_FIELDS))
 
 
 @functools.cache
@@ -308,22 +295,12 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
                 if await Asset.exists().where(Asset.tag == tag):
                     raise Conflict(f"Mã {display_tag(tag)} đã được dùng.", field="tag", code="tag_taken")
             else:
-                tag = new_tag()
-                while await Asset.exists().where(Asset.tag == tag):
-                    tag = new_tag()
+                (tag,) = await draw_free_tags(1)
             at = now()
             values = data.model_dump(exclude={"tag", "category", "commune_code", "client_event_id"})
             values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
             values.update(tag=tag)
-            asset = Asset(
-                **values,
-                category=category["id"],
-                commune=commune["id"],
-                acquired_effective=effective_acquired(data.acquired_on, data.acquired_year),
-                search_text=_search_text(values),
-                created_at=at,
-                updated_at=at,
-            )
+            asset = Asset(**device_row({**values, "category": category["id"], "commune": commune["id"]}, at))
             await asset.save()
             out = asset_out_of_row(await _load_row(actor, "id", asset.id))
             changes = {
@@ -376,7 +353,7 @@ async def _change_asset(
                     new_values.get("acquired_year", row["acquired_year"]),
                 )
             merged = {**row, **new_values}
-            column_values[Asset.search_text] = _search_text(merged)
+            column_values[Asset.search_text] = search_text(merged)
             column_values[Asset.updated_at] = at
             await Asset.update(column_values).where(Asset.id == asset_id)
             out = asset_out_of_row(await _load_row(actor, "id", asset_id))

@@ -38,14 +38,22 @@ import polars as pl
 import xlsxwriter
 from pydantic import BaseModel, ValidationError
 
-from labels.tags import TagError, display_tag, new_tag, parse_tag
+from labels.tags import TagError, display_tag, parse_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
+from procurement.core.clock import now
 from procurement.core.errors import DomainError
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
-from procurement.register.devices import effective_acquired, filter_conditions, now
+from procurement.register.devices import filter_conditions
+from procurement.register.new_device import (
+    creation_changes,
+    device_row,
+    draw_free_tags,
+    effective_acquired,
+    search_text,
+)
 from procurement.register.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -939,12 +947,6 @@ async def commit(actor: Actor, content: bytes, file_name: str = "", progress: Pr
     return report
 
 
-def _search_text(values: dict[str, Any]) -> str:
-    return search_key(
-        " ".join(str(values.get(f) or "") for f in ("tag", "make", "model", "serial", "assigned_to", "location_detail"))
-    )
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -985,54 +987,44 @@ async def _write(ctx: Context, plan: Plan, file_name: str, progress: Progress | 
     total = len(plan.creates) + len(plan.updates)
     done = 0
 
-    wanted = [p.tag for p in plan.creates if p.tag]
-    taken = set()
-    for start in range(0, len(wanted), _BATCH):
-        taken |= {
-            r["tag"] for r in await Asset.select(Asset.tag).where(Asset.tag.is_in(wanted[start : start + _BATCH]))
-        }
+    # Tags for the rows without one, drawn against the stored devices and the sheet's own tags.
+    sheet_tags = [{**_DEFAULTS, **row.values}.get("tag") for row in plan.creates]
+    fresh_tags = iter(
+        await draw_free_tags(sheet_tags.count(None) + sheet_tags.count(""), reserved=[t for t in sheet_tags if t])
+    )
     for start in range(0, len(plan.creates), _WRITE_BATCH):
         chunk = plan.creates[start : start + _WRITE_BATCH]
         assets, changes = [], []
         for row in chunk:
             values = {**_DEFAULTS, **row.values}
-            tag = values.get("tag")
-            if not tag:
-                tag = new_tag()
-                while tag in taken:
-                    tag = new_tag()
-            taken.add(tag)
-            values["tag"] = tag
-            acquired_on, acquired_year = values.get("acquired_on"), values.get("acquired_year")
-            assets.append(
-                (
-                    tag,
-                    category_ids[values["category"]],
-                    row.commune_id,
-                    values.get("make", ""),
-                    values.get("model", ""),
-                    values.get("serial"),
-                    values["location"],
-                    values.get("location_detail", ""),
-                    values.get("assigned_to", ""),
-                    acquired_on,
-                    acquired_year,
-                    effective_acquired(acquired_on, acquired_year),
-                    values.get("cost_vnd"),
-                    values["acquisition"],
-                    values["status"],
-                    values["condition"],
-                    None,
-                    values.get("antimalware_installed"),
-                    values.get("os_name", ""),
-                    values.get("os_supported"),
-                    values.get("notes", ""),
-                    _search_text(values),
-                    at,
-                    at,
-                )
+            values["tag"] = values.get("tag") or next(fresh_tags)
+            new_row = device_row(
+                {
+                    "tag": values["tag"],
+                    "category": category_ids[values["category"]],
+                    "commune": row.commune_id,
+                    "make": values.get("make", ""),
+                    "model": values.get("model", ""),
+                    "serial": values.get("serial"),
+                    "location": values["location"],
+                    "location_detail": values.get("location_detail", ""),
+                    "assigned_to": values.get("assigned_to", ""),
+                    "acquired_on": values.get("acquired_on"),
+                    "acquired_year": values.get("acquired_year"),
+                    "cost_vnd": values.get("cost_vnd"),
+                    "acquisition": values["acquisition"],
+                    "status": values["status"],
+                    "condition": values["condition"],
+                    "last_audited_at": None,
+                    "antimalware_installed": values.get("antimalware_installed"),
+                    "os_name": values.get("os_name", ""),
+                    "os_supported": values.get("os_supported"),
+                    "notes": values.get("notes", ""),
+                },
+                at,
             )
-            changes.append(_json({k: {"before": None, "after": v} for k, v in values.items() if v not in (None, "")}))
+            assets.append(tuple(new_row[name] for name in _ASSET_INSERT))
+            changes.append(_json(creation_changes(values)))
         ids = await reserve_ids("asset", len(assets))
         await insert_many("asset", ["id", *_ASSET_INSERT], [(i, *a) for i, a in zip(ids, assets, strict=False)])
         await insert_many(
@@ -1060,7 +1052,7 @@ async def _write(ctx: Context, plan: Plan, file_name: str, progress: Progress | 
                 columns[getattr(Asset, name)] = change["after"]
         if "acquired_on" in diff or "acquired_year" in diff:
             columns[Asset.acquired_effective] = effective_acquired(merged["acquired_on"], merged["acquired_year"])
-        columns[Asset.search_text] = _search_text(merged)
+        columns[Asset.search_text] = search_text(merged)
         columns[Asset.updated_at] = at
         await Asset.update(columns).where(Asset.id == stored["id"])
         events.append(

@@ -13,15 +13,13 @@ import random
 import time
 from collections.abc import Callable
 
-from labels.tags import new_tag
 from models.tables import AppUser, Asset, AssetEvent, Category, Commune, Province
 from procurement.accounts import users
 from procurement.core.clock import now as clock_now
 from procurement.core.clock import today_vn
-from procurement.core.text import search_key
 from procurement.core.transactions import write_transaction
 from procurement.geography.places import load_categories, load_geography
-from procurement.register.devices import effective_acquired
+from procurement.register.new_device import device_row, draw_free_tags
 from procurement.register.schemas import Role
 
 DEMO_PROVINCE = "75"  # Đồng Nai: 95 communes and wards, Xã An Viễn among them
@@ -135,32 +133,20 @@ async def insert_assets(
 ) -> int:
     """Insert generated assets and their 'imported' history events, in batches."""
     categories = {r["code"]: r["id"] for r in await Category.select(Category.code, Category.id)}
-    taken = {r["tag"] for r in await Asset.select(Asset.tag)}
     now = clock_now()
     inserted = 0
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        assets = []
-        for row, commune_id in zip(chunk, commune_ids[start : start + batch], strict=False):
-            tag = new_tag()
-            while tag in taken:
-                tag = new_tag()
-            taken.add(tag)
-            values = {**row, "tag": tag}
-            assets.append(
-                Asset(
-                    **{k: v for k, v in values.items() if k != "category"},
-                    category=categories[row["category"]],
-                    commune=commune_id,
-                    acquired_effective=effective_acquired(row["acquired_on"], row["acquired_year"]),
-                    search_text=search_key(
-                        " ".join(str(values.get(f) or "") for f in ("tag", "make", "model", "serial"))
-                    ),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
         async with write_transaction():
+            tags = await draw_free_tags(len(chunk))
+            assets = [
+                Asset(
+                    **device_row(
+                        {**row, "tag": tag, "category": categories[row["category"]], "commune": commune_id}, now
+                    )
+                )
+                for row, commune_id, tag in zip(chunk, commune_ids[start : start + batch], tags, strict=True)
+            ]
             created = await Asset.insert(*assets).returning(Asset.id)
             await AssetEvent.insert(
                 *[

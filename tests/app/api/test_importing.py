@@ -19,7 +19,7 @@ from procurement.core.actor import Actor
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.register import importing
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, asset_payload, make_asset
 
 HEADERS = [
     "Mã tài sản",
@@ -402,3 +402,32 @@ async def test_export_takes_the_age_filters_of_the_list(client, users):
     assert "AGE-6" in narrowed and "AGE-12" in narrowed and "AGE-3" not in narrowed and "AGE-UNKNOWN" not in narrowed
     refused = await client.get("/api/assets/export?format=csv&min_age_years=-1", headers=headers)
     assert refused.status_code == 400 and refused.json()["extra"][0]["key"] == "min_age_years"
+
+
+def _draws_first(monkeypatch, *tags: str) -> None:
+    """Make the tag generator draw ``tags`` first, then random ones as usual."""
+    from labels.tags import new_tag
+    from procurement.register import new_device
+
+    queue = list(tags)
+    monkeypatch.setattr(new_device, "new_tag", lambda: queue.pop(0) if queue else new_tag())
+
+
+async def test_generated_tags_are_drawn_against_the_stored_devices(admin, client, users, monkeypatch):
+    """A tag drawn for a row without one that is already on a stored device is drawn
+    again: the import, registration and delivery never break the unique constraint."""
+    stored_id = await make_asset()
+    stored_tag = (await Asset.select(Asset.tag).where(Asset.id == stored_id).first())["tag"]
+
+    _draws_first(monkeypatch, stored_tag, stored_tag)
+    report = await importing.commit(admin, xlsx(twenty_rows()[:2]), "khong-ma.xlsx")
+    assert report.committed and report.create == 2
+    tags = [r["tag"] for r in await Asset.select(Asset.tag)]
+    assert len(tags) == 3 == len(set(tags))
+
+    _draws_first(monkeypatch, stored_tag)
+    headers = await users.make("admin")
+    response = await client.post("/api/assets", json=asset_payload(), headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["tag"] != stored_tag
+    assert await Asset.count() == 4
