@@ -8,23 +8,41 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+# Every installed distribution pinned with its hashes (make lock writes them from pyproject.toml).
+RUN_LOCK := requirements/run.lock
+TEST_LOCK := requirements/test.lock
+UV_VERSION := 0.13.9
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 RESULTS := .test-results
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast test-sqlite test-postgres browser bench clean
+.PHONY: run test test-fast test-sqlite test-postgres lint lock browser bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q -e .
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q --require-hashes -r $(RUN_LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[test]'
+$(TEST_STAMP): $(TEST_LOCK) pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q --require-hashes -r $(TEST_LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@ $(RUN_STAMP)
+
+# After changing a dependency in pyproject.toml: resolve and pin everything again, with hashes.
+lock: | $(VENV)/bin/python
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --universal --quiet -o $(RUN_LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 --universal --quiet -o $(TEST_LOCK)
+
+# Quality gates (CI runs them too): lint and format, types, migrations in step with models/.
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m tests.support.migrations_in_sync
 
 run: $(RUN_STAMP)
 	$(PY) -m api serve
