@@ -26,7 +26,7 @@ class BudgetLine(Table, tablename="budget_line"):
     """A budget line (dòng ngân sách): a plan or decision with its amount; a sub-line has a parent."""
 
     id = Serial(primary_key=True)
-    parent = ForeignKey("self", null=True, default=None, index=True)
+    parent: ForeignKey = ForeignKey("self", null=True, default=None, index=True)
     province = ForeignKey(Province, index=True)
     number = Varchar(length=60)  # 65/KH-UBND
     name = Varchar(length=300)
@@ -150,7 +150,7 @@ class Payment(Table, tablename="payment"):
     amount_vnd = BigInt()
     paid_on = Date()
     voucher_number = Varchar(length=60)  # số chứng từ Kho bạc
-    reverses_payment = ForeignKey("self", null=True, default=None, index=True)
+    reverses_payment: ForeignKey = ForeignKey("self", null=True, default=None, index=True)
     note = Text(default="")
     actor = ForeignKey(AppUser, null=True, default=None)
     created_at = Timestamptz()

@@ -105,9 +105,9 @@ class Asset(Table, tablename="asset"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     # Where a purchased device came from (set when a delivery is accepted).
-    contract = ForeignKey(_procurement("Contract"), null=True, default=None, index=True)
-    package = ForeignKey(_procurement("ProcurementPackage"), null=True, default=None, index=True)
-    budget_line = ForeignKey(_procurement("BudgetLine"), null=True, default=None, index=True)
+    contract: ForeignKey = ForeignKey(_procurement("Contract"), null=True, default=None, index=True)
+    package: ForeignKey = ForeignKey(_procurement("ProcurementPackage"), null=True, default=None, index=True)
+    budget_line: ForeignKey = ForeignKey(_procurement("BudgetLine"), null=True, default=None, index=True)
 
 
 class AssetEvent(Table, tablename="asset_event"):

@@ -309,8 +309,8 @@ async def authenticate(token: str) -> Actor | None:
             AuthToken.user.username.as_alias("username"),
             AuthToken.user.role.as_alias("role"),
             AuthToken.user.active.as_alias("active"),
-            AuthToken.user.commune.id.as_alias("commune_id"),
-            AuthToken.user.commune.code.as_alias("commune_code"),
+            AuthToken.user._.commune._.id.as_alias("commune_id"),
+            AuthToken.user._.commune._.code.as_alias("commune_code"),
         )
         .where(AuthToken.token_hash == digest)
         .first()

@@ -195,10 +195,10 @@ def _sqlite_part(path: str, query: _Query, id_range: tuple[int, int] | None) -> 
     connection = _sqlite_connection(path)
     connection.text_factory = bytes  # the text goes to polars as it is: no decode + encode
     try:
-        sql, args = query.sqlite_ndjson(), list(query.args)
+        sql, args = query.sqlite_ndjson(), list[object](query.args)
         if id_range is not None:
             sql += (" AND " if " WHERE " in sql else " WHERE ") + "a.id BETWEEN ? AND ?"
-            args += list(id_range)
+            args += id_range
         (text,) = connection.execute(sql, args).fetchone()
     finally:
         connection.close()
@@ -223,7 +223,7 @@ def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]
         connection.close()
     parts = max(1, min(_SQLITE_READERS, os.cpu_count() or 1))
     if low is None or parts == 1:
-        ranges = [None]
+        ranges: list[tuple[int, int] | None] = [None]
     else:
         step = (high - low) // parts + 1
         ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]

@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date
+from typing import cast
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
@@ -678,7 +679,7 @@ def _greedy_walk(
         if commune_budget is not None:
             c_left = commune_budget[c] - spent[c]
             if p > c_left:
-                code[i] = _OVER_COMMUNE if commune_listed[c] else _NO_COMMUNE_BUDGET
+                code[i] = _OVER_COMMUNE if commune_listed and commune_listed[c] else _NO_COMMUNE_BUDGET
                 left[i] = c_left
                 continue
         if p > remaining:
@@ -820,7 +821,7 @@ def replacement_plan(
         # Assets of an unknown commune (null code) share one bucket "".
         commune_key = pl.col("commune_code").fill_null("")
         commune_idx = df.select(commune_key.rank("dense").cast(pl.Int64) - 1).to_series()
-        n_communes = int(commune_idx.max() + 1) if df.height else 0
+        n_communes = int(cast(int, commune_idx.max())) + 1 if df.height else 0
         floor = 0
         if min_share_per_commune > 0 and n_communes:
             if min_share_per_commune * n_communes > 1.0 + 1e-12:

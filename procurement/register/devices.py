@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from labels.tags import display_tag
@@ -48,7 +48,7 @@ _COLUMNS = (
     Asset.commune.id.as_alias("commune_id"),
     Asset.commune.code.as_alias("commune_code"),
     Asset.commune.name.as_alias("commune_name"),
-    Asset.commune.province.code.as_alias("province_code"),
+    Asset.commune._.province._.code.as_alias("province_code"),
     Asset.make,
     Asset.model,
     Asset.serial,
@@ -116,9 +116,10 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
     acquired = effective_acquired(row["acquired_on"], row["acquired_year"])
     # Rows come from our own tables, already typed: construct without re-validating
     # (validation cost more than the query on the look-up by tag).
+    fields: dict[str, Any] = {k: v for k, v in row.items() if k in _PLAIN_FIELDS}
+    fields.update({k: enum(row[k]) for k, enum in _ENUM_FIELDS.items()})
     return AssetOut.model_construct(
-        **{k: v for k, v in row.items() if k in _PLAIN_FIELDS},
-        **{k: enum(row[k]) for k, enum in _ENUM_FIELDS.items()},
+        **fields,
         tag_display=display_tag(row["tag"]),
         age_years=age_years(acquired),
         book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),
@@ -162,7 +163,7 @@ def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
     if actor.is_staff:
         where.append(Asset.commune.id == actor.commune_id)
     if filters.province:
-        where.append(Asset.commune.province.code == filters.province)
+        where.append(Asset.commune._.province._.code == filters.province)
     if filters.commune:
         where.append(Asset.commune.code == filters.commune)
     if filters.category:
@@ -320,7 +321,7 @@ async def _change_asset(
     asset_id: int,
     kind: str,
     client_event_id: str | None,
-    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    compute: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
     note: str = "",
     roles: tuple[str, ...] = REGISTER_WRITERS,
     allow_disposed: bool = False,

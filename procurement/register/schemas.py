@@ -37,17 +37,11 @@ def _whole_dong(value: Any) -> Any:
 VND = Annotated[int, BeforeValidator(_whole_dong), Field(ge=0, le=MAX_VND, description="Whole Vietnamese dong")]
 
 
-def _text(max_length: int, min_length: int = 0):
-    return Annotated[
-        str,
-        AfterValidator(nfc),
-        Field(min_length=min_length, max_length=max_length),
-    ]
-
-
-ShortText = _text(100)
-LongText = _text(200)
-Note = _text(2000)
+# Text is stored in NFC; each kind has its length limit (written out so type checkers see types).
+ShortText = Annotated[str, AfterValidator(nfc), Field(max_length=100)]
+LongText = Annotated[str, AfterValidator(nfc), Field(max_length=200)]
+Note = Annotated[str, AfterValidator(nfc), Field(max_length=2000)]
+Reason = Annotated[str, AfterValidator(nfc), Field(min_length=3, max_length=500)]
 ClientEventId = Annotated[
     str,
     Field(
@@ -269,7 +263,7 @@ class Disposal(_Input):
         default=Status.awaiting_disposal,
         description="awaiting_disposal (request) or disposed (final, admin only)",
     )
-    reason: _text(500, min_length=3)
+    reason: Reason
     client_event_id: ClientEventId | None = None
 
     @field_validator("status")

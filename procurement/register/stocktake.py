@@ -327,7 +327,7 @@ async def _stored(client_event_id: str) -> dict | None:
             StocktakeResult.kind,
             StocktakeResult.tag,
             StocktakeResult.stocktake,
-            StocktakeResult.stocktake.commune.id.as_alias("commune_id"),
+            StocktakeResult.stocktake._.commune._.id.as_alias("commune_id"),
         )
         .where(StocktakeResult.client_event_id == client_event_id)
         .first()
@@ -517,7 +517,7 @@ async def coverage(actor: Actor, province: str | None = None, since: dt.datetime
     if in_scope:
         asset_query = asset_query.where(Asset.commune.id.is_in(ids))
         stocktake_query = stocktake_query.where(Stocktake.commune.id.is_in(ids))
-        result_query = result_query.where(StocktakeResult.stocktake.commune.id.is_in(ids))
+        result_query = result_query.where(StocktakeResult.stocktake._.commune._.id.is_in(ids))
     frames = (
         pl.LazyFrame(
             commune_rows, schema={"commune_id": pl.Int64, "commune_code": pl.String, "commune_name": pl.String}

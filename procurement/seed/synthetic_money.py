@@ -27,6 +27,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -229,8 +230,8 @@ def synthetic_disbursement(
             n_positive = m - 1 if reversal else m
             to_pay = contract["value_vnd"] * rng.randint(20, 100) // 100
             parts = split_by_weights(to_pay, {i: rng.randint(1, 10) for i in range(n_positive)})
-            days = sorted(_day_between(rng, contract["signed_on"], today) for _ in range(n_positive))
-            rows = []
+            paid_days = sorted(_day_between(rng, contract["signed_on"], today) for _ in range(n_positive))
+            rows: list[dict[str, Any]] = []
             for i in range(n_positive):
                 if parts[i] <= 0:
                     raise ValueError("contract too small for its number of payments; lower n_payments")
@@ -238,7 +239,7 @@ def synthetic_disbursement(
                     {
                         "payment_id": len(payments) + len(rows) + 1,
                         "amount_vnd": parts[i],
-                        "paid_on": days[i],
+                        "paid_on": paid_days[i],
                         "reverses_payment_id": None,
                     }
                 )
