@@ -1,0 +1,98 @@
+"""Setting up and serving: migrations, demo and synthetic data, the web server."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from api import db
+from api.cli import main, run
+from api.settings import load
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations and load provinces, communes and categories."""
+    from procurement.seed.demo import ensure_reference_data
+
+    async def go():
+        await db.migrate()
+        await ensure_reference_data()
+
+    run(go())
+    click.echo("migrations applied; reference data loaded")
+
+
+@main.command()
+@click.option("--seed", default=2025, show_default=True)
+def demo(seed: int) -> None:
+    """Load the demo data (Đồng Nai) and demo users."""
+    from procurement.seed.demo import load_demo
+
+    async def go():
+        await db.migrate()
+        return await load_demo(seed)
+
+    click.echo(run(go()))
+
+
+@main.command()
+@click.option("--seed", default=1, show_default=True)
+@click.option("--devices", default=150_000, show_default=True)
+@click.option(
+    "--budgets/--no-budgets", default=False, help="Also add budget lines, allocations, contracts and payments"
+)
+@click.option("--contracts", default=30_000, show_default=True, help="With --budgets")
+@click.option("--payments", default=100_000, show_default=True, help="With --budgets")
+def synthetic(seed: int, devices: int, budgets: bool, contracts: int, payments: int) -> None:
+    """Generate the national synthetic data set (all 3,321 communes) for benchmarks."""
+    from procurement.seed.demo import load_national
+    from procurement.seed.synthetic_budget import load_national_budget
+
+    async def go():
+        await db.migrate()
+        result = {}
+        if devices:
+            with click.progressbar(length=devices, label="devices") as bar:
+                done = [0]
+
+                def progress(n: int) -> None:
+                    bar.update(n - done[0])
+                    done[0] = n
+
+                result = await load_national(seed, devices, progress)
+        if budgets:
+            result["budgets"] = await load_national_budget(contracts, payments, seed)
+        return result
+
+    click.echo(run(go()))
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=True, help="Load demo data on first start")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+def serve(demo: bool, host: str | None, port: int | None) -> None:
+    """Migrate, load demo data on first start, and serve."""
+    import uvicorn
+
+    from procurement.seed.demo import DEMO_PASSWORD, demo_loaded, ensure_reference_data, load_demo
+
+    settings = load()
+
+    async def prepare():
+        await db.migrate()
+        await ensure_reference_data()
+        if demo and not await demo_loaded():
+            click.echo("loading demo data (first start)...")
+            click.echo(await load_demo())
+
+    run(prepare())
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"\nServing on http://{host}:{port}/  (API under /api/, OpenAPI at /schema/openapi.json)")
+    if demo:
+        click.echo(f"Demo log-in: admin / {DEMO_PASSWORD}  (also taichinh, kehoach, anvien)\n")
+    sys.stdout.flush()
+    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info")
