@@ -21,16 +21,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from pydantic import ValidationError
 
-from api.errors import _vietnamese, detail_vi, log
+from api.errors import detail_vi, log
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
 from procurement.accounts import users
 from procurement.core.clock import to_vn
 from procurement.core.errors import DomainError
 from procurement.core.money import format_vnd
 from procurement.finance.packages import PackageStatus
-from procurement.finance.rules import LimitExceeded, RuleViolation
 from procurement.register.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -133,30 +131,6 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 TEMPLATE_CONFIG = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure)
 
 static_router = create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False)
-
-
-# What a refused form can raise: each becomes messages next to the fields.
-FORM_ERRORS = (ValidationError, DomainError, RuleViolation, LimitExceeded)
-
-
-def form_errors(error: Exception) -> dict[str, str]:
-    """Field -> Vietnamese message, from a pydantic, domain or budget-rule error."""
-    if isinstance(error, ValidationError):
-        found: dict[str, str] = {}
-        for item in error.errors():
-            name = str(item["loc"][0]) if item["loc"] else "_"
-            message = _vietnamese(item["msg"])
-            if ": " in message and message.split(": ", 1)[0] in ("acquired_year", "acquired_on"):
-                name, message = message.split(": ", 1)
-            found.setdefault(name, message)
-        return found
-    if isinstance(error, LimitExceeded):  # a ceiling is always about the amount asked for
-        return {"amount_vnd": error.message_vi}
-    if isinstance(error, RuleViolation):
-        return {error.field: error.message}
-    if isinstance(error, DomainError):
-        return {error.field or "_": error.message}
-    raise error
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:

@@ -18,7 +18,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.pages.common import FORM_ERRORS, form_errors, page, render
+from api.pages.common import page, render
+from api.pages.forms import FORM_ERRORS, form_errors
 from api.params import RowId
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from api.controllers.planning import plan_file
 from api.pages.common import page, render
+from api.pages.forms import form_errors
 from models.tables import Category, Province
 from procurement.core import charts
 from procurement.core.clock import today_vn
@@ -174,7 +175,7 @@ async def plan_download(request: Request) -> Response:
     try:
         rows = await plans.plan(_plan_request(values))
     except (DomainError, ValidationError) as error:
-        return render(request, "error.html", status_code=422, message=getattr(error, "message", str(error)))
+        return render(request, "error.html", status_code=422, message=" ".join(form_errors(error).values()))
     return plan_file(rows, kind)
 
 

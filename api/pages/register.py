@@ -24,7 +24,8 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from api.pages.common import form_errors, page, render
+from api.pages.common import page, render
+from api.pages.forms import form_errors
 from api.params import RowId
 from procurement.accounts import users
 from procurement.accounts.users import UserCreate, UserUpdate

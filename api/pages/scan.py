@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api.controllers.labels import pdf_response
 from api.pages.common import PUBLIC_PAGE, STATIC, page, render
+from api.pages.forms import form_errors
 from api.security import ALL_ROLES
 from labels.render import STOCKS
 from labels.tags import TagError, display_tag, parse_tag
@@ -124,7 +125,7 @@ async def scan_action(
         else:
             raise DomainError("Chọn một thao tác.", field="action")
     except ValidationError as error:
-        errors = {str(e["loc"][0]) if e["loc"] else "action": _first_message(e) for e in error.errors()}
+        errors = form_errors(error, default_field="action")
         return render(
             request,
             "scan.html",
@@ -144,12 +145,6 @@ async def scan_action(
             },
         )
     return Redirect(f"/s/{canonical}?done={action}", status_code=303)
-
-
-def _first_message(error: dict) -> str:
-    from api.errors import _vietnamese
-
-    return _vietnamese(error.get("msg", ""))
 
 
 @get("/stocktake", opt=page(*WRITERS), include_in_schema=False)
@@ -214,15 +209,8 @@ async def labels_submit(
             )
             pdf, count = await labelling.print_sheet(request.user, selection, request.app.state.settings.base_url)
             return pdf_response(pdf, count)
-        except ValidationError as error:
-            for item in error.errors():
-                message = _first_message(item)
-                field = str(item["loc"][0]) if item["loc"] else ""
-                if ": " in message and not field:
-                    field, message = message.split(": ", 1)
-                errors[field or "what"] = message
-        except DomainError as error:
-            errors[error.field or "what"] = error.message
+        except (ValidationError, DomainError) as error:
+            errors.update(form_errors(error, default_field="what"))
     context = await _labels_context(request, form, errors)
     return render(request, "labels.html", status_code=400, **context)
 
