@@ -12,6 +12,7 @@ from api.controllers.finance import FinanceController
 from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
+from api.controllers.lifecycle import LifecycleController
 from api.controllers.planning import PlanningController
 from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
@@ -49,6 +50,7 @@ def route_handlers() -> list:
         ImportController,
         *REGISTER_PAGES,
         LabelController,
+        LifecycleController,
         StocktakeController,
         CoverageController,
         *SCAN_PAGE_HANDLERS,

@@ -189,3 +189,45 @@ SCOPED |= {
     ("GET", "/assets/{asset_id:int}/condition"),
     ("GET", "/assets/{asset_id:int}/dispose"),
 }
+
+# A device's life: warranty, repairs, hand-over, disposal files, reminders
+ACCESS.update(
+    {
+        ("GET", "/api/assets/{asset_id:int}/warranty"): ALL,
+        ("PUT", "/api/assets/{asset_id:int}/warranty"): ("admin", "staff", "finance"),
+        ("GET", "/api/assets/{asset_id:int}/repairs"): ALL,
+        ("POST", "/api/assets/{asset_id:int}/repairs"): REGISTER_WRITE,
+        ("POST", "/api/assets/{asset_id:int}/handover"): REGISTER_WRITE,
+        ("POST", "/api/assets/{asset_id:int}/handback"): REGISTER_WRITE,
+        ("GET", "/api/holdings"): ALL,
+        ("POST", "/api/assets/{asset_id:int}/disposal-files"): REGISTER_WRITE,
+        ("GET", "/api/disposal-files/{file_id:int}"): ALL,
+        ("POST", "/api/disposal-files/{file_id:int}/approve"): FINANCE_WRITE,
+        ("POST", "/api/disposal-files/{file_id:int}/carry-out"): ADMIN,
+        ("GET", "/api/disposal-files/{file_id:int}/minutes.pdf"): ALL,
+        ("GET", "/api/reminders"): ALL,
+    }
+)
+SCOPED |= {
+    ("GET", "/api/assets/{asset_id:int}/warranty"),
+    ("PUT", "/api/assets/{asset_id:int}/warranty"),
+    ("GET", "/api/assets/{asset_id:int}/repairs"),
+    ("POST", "/api/assets/{asset_id:int}/repairs"),
+    ("POST", "/api/assets/{asset_id:int}/handover"),
+    ("POST", "/api/assets/{asset_id:int}/handback"),
+    ("POST", "/api/assets/{asset_id:int}/disposal-files"),
+}
+BODIES.update(
+    {
+        ("PUT", "/api/assets/{asset_id:int}/warranty"): {"ends_on": "2030-01-01"},
+        ("POST", "/api/assets/{asset_id:int}/repairs"): {"started_on": "2025-01-02"},
+        ("POST", "/api/assets/{asset_id:int}/handover"): {"holder_name": "Lê Văn Ba", "handed_on": "2025-01-02"},
+        ("POST", "/api/assets/{asset_id:int}/handback"): {"returned_on": "2025-01-03"},
+        ("POST", "/api/assets/{asset_id:int}/disposal-files"): {"ground": "past_useful_life"},
+        ("POST", "/api/disposal-files/{file_id:int}/approve"): {
+            "decision_number": "12/QĐ",
+            "decision_date": "2025-01-02",
+        },
+        ("POST", "/api/disposal-files/{file_id:int}/carry-out"): {"method": "sale", "carried_out_on": "2025-01-03"},
+    }
+)

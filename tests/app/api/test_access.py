@@ -83,11 +83,16 @@ async def test_each_route_answers_by_the_access_table(app, client, users):
                 failures.append(f"{method} {path}: {role} got {answer.status_code}, not 403")
 
         if (method, path) in SCOPED and "staff" in expected:
+            if "{asset_id" in path:  # a device of its own, so that one route's change cannot refuse the next
+                fresh = await make_asset()
+                url = _fill(path, {**values, "asset_id": str(fresh), "code": code_value})
             answer = await client.request(method, url, headers=outsider, **kwargs)
             if answer.status_code != 404:
                 failures.append(f"{method} {path}: staff of another commune got {answer.status_code}, not 404")
             own = await client.request(method, url, headers=headers["staff"], **kwargs)
-            if own.status_code >= 400:
+            # Let through and found; a 409 is the rule's own answer about the device's state
+            # (e.g. handing back a device nobody holds), reached only after the access check.
+            if own.status_code >= 400 and own.status_code != 409:
                 failures.append(f"{method} {path}: staff of the commune got {own.status_code}: {own.text[:200]}")
     assert not failures, "\n".join(failures)
 

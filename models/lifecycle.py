@@ -1,0 +1,74 @@
+"""Piccolo tables of a device's life between purchase and disposal: repairs and
+warranty, hand-over to officials, and disposal files. Tables only: the rules live in
+``procurement/lifecycle/``."""
+
+from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from models.tables import AppUser, Asset
+
+
+class Warranty(Table, tablename="warranty"):
+    """A device's warranty: until when, by whom (one row per device, replaced by a new entry)."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, unique=True, index=True)
+    ends_on = Date()
+    supplier = Varchar(length=300, default="")
+    source = Varchar(length=20, default="entered")  # entered, delivery
+    recorded_by = ForeignKey(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class Repair(Table, tablename="repair"):
+    """One repair of a device: dates, who repaired it, what it cost, what was done."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, index=True)
+    started_on = Date()
+    finished_on = Date(null=True, default=None)
+    supplier = Varchar(length=300, default="")
+    cost_vnd = BigInt(default=0)
+    work_done = Text(default="")
+    condition_after = Varchar(length=10, null=True, default=None)
+    under_warranty = Boolean(default=False)
+    recorded_by = ForeignKey(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class Handover(Table, tablename="handover"):
+    """A device handed to an official; ``returned_on`` is set when it is handed back."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, index=True)
+    holder_name = Varchar(length=200)
+    holder_position = Varchar(length=200, default="")
+    handed_on = Date()
+    acknowledged = Boolean(default=False)
+    returned_on = Date(null=True, default=None)
+    recorded_by = ForeignKey(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class DisposalFile(Table, tablename="disposal_file"):
+    """A disposal (thanh lý) from request to execution: the ground with its figures, the
+    province's decision, the method and the proceeds."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, index=True)
+    status = Varchar(length=20, default="requested", index=True)  # requested, approved, done
+    ground = Varchar(length=30)  # past_useful_life, repair_not_worth
+    age_years = Varchar(length=10, default="")  # as computed when requested, for the minutes
+    useful_life_years = BigInt(null=True, default=None)
+    original_cost_vnd = BigInt(null=True, default=None)
+    repair_estimate_vnd = BigInt(null=True, default=None)
+    reason = Text(default="")
+    requested_by = ForeignKey(AppUser, null=True, default=None)
+    requested_at = Timestamptz()
+    decision_number = Varchar(length=60, default="")
+    decision_date = Date(null=True, default=None)
+    approved_by = ForeignKey(AppUser, null=True, default=None)
+    method = Varchar(length=20, default="")  # sale, destruction, other
+    proceeds_vnd = BigInt(null=True, default=None)
+    carried_out_on = Date(null=True, default=None)
+    carried_out_by = ForeignKey(AppUser, null=True, default=None)

@@ -1,0 +1,170 @@
+"""A device's life through the API: warranty and repairs, hand-over to officials,
+disposal files with their grounds and minutes, reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from pypdf import PdfReader
+
+from models.tables import Asset, AssetEvent
+from procurement.core.clock import today_vn, years_before
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+
+
+async def test_a_repair_under_warranty_says_so_and_names_the_supplier(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset(cost_vnd=20_000_000)
+    today = today_vn()
+    warranty = {"ends_on": (today + dt.timedelta(days=10)).isoformat(), "supplier": "Công ty TNHH Tin học Đồng Nai"}
+    answer = await client.put(f"/api/assets/{asset_id}/warranty", json=warranty, headers=staff)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["under_warranty"] is True
+
+    repair = {
+        "started_on": today.isoformat(),
+        "supplier": "Tiệm sửa máy",
+        "cost_vnd": 2_500_000,
+        "condition_after": "fair",
+    }
+    answer = await client.post(f"/api/assets/{asset_id}/repairs", json=repair, headers=staff)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["under_warranty"] is True
+    assert answer.json()["warranty_supplier"] == "Công ty TNHH Tin học Đồng Nai"
+    # A repair that started after the warranty ended is not covered.
+    late = {**repair, "started_on": today.isoformat(), "cost_vnd": 1_500_000}
+    await client.put(
+        f"/api/assets/{asset_id}/warranty",
+        json={"ends_on": (today - dt.timedelta(days=1)).isoformat(), "supplier": "X"},
+        headers=staff,
+    )
+    answer = await client.post(f"/api/assets/{asset_id}/repairs", json=late, headers=staff)
+    assert answer.json()["under_warranty"] is False and answer.json()["warranty_supplier"] is None
+
+    summary = (await client.get(f"/api/assets/{asset_id}/repairs", headers=staff)).json()
+    assert summary["total_cost_vnd"] == 4_000_000
+    assert summary["share_of_original_cost"] == 0.2
+    assert (await Asset.select(Asset.condition).where(Asset.id == asset_id).first())["condition"] == "fair"
+    kinds = [e["kind"] for e in await AssetEvent.select(AssetEvent.kind).where(AssetEvent.asset == asset_id)]
+    assert kinds.count("repair") == 2 and kinds.count("warranty") == 2
+
+
+async def test_bad_repairs_are_refused_naming_the_field(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    outsider = await users.make("staff", OTHER_COMMUNE)
+    asset_id = await make_asset()
+    future = (today_vn() + dt.timedelta(days=3)).isoformat()
+    answer = await client.post(f"/api/assets/{asset_id}/repairs", json={"started_on": future}, headers=staff)
+    assert answer.status_code == 422 and answer.json()["extra"][0]["key"] == "started_on"
+    answer = await client.post(
+        f"/api/assets/{asset_id}/repairs", json={"started_on": "2025-01-01", "cost_vnd": 1.5}, headers=staff
+    )
+    assert answer.status_code == 400 and answer.json()["extra"][0]["key"] == "cost_vnd"
+    answer = await client.post(f"/api/assets/{asset_id}/repairs", json={"started_on": "2025-01-01"}, headers=outsider)
+    assert answer.status_code == 404
+    assert (await client.get(f"/api/assets/{asset_id}/repairs", headers=staff)).json()["repairs"] == []
+
+
+async def test_hand_over_to_an_official_list_holdings_and_hand_back(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset()
+    handover = {"holder_name": "Nguyễn Thị Mai", "holder_position": "Văn phòng", "handed_on": "2025-03-01"}
+    answer = await client.post(f"/api/assets/{asset_id}/handover", json=handover, headers=staff)
+    assert answer.status_code == 201, answer.text
+    again = await client.post(
+        f"/api/assets/{asset_id}/handover", json={**handover, "holder_name": "Lê Văn Ba"}, headers=staff
+    )
+    assert again.status_code == 409 and "Nguyễn Thị Mai" in again.json()["detail"]
+    held = (await client.get("/api/holdings", params={"holder": "mai"}, headers=staff)).json()
+    assert [(h["asset_id"], h["holder_name"]) for h in held] == [(asset_id, "Nguyễn Thị Mai")]
+    device = (await client.get(f"/api/assets/{asset_id}", headers=staff)).json()
+    assert device["assigned_to"] == "Nguyễn Thị Mai"
+    early = await client.post(f"/api/assets/{asset_id}/handback", json={"returned_on": "2025-02-01"}, headers=staff)
+    assert early.status_code == 422 and early.json()["extra"][0]["key"] == "returned_on"
+    back = await client.post(f"/api/assets/{asset_id}/handback", json={"returned_on": "2025-04-01"}, headers=staff)
+    assert back.status_code == 200 and back.json()["returned_on"] == "2025-04-01"
+    assert (await client.get("/api/holdings", headers=staff)).json() == []
+    kinds = [e["kind"] for e in await AssetEvent.select(AssetEvent.kind).where(AssetEvent.asset == asset_id)]
+    assert "handed_over" in kinds and "handed_back" in kinds
+
+
+async def test_disposal_needs_a_valid_ground_a_decision_and_ends_in_minutes(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    finance = await users.make("finance")
+    admin = await users.make("admin")
+    today = today_vn()
+    young = await make_asset(acquired_on=years_before(today, 2).isoformat(), cost_vnd=10_000_000)
+    refused = await client.post(
+        f"/api/assets/{young}/disposal-files", json={"ground": "past_useful_life"}, headers=staff
+    )
+    assert refused.status_code == 422 and "chưa hết thời gian sử dụng" in refused.json()["detail"]
+    no_estimate = await client.post(
+        f"/api/assets/{young}/disposal-files", json={"ground": "repair_not_worth"}, headers=staff
+    )
+    assert no_estimate.status_code == 422 and no_estimate.json()["extra"][0]["key"] == "repair_estimate_vnd"
+    worth = {"ground": "repair_not_worth", "repair_estimate_vnd": 3_000_000}
+    refused = await client.post(f"/api/assets/{young}/disposal-files", json=worth, headers=staff)
+    assert refused.status_code == 422 and "30%" in refused.json()["detail"]
+    assert (await Asset.select(Asset.status).where(Asset.id == young).first())["status"] == "in_use"
+
+    not_worth = {"ground": "repair_not_worth", "repair_estimate_vnd": 3_000_001, "reason": "Hỏng bo mạch chủ"}
+    opened = await client.post(f"/api/assets/{young}/disposal-files", json=not_worth, headers=staff)
+    assert opened.status_code == 201, opened.text
+    file_id = opened.json()["id"]
+    assert (await Asset.select(Asset.status).where(Asset.id == young).first())["status"] == "awaiting_disposal"
+
+    too_soon = await client.post(
+        f"/api/disposal-files/{file_id}/carry-out",
+        json={"method": "sale", "carried_out_on": today.isoformat(), "proceeds_vnd": 500_000},
+        headers=admin,
+    )
+    assert too_soon.status_code == 409
+    decided = today - dt.timedelta(days=2)
+    approval = {"decision_number": "123/QĐ-UBND", "decision_date": decided.isoformat()}
+    assert (
+        await client.post(f"/api/disposal-files/{file_id}/approve", json=approval, headers=staff)
+    ).status_code == 403
+    approved = await client.post(f"/api/disposal-files/{file_id}/approve", json=approval, headers=finance)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    done = await client.post(
+        f"/api/disposal-files/{file_id}/carry-out",
+        json={"method": "sale", "carried_out_on": today.isoformat(), "proceeds_vnd": 500_000},
+        headers=admin,
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert (await Asset.select(Asset.status).where(Asset.id == young).first())["status"] == "disposed"
+
+    pdf = await client.get(f"/api/disposal-files/{file_id}/minutes.pdf", headers=staff)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for expected in ("BIÊN BẢN THANH LÝ TÀI SẢN", "123/QĐ-UBND", "500.000 đ", "10.000.000 đ", "3.000.001 đ", "30%"):
+        assert expected in text, expected
+
+
+async def test_reminders_list_what_needs_attention_in_the_callers_scope(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    outsider = await users.make("staff", OTHER_COMMUNE)
+    admin = await users.make("admin")
+    today = today_vn()
+    old = await make_asset(acquired_on=years_before(today, 7).isoformat())
+    unsafe = await make_asset(os_supported=False, antimalware_installed=False)
+    ending = await make_asset()
+    await client.put(
+        f"/api/assets/{ending}/warranty", json={"ends_on": (today + dt.timedelta(days=10)).isoformat()}, headers=staff
+    )
+    kinds = {(r["kind"], r["asset_id"]) for r in (await client.get("/api/reminders", headers=staff)).json()}
+    assert {
+        ("past_useful_life", old),
+        ("os_unsupported", unsafe),
+        ("no_antimalware", unsafe),
+        ("warranty_ending", ending),
+    } <= kinds
+    assert ("stocktake_due", None) in kinds
+    short = {
+        (r["kind"], r["asset_id"])
+        for r in (await client.get("/api/reminders", params={"within_days": 5}, headers=staff)).json()
+    }
+    assert ("warranty_ending", ending) not in short
+    assert [r for r in (await client.get("/api/reminders", headers=outsider)).json() if r["asset_id"]] == []
+    assert len((await client.get("/api/reminders", headers=admin)).json()) >= len(kinds)
