@@ -4,7 +4,11 @@ disposal files with their grounds and minutes, reminders."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import io
+import os
+import socket
 
 from pypdf import PdfReader
 
@@ -168,3 +172,46 @@ async def test_reminders_list_what_needs_attention_in_the_callers_scope(client, 
     assert ("warranty_ending", ending) not in short
     assert [r for r in (await client.get("/api/reminders", headers=outsider)).json() if r["asset_id"]] == []
     assert len((await client.get("/api/reminders", headers=admin)).json()) >= len(kinds)
+
+
+async def test_the_daily_summary_is_printed_and_mailed_through_a_real_smtp_server(clean):
+    from aiosmtpd.controller import Controller
+
+    from tests.app.api.test_cli import cli
+
+    await make_asset(os_supported=False)
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    printed = cli("reminders")
+    assert printed.returncode == 0, printed.stderr
+    assert "Hệ điều hành hết hỗ trợ" in printed.stdout
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        env_port = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_FROM": "taisan@tinh.gov.vn"}
+        os.environ.update(env_port)
+        try:
+            sent = cli("reminders", "--email", "ketoan@anvien.gov.vn")
+        finally:
+            for key in env_port:
+                os.environ.pop(key)
+    finally:
+        server.stop()
+    assert sent.returncode == 0, sent.stderr
+    [(recipients, content)] = inbox.messages
+    assert recipients == ["ketoan@anvien.gov.vn"]
+    body = email.message_from_string(content, policy=email.policy.default)
+    assert body["From"] == "taisan@tinh.gov.vn"
+    assert "Hệ điều hành hết hỗ trợ" in body.get_content()
