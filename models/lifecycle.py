@@ -5,7 +5,7 @@ warranty, hand-over to officials, and disposal files. Tables only: the rules liv
 from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from models.tables import AppUser, Asset
+from models.tables import AppUser, Asset, Commune
 
 
 class Warranty(Table, tablename="warranty"):
@@ -72,3 +72,28 @@ class DisposalFile(Table, tablename="disposal_file"):
     proceeds_vnd = BigInt(null=True, default=None)
     carried_out_on = Date(null=True, default=None)
     carried_out_by = ForeignKey(AppUser, null=True, default=None)
+
+
+class Transfer(Table, tablename="transfer"):
+    """A transfer (điều chuyển) of devices from one commune to another under a decision;
+    the devices are in transit until the receiving commune confirms each one."""
+
+    id = Serial(primary_key=True)
+    decision_number = Varchar(length=60)
+    decision_date = Date()
+    from_commune = ForeignKey(Commune, index=True)
+    to_commune = ForeignKey(Commune, index=True)
+    status = Varchar(length=20, default="in_transit", index=True)  # in_transit, received
+    note = Text(default="")
+    created_by = ForeignKey(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    received_at = Timestamptz(null=True, default=None)
+
+
+class TransferItem(Table, tablename="transfer_item"):
+    id = Serial(primary_key=True)
+    transfer = ForeignKey(Transfer, index=True)
+    asset = ForeignKey(Asset, index=True)
+    status_before = Varchar(length=20)
+    received_at = Timestamptz(null=True, default=None)
+    received_by = ForeignKey(AppUser, null=True, default=None)

@@ -11,7 +11,7 @@ from litestar.params import JSONBody, Parameter
 from api.errors import error_responses
 from api.params import RowId
 from api.security import ALL_ROLES, roles
-from procurement.lifecycle import papers, service
+from procurement.lifecycle import papers, service, transfers
 from procurement.lifecycle.schemas import (
     DisposalApprovalIn,
     DisposalExecutionIn,
@@ -20,10 +20,13 @@ from procurement.lifecycle.schemas import (
     HandBackIn,
     HandoverIn,
     HandoverOut,
+    ReceiveIn,
     Reminder,
     RepairIn,
     RepairOut,
     RepairSummary,
+    TransferIn,
+    TransferOut,
     WarrantyIn,
     WarrantyOut,
 )
@@ -108,3 +111,34 @@ class LifecycleController(Controller):
         province: Annotated[str | None, Parameter(max_length=2, description="Province code")] = None,
     ) -> list[Reminder]:
         return await service.reminders(request.user, within_days, province)
+
+    @get("/transfers", opt=READ, responses=READ_ERRORS)
+    async def list_transfers(
+        self,
+        request: Request,
+        commune: Annotated[
+            str | None, Parameter(max_length=5, description="Commune code, sending or receiving")
+        ] = None,
+    ) -> list[TransferOut]:
+        return await transfers.transfers(request.user, commune)
+
+    @post("/transfers", opt=roles(*transfers.DECIDERS), responses=CHANGE_ERRORS)
+    async def create_transfer(self, request: Request, data: JSONBody[TransferIn]) -> TransferOut:
+        return await transfers.create_transfer(request.user, data)
+
+    @get("/transfers/{transfer_id:int}", opt=READ, responses=READ_ERRORS)
+    async def transfer(self, request: Request, transfer_id: RowId) -> TransferOut:
+        return await transfers.transfer_view(request.user, transfer_id)
+
+    @post("/transfers/{transfer_id:int}/receive", opt=roles("admin", "staff"), status_code=200, responses=CHANGE_ERRORS)
+    async def receive(self, request: Request, transfer_id: RowId, data: JSONBody[ReceiveIn]) -> TransferOut:
+        return await transfers.receive(request.user, transfer_id, data)
+
+    @get("/transfers/{transfer_id:int}/minutes.pdf", opt=READ, responses=READ_ERRORS)
+    async def transfer_minutes(self, request: Request, transfer_id: RowId) -> Response:
+        pdf = await papers.transfer_minutes(request.user, transfer_id)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="bien-ban-ban-giao-{transfer_id}.pdf"'},
+        )

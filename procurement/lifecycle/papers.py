@@ -114,3 +114,108 @@ async def disposal_minutes(actor: Actor, file_id: int) -> bytes:
         buffer, pagesize=A4, title="Biên bản thanh lý tài sản", leftMargin=20 * mm, rightMargin=20 * mm
     ).build(story)
     return buffer.getvalue()
+
+
+TRANSFER_MINUTES_FORM = os.environ.get(
+    "TRANSFER_MINUTES_FORM", "Mẫu số 01/TSC-BBGN (Nghị định 151/2017/NĐ-CP; chưa đối chiếu Nghị định 186/2025/NĐ-CP)"
+)
+
+
+async def transfer_minutes(actor: Actor, transfer_id: int) -> bytes:
+    """The hand-over minutes of a transfer (biên bản bàn giao, tiếp nhận): the decision, both
+    sides, every device with its original cost, what has been received, signature blocks."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from models.tables import Asset
+    from procurement.lifecycle.transfers import transfer_view
+
+    transfer = await transfer_view(actor, transfer_id)
+    costs = {
+        r["id"]: r["cost_vnd"]
+        for r in await Asset.select(Asset.id, Asset.cost_vnd).where(
+            Asset.id.is_in([i.asset_id for i in transfer.items])
+        )
+    }
+    _prepare_reportlab()
+    normal = ParagraphStyle("n", fontName=REGULAR_FONT, fontSize=9.5, leading=12)
+    bold = ParagraphStyle("b", parent=normal, fontName=BOLD_FONT)
+    centre = ParagraphStyle("c", parent=normal, alignment=1)
+    header = ["STT", "Mã tài sản", "Loại", "Nhãn hiệu, model", "Số serial", "Nguyên giá", "Đã nhận"]
+    rows = [[Paragraph(h, bold) for h in header]]
+    for n, item in enumerate(transfer.items, start=1):
+        cost = costs.get(item.asset_id)
+        rows.append(
+            [
+                str(n),
+                item.tag,
+                item.category,
+                Paragraph(f"{item.make} {item.model}".strip(), normal),
+                item.serial or "",
+                format_vnd(cost) if cost is not None else "—",
+                "✓" if item.received else "",
+            ]
+        )
+    total = sum(c for c in costs.values() if c is not None)
+    rows.append(
+        [
+            "",
+            Paragraph(f"Cộng: {transfer.devices} thiết bị", bold),
+            "",
+            "",
+            "",
+            format_vnd(total),
+            str(transfer.received),
+        ]
+    )
+    table = Table(rows, colWidths=[10 * mm, 20 * mm, 18 * mm, 45 * mm, 30 * mm, 30 * mm, 15 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, "#555555"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR_FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (5, 1), (5, -1), "RIGHT"),
+            ]
+        )
+    )
+    signatures = Table(
+        [
+            [
+                Paragraph(f"BÊN GIAO<br/>{transfer.from_commune_name}", bold),
+                Paragraph(f"BÊN NHẬN<br/>{transfer.to_commune_name}", bold),
+            ],
+            [Paragraph("(Ký, ghi rõ họ tên, đóng dấu)", centre)] * 2,
+        ],
+        colWidths=[85 * mm] * 2,
+    )
+    signatures.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("BOTTOMPADDING", (0, 1), (-1, 1), 40)]))
+    story = [
+        Paragraph(TRANSFER_MINUTES_FORM, ParagraphStyle("f", parent=normal, alignment=2, fontSize=8)),
+        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", ParagraphStyle("h", parent=bold, alignment=1)),
+        Paragraph("Độc lập - Tự do - Hạnh phúc", centre),
+        Spacer(1, 6 * mm),
+        Paragraph(
+            "BIÊN BẢN BÀN GIAO, TIẾP NHẬN TÀI SẢN CÔNG",
+            ParagraphStyle("t", parent=bold, fontSize=13, leading=17, alignment=1),
+        ),
+        Paragraph(
+            f"Căn cứ Quyết định số {transfer.decision_number} ngày {transfer.decision_date:%d/%m/%Y} về việc điều chuyển tài sản",
+            centre,
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(f"Bên giao: {transfer.from_commune_name} (mã {transfer.from_commune})", normal),
+        Paragraph(f"Bên nhận: {transfer.to_commune_name} (mã {transfer.to_commune})", normal),
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 8 * mm),
+        signatures,
+    ]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer, pagesize=A4, title="Biên bản bàn giao, tiếp nhận tài sản", leftMargin=15 * mm, rightMargin=15 * mm
+    ).build(story)
+    return buffer.getvalue()

@@ -130,3 +130,51 @@ class Reminder(BaseModel):
     tag: str | None = None
     detail: str
     due_on: dt.date | None = None
+
+
+class TransferIn(_In):
+    decision_number: ShortText = Field(min_length=2)
+    decision_date: dt.date
+    from_commune: str = Field(min_length=5, max_length=5, description="Commune code the devices leave")
+    to_commune: str = Field(min_length=5, max_length=5, description="Commune code that receives them")
+    asset_ids: list[int] | None = Field(None, max_length=20_000, description="The devices; omit with all_devices")
+    all_devices: bool = Field(False, description="Every device of the sending commune (a merged commune's inventory)")
+    note: Note = ""
+
+    @model_validator(mode="after")
+    def _what(self) -> TransferIn:
+        if self.from_commune == self.to_commune:
+            raise ValueError("to_commune: Xã nhận phải khác xã giao.")
+        if not self.all_devices and not self.asset_ids:
+            raise ValueError("asset_ids: Chọn thiết bị điều chuyển, hoặc điều chuyển toàn bộ (all_devices).")
+        if self.all_devices and self.asset_ids:
+            raise ValueError("asset_ids: Hoặc chọn thiết bị, hoặc điều chuyển toàn bộ, không cả hai.")
+        return self
+
+
+class ReceiveIn(_In):
+    tag: str = Field(min_length=4, max_length=12, description="The tag scanned on the device that arrived")
+
+
+class TransferItemOut(BaseModel):
+    asset_id: int
+    tag: str
+    category: str
+    make: str
+    model: str
+    serial: str | None
+    received: bool
+
+
+class TransferOut(BaseModel):
+    id: int
+    decision_number: str
+    decision_date: dt.date
+    from_commune: str
+    from_commune_name: str
+    to_commune: str
+    to_commune_name: str
+    status: str
+    devices: int
+    received: int
+    items: list[TransferItemOut]

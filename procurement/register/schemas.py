@@ -57,6 +57,7 @@ class Status(StrEnum):
     in_use = "in_use"
     in_storage = "in_storage"
     in_repair = "in_repair"
+    in_transit = "in_transit"  # transferred to another commune, not yet confirmed there
     awaiting_disposal = "awaiting_disposal"
     disposed = "disposed"
 
@@ -90,6 +91,7 @@ STATUS_VI = {
     "in_use": "Đang sử dụng",
     "in_storage": "Trong kho",
     "in_repair": "Đang sửa chữa",
+    "in_transit": "Đang điều chuyển",
     "awaiting_disposal": "Chờ thanh lý",
     "disposed": "Đã thanh lý",
 }

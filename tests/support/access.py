@@ -206,6 +206,11 @@ ACCESS.update(
         ("POST", "/api/disposal-files/{file_id:int}/carry-out"): ADMIN,
         ("GET", "/api/disposal-files/{file_id:int}/minutes.pdf"): ALL,
         ("GET", "/api/reminders"): ALL,
+        ("GET", "/api/transfers"): ALL,
+        ("POST", "/api/transfers"): FINANCE_WRITE,
+        ("GET", "/api/transfers/{transfer_id:int}"): ALL,
+        ("POST", "/api/transfers/{transfer_id:int}/receive"): REGISTER_WRITE,
+        ("GET", "/api/transfers/{transfer_id:int}/minutes.pdf"): ALL,
     }
 )
 SCOPED |= {
@@ -229,5 +234,13 @@ BODIES.update(
             "decision_date": "2025-01-02",
         },
         ("POST", "/api/disposal-files/{file_id:int}/carry-out"): {"method": "sale", "carried_out_on": "2025-01-03"},
+        ("POST", "/api/transfers"): {
+            "decision_number": "1/QĐ",
+            "decision_date": "2025-01-02",
+            "from_commune": "26296",
+            "to_commune": "26299",
+            "all_devices": True,
+        },
+        ("POST", "/api/transfers/{transfer_id:int}/receive"): {"tag": "ABC-DEFG"},
     }
 )

@@ -215,3 +215,77 @@ async def test_the_daily_summary_is_printed_and_mailed_through_a_real_smtp_serve
     body = email.message_from_string(content, policy=email.policy.default)
     assert body["From"] == "taisan@tinh.gov.vn"
     assert "Hệ điều hành hết hỗ trợ" in body.get_content()
+
+
+async def test_a_transfer_moves_devices_in_transit_until_the_receiver_scans_each(client, users):
+    from labels.tags import display_tag
+
+    finance = await users.make("finance")
+    sender = await users.make("staff", AN_VIEN)
+    receiver = await users.make("staff", OTHER_COMMUNE)
+    ids = [await make_asset(serial=f"TR-{i}") for i in range(3)]
+    kept = await make_asset(serial="TR-KEPT")
+    tags = {r["id"]: r["tag"] for r in await Asset.select(Asset.id, Asset.tag).where(Asset.id.is_in(ids))}
+    body = {
+        "decision_number": "45/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": AN_VIEN,
+        "to_commune": OTHER_COMMUNE,
+        "asset_ids": [*ids, 999_999],
+    }
+    refused = await client.post("/api/transfers", json=body, headers=finance)
+    assert refused.status_code == 422 and refused.json()["extra"][0]["key"] == "asset_ids"
+    assert await Asset.count().where(Asset.status == "in_transit") == 0  # all or nothing
+
+    created = await client.post("/api/transfers", json={**body, "asset_ids": ids}, headers=finance)
+    assert created.status_code == 201, created.text
+    transfer = created.json()
+    assert (transfer["devices"], transfer["received"], transfer["status"]) == (3, 0, "in_transit")
+    statuses = {r["id"]: r["status"] for r in await Asset.select(Asset.id, Asset.status)}
+    assert [statuses[i] for i in ids] == ["in_transit"] * 3 and statuses[kept] == "in_use"
+    again = await client.post("/api/transfers", json={**body, "asset_ids": ids[:1]}, headers=finance)
+    assert again.status_code == 409
+
+    url = f"/api/transfers/{transfer['id']}/receive"
+    assert (await client.post(url, json={"tag": tags[ids[0]]}, headers=sender)).status_code == 422
+    stranger = await client.post(
+        url, json={"tag": (await Asset.select(Asset.tag).where(Asset.id == kept).first())["tag"]}, headers=receiver
+    )
+    assert stranger.status_code == 422 and stranger.json()["extra"][0]["key"] == "tag"
+    first = await client.post(url, json={"tag": display_tag(tags[ids[0]]).lower()}, headers=receiver)
+    assert first.status_code == 200 and first.json()["received"] == 1
+    assert (await client.post(url, json={"tag": tags[ids[0]]}, headers=receiver)).json()["received"] == 1
+    device = await client.get(f"/api/assets/{ids[0]}", headers=receiver)
+    assert device.status_code == 200 and device.json()["commune_code"] == OTHER_COMMUNE
+    assert device.json()["status"] == "in_use"
+    assert (await client.get(f"/api/assets/{ids[0]}", headers=sender)).status_code == 404
+    for asset_id in ids[1:]:
+        await client.post(url, json={"tag": tags[asset_id]}, headers=receiver)
+    done = (await client.get(f"/api/transfers/{transfer['id']}", headers=sender)).json()
+    assert (done["received"], done["status"]) == (3, "received")
+    history = [
+        e["kind"]
+        for e in await AssetEvent.select(AssetEvent.kind).where(AssetEvent.asset == ids[0]).order_by(AssetEvent.id)
+    ]
+    assert history[-2:] == ["transfer_sent", "transfer_received"]
+
+    pdf = await client.get(f"/api/transfers/{transfer['id']}/minutes.pdf", headers=receiver)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for expected in ("BIÊN BẢN BÀN GIAO, TIẾP NHẬN TÀI SẢN CÔNG", "45/QĐ-UBND", "Xã An Viễn", "BÊN NHẬN", tags[ids[2]]):
+        assert expected in text, expected
+
+
+async def test_a_merged_communes_whole_inventory_is_transferred_in_one_step(client, users):
+    admin = await users.make("admin")
+    ids = [await make_asset(serial=f"MERGED-{i}") for i in range(4)]
+    body = {
+        "decision_number": "9/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": AN_VIEN,
+        "to_commune": OTHER_COMMUNE,
+        "all_devices": True,
+    }
+    created = await client.post("/api/transfers", json=body, headers=admin)
+    assert created.status_code == 201 and {i["asset_id"] for i in created.json()["items"]} == set(ids)
+    empty = await client.post("/api/transfers", json=body, headers=admin)
+    assert empty.status_code == 422 and empty.json()["extra"][0]["key"] == "from_commune"

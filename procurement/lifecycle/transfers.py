@@ -1,0 +1,235 @@
+"""Transfers (điều chuyển) of devices between communes under a decision: the devices are
+in transit until the receiving commune confirms each one (on the phone, by scanning its
+label); then they belong to the receiver. Each device's history shows both sides.
+
+Law 15/2017/QH14 and its decree require a transfer decision and hand-over minutes
+signed by both sides (Decree 151/2017/NĐ-CP form 01/TSC-BBGN, replaced by Decree
+186/2025/NĐ-CP: the form code is the setting ``TRANSFER_MINUTES_FORM``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from labels.tags import TagError, parse_tag
+from models.lifecycle import Transfer, TransferItem
+from models.tables import Asset, AssetEvent, Commune
+from procurement.core.actor import Actor
+from procurement.core.clock import now, today_vn
+from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.transactions import write_transaction
+from procurement.lifecycle.schemas import ReceiveIn, TransferIn, TransferItemOut, TransferOut
+from procurement.register.schemas import Status
+
+DECIDERS = ("admin", "finance")
+_BATCH = 500
+
+
+async def _commune(code: str, field: str) -> dict[str, Any]:
+    row = await Commune.select(Commune.id, Commune.code, Commune.name).where(Commune.code == code).first()
+    if row is None:
+        raise DomainError(f"Không có xã mã {code}.", field=field)
+    return row
+
+
+async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
+    """Send devices of one commune to another: all of them leave together or none does."""
+    actor.require(*DECIDERS)
+    if data.decision_date > today_vn():
+        raise DomainError("Ngày quyết định không được ở tương lai.", field="decision_date")
+    sender = await _commune(data.from_commune, "from_commune")
+    receiver = await _commune(data.to_commune, "to_commune")
+    at = now()
+    async with write_transaction():
+        query = Asset.select(Asset.id, Asset.status, Asset.commune).where(
+            Asset.commune == sender["id"], Asset.status.not_in([Status.disposed.value, Status.in_transit.value])
+        )
+        if not data.all_devices:
+            wanted = list(dict.fromkeys(data.asset_ids or []))
+            rows = []
+            for start in range(0, len(wanted), _BATCH):
+                rows += await Asset.select(Asset.id, Asset.status, Asset.commune).where(
+                    Asset.id.is_in(wanted[start : start + _BATCH])
+                )
+            found = {r["id"]: r for r in rows}
+            wrong = [i for i in wanted if i not in found or found[i]["commune"] != sender["id"]]
+            if wrong:
+                raise DomainError(
+                    f"Thiết bị không thuộc xã giao: {', '.join(map(str, wrong[:20]))}.", field="asset_ids"
+                )
+            busy = [i for i in wanted if found[i]["status"] in (Status.disposed.value, Status.in_transit.value)]
+            if busy:
+                raise Conflict(
+                    f"Thiết bị đã thanh lý hoặc đang điều chuyển: {', '.join(map(str, busy[:20]))}.",
+                    field="asset_ids",
+                    code="not_transferable",
+                )
+            devices = [found[i] for i in wanted]
+        else:
+            devices = await query
+            if not devices:
+                raise DomainError("Xã giao không có thiết bị nào để điều chuyển.", field="from_commune")
+        transfer = Transfer(
+            decision_number=data.decision_number,
+            decision_date=data.decision_date,
+            from_commune=sender["id"],
+            to_commune=receiver["id"],
+            status="in_transit",
+            note=data.note,
+            created_by=actor.user_id,
+            created_at=at,
+        )
+        await transfer.save()
+        note = f"Điều chuyển sang {receiver['name']} theo quyết định {data.decision_number}"
+        for start in range(0, len(devices), _BATCH):
+            chunk = devices[start : start + _BATCH]
+            await TransferItem.insert(
+                *[TransferItem(transfer=transfer.id, asset=d["id"], status_before=d["status"]) for d in chunk]
+            )
+            ids = [d["id"] for d in chunk]
+            await Asset.update({Asset.status: Status.in_transit.value, Asset.updated_at: at}).where(Asset.id.is_in(ids))
+            await AssetEvent.insert(
+                *[
+                    AssetEvent(
+                        asset=d["id"],
+                        kind="transfer_sent",
+                        actor=actor.user_id,
+                        at=at,
+                        changes=json.dumps(
+                            {"status": {"before": d["status"], "after": Status.in_transit.value}}, ensure_ascii=False
+                        ),
+                        note=note,
+                    )
+                    for d in chunk
+                ]
+            )
+    return await transfer_view(actor, transfer.id)
+
+
+async def _transfer_row(actor: Actor, transfer_id: int) -> dict[str, Any]:
+    row = (
+        await Transfer.select(
+            *Transfer.all_columns(),
+            Transfer.from_commune._.code.as_alias("from_code"),
+            Transfer.from_commune._.name.as_alias("from_name"),
+            Transfer.to_commune._.code.as_alias("to_code"),
+            Transfer.to_commune._.name.as_alias("to_name"),
+        )
+        .where(Transfer.id == transfer_id)
+        .first()
+    )
+    # Staff of either commune see the transfer; everyone else's answer is a missing one.
+    if row is None or not (actor.sees_commune(row["from_commune"]) or actor.sees_commune(row["to_commune"])):
+        raise NotFound("Không tìm thấy quyết định điều chuyển.")
+    return row
+
+
+async def transfer_view(actor: Actor, transfer_id: int) -> TransferOut:
+    row = await _transfer_row(actor, transfer_id)
+    items = (
+        await TransferItem.select(
+            TransferItem.received_at,
+            TransferItem.asset._.id.as_alias("asset_id"),
+            TransferItem.asset._.tag.as_alias("tag"),
+            TransferItem.asset._.category._.code.as_alias("category"),
+            TransferItem.asset._.make.as_alias("make"),
+            TransferItem.asset._.model.as_alias("model"),
+            TransferItem.asset._.serial.as_alias("serial"),
+        )
+        .where(TransferItem.transfer == transfer_id)
+        .order_by(TransferItem.id)
+    )
+    out = [
+        TransferItemOut(
+            asset_id=i["asset_id"],
+            tag=i["tag"],
+            category=i["category"],
+            make=i["make"],
+            model=i["model"],
+            serial=i["serial"],
+            received=i["received_at"] is not None,
+        )
+        for i in items
+    ]
+    return TransferOut(
+        id=row["id"],
+        decision_number=row["decision_number"],
+        decision_date=row["decision_date"],
+        from_commune=row["from_code"],
+        from_commune_name=row["from_name"],
+        to_commune=row["to_code"],
+        to_commune_name=row["to_name"],
+        status=row["status"],
+        devices=len(out),
+        received=sum(1 for i in out if i.received),
+        items=out,
+    )
+
+
+async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOut:
+    """The receiving commune confirms one device that arrived (scanned): it now belongs there."""
+    actor.require("admin", "staff")
+    try:
+        tag = parse_tag(data.tag)
+    except TagError as error:
+        raise DomainError(str(error), field="tag") from None
+    async with write_transaction():
+        row = await _transfer_row(actor, transfer_id)
+        if actor.is_staff and actor.commune_id != row["to_commune"]:
+            raise DomainError("Chỉ xã nhận xác nhận thiết bị đến.", field="tag", code="not_receiver")
+        item = (
+            await TransferItem.select(
+                TransferItem.id, TransferItem.status_before, TransferItem.received_at, TransferItem.asset
+            )
+            .where(TransferItem.transfer == transfer_id, TransferItem.asset._.tag == tag)
+            .first()
+        )
+        if item is None:
+            raise DomainError(
+                "Thiết bị này không có trong quyết định điều chuyển.", field="tag", code="not_in_transfer"
+            )
+        if item["received_at"] is not None:
+            return await transfer_view(actor, transfer_id)  # scanned twice: counted once
+        at = now()
+        arrived = Status.in_use.value if item["status_before"] == Status.in_transit.value else item["status_before"]
+        await TransferItem.update({TransferItem.received_at: at, TransferItem.received_by: actor.user_id}).where(
+            TransferItem.id == item["id"]
+        )
+        await Asset.update({Asset.commune: row["to_commune"], Asset.status: arrived, Asset.updated_at: at}).where(
+            Asset.id == item["asset"]
+        )
+        await AssetEvent.insert(
+            AssetEvent(
+                asset=item["asset"],
+                kind="transfer_received",
+                actor=actor.user_id,
+                at=at,
+                changes=json.dumps(
+                    {
+                        "commune_code": {"before": row["from_code"], "after": row["to_code"]},
+                        "status": {"before": Status.in_transit.value, "after": arrived},
+                    },
+                    ensure_ascii=False,
+                ),
+                note=f"Nhận từ {row['from_name']} theo quyết định {row['decision_number']}",
+            )
+        )
+        left = await TransferItem.count().where(
+            TransferItem.transfer == transfer_id, TransferItem.received_at.is_null()
+        )
+        if left == 0:
+            await Transfer.update({Transfer.status: "received", Transfer.received_at: at}).where(
+                Transfer.id == transfer_id
+            )
+    return await transfer_view(actor, transfer_id)
+
+
+async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
+    query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
+    if actor.is_staff:
+        query = query.where((Transfer.from_commune == actor.commune_id) | (Transfer.to_commune == actor.commune_id))
+    elif commune_code:
+        query = query.where(
+            (Transfer.from_commune._.code == commune_code) | (Transfer.to_commune._.code == commune_code)
+        )
+    return [await transfer_view(actor, r["id"]) for r in await query.limit(200)]
