@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
+import anyio
 import fastexcel
 import polars as pl
 import xlsxwriter
@@ -45,6 +46,7 @@ from procurement.core.errors import DomainError
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 from procurement.register.devices import effective_acquired, filter_conditions, now
+from procurement.register.sheet_guard import SheetRefused, check_xlsx
 from procurement.register.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -63,6 +65,9 @@ _HEADER_SEARCH_ROWS = 20
 _BATCH = 500  # keys per IN (...) look-up: well under SQLite's bound-parameter limit
 _WRITE_BATCH = 2000  # rows per bulk insert (executemany / COPY), also the progress step
 _IMPORT_LOCK_KEY = 7_204_117  # PostgreSQL advisory lock id shared by importers
+# Reading a sheet is CPU and memory work: it runs in a worker thread, at most two at once, so one
+# user's upload never holds the event loop (other requests) nor fills memory with parallel reads.
+_READERS = anyio.CapacityLimiter(2)
 
 Progress = Callable[[str, int, int], None]
 
@@ -387,8 +392,20 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
     if not content.strip():
         raise DomainError("Tệp rỗng.", field="file", code="empty_file")
     is_excel = _is_xlsx(content) or file_name.lower().endswith((".xlsx", ".xls", ".xlsm"))
+    if is_excel:
+        try:  # what the workbook declares and its rows, streamed, before any cell is read
+            check_xlsx(content, MAX_IMPORT_ROWS, header_rows=_HEADER_SEARCH_ROWS)
+        except SheetRefused as refused:
+            if refused.code == "broken_file":
+                raise DomainError(refused.message, field="file", code="broken_file") from None
+            raise FileTooLarge(refused.message) from None
     grid = _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
     return _sheet_from_grid(grid)
+
+
+async def read_sheet_off_loop(content: bytes, file_name: str = "") -> Sheet:
+    """:func:`read_sheet` in a worker thread (at most two at once), so the event loop keeps serving."""
+    return await anyio.to_thread.run_sync(read_sheet, content, file_name, limiter=_READERS)
 
 
 def _clean(value: Any) -> str | None:
@@ -939,7 +956,7 @@ def _require_importer(actor: Actor) -> None:
 async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """What the file would do: every wrong row with its column and reason, and the counts."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await read_sheet_off_loop(content, file_name)
     report, _, _ = await _analyse(actor, sheet, file_name, progress)
     return report
 
@@ -947,7 +964,7 @@ async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: P
 async def commit(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """All or nothing: checks again inside one write transaction, then writes rows and history."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await read_sheet_off_loop(content, file_name)
     async with write_transaction():
         if not is_sqlite():
             # Two importers of the same sheet queue here; the second then sees the first's rows.

@@ -401,3 +401,21 @@ async def test_export_takes_the_age_filters_of_the_list(client, users):
     assert "AGE-6" in narrowed and "AGE-12" in narrowed and "AGE-3" not in narrowed and "AGE-UNKNOWN" not in narrowed
     refused = await client.get("/api/assets/export?format=csv&min_age_years=-1", headers=headers)
     assert refused.status_code == 400 and refused.json()["extra"][0]["key"] == "min_age_years"
+
+
+async def test_a_sheet_bomb_is_refused_before_its_cells_are_read(client, users, monkeypatch):
+    from tests.support.sheet_bomb import sheet_xlsx
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the cells were read")
+
+    monkeypatch.setattr(importing.fastexcel, "read_excel", must_not_read)
+    headers = await users.make("admin")
+    for bomb in (sheet_xlsx(1_000_000, numbered=False), sheet_xlsx(120_000, dimension=False)):
+        for route in ("/api/import/dry-run", "/api/import/commit"):
+            files = {"file": ("bom.xlsx", bomb, "application/octet-stream")}
+            answer = await client.post(route, files=files, headers=headers)
+            assert answer.status_code == 413, answer.text
+            assert answer.json()["extra"][0]["key"] == "file"
+            assert "tối đa" in answer.json()["detail"]
+    assert await Asset.count() == 0
