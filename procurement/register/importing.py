@@ -46,7 +46,6 @@ from procurement.core.errors import DomainError
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 from procurement.register.devices import effective_acquired, filter_conditions, now
-from procurement.register.sheet_guard import SheetRefused, check_xlsx
 from procurement.register.schemas import (
     ACQUISITION_VI,
     CONDITION_VI,
@@ -56,6 +55,7 @@ from procurement.register.schemas import (
     AssetFilter,
     Status,
 )
+from procurement.register.sheet_guard import SheetRefused, check_xlsx
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000

@@ -56,7 +56,9 @@ def sheet_xlsx(rows: int, *, dimension: bool = True, padding: int = 0, numbered:
             if dimension:
                 sheet.write(f'<dimension ref="A1:C{rows + 1}"/>'.encode())
             sheet.write(b"<sheetData>")
-            cells = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABC", HEADER))
+            cells = "".join(
+                f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABC", HEADER, strict=True)
+            )
             sheet.write(f'<row r="1">{cells}</row>'.encode())
             if not numbered:
                 same = b'<row><c t="inlineStr"><is><t>M\xc3\xa1y in</t></is></c><c><v>26296</v></c></row>' * 10_000
