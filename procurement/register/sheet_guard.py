@@ -41,6 +41,8 @@ class SheetRefused(Exception):
 def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
     """The part of the workbook's first sheet (the one the import reads), from workbook.xml and its rels."""
     names = set(archive.namelist())
+    workbook: ElementTree.Element | None
+    rels: ElementTree.Element | None
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
