@@ -15,6 +15,7 @@ from api.controllers.labels import LabelController
 from api.controllers.planning import PlanningController
 from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
+from api.csrf import RefuseForeignOrigin
 from api.errors import EXCEPTION_HANDLERS
 from api.input_guard import RefuseUnstorableText
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        middleware=[RefuseUnstorableText(), IdentifyCaller()],
+        middleware=[RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],

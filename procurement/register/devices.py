@@ -38,6 +38,8 @@ from procurement.register.schemas import (
     StocktakeConfirm,
 )
 
+MAX_ROW_ID = 2**31 - 1  # ids are Serial: a 32-bit integer on PostgreSQL
+
 _SEARCHED_FIELDS = ("tag", "make", "model", "serial", "assigned_to", "location_detail")
 
 _COLUMNS = (
@@ -218,7 +220,8 @@ async def list_assets(
 
     page_where = list(where)
     if cursor:
-        if not cursor.isdigit():
+        # ASCII digits only ("²".isdigit() is true, int("²") fails) and within the id column's range.
+        if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_ROW_ID:
             raise DomainError("Con trỏ trang không hợp lệ.", field="cursor")
         page_where.append(Asset.id > int(cursor))
     query = Asset.select(*_COLUMNS).order_by(Asset.id).limit(limit + 1)

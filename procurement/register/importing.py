@@ -391,6 +391,7 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
         )
     if not content.strip():
         raise DomainError("Tệp rỗng.", field="file", code="empty_file")
+    check_file_name(file_name)
     is_excel = _is_xlsx(content) or file_name.lower().endswith((".xlsx", ".xls", ".xlsm"))
     if is_excel:
         try:  # what the workbook declares and its rows, streamed, before any cell is read
@@ -401,6 +402,22 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
             raise FileTooLarge(refused.message) from None
     grid = _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
     return _sheet_from_grid(grid)
+
+
+def check_file_name(file_name: str) -> None:
+    """A file name goes into the history note: no NUL, no control character, no broken Unicode."""
+    try:
+        file_name.encode("utf-8")
+    except UnicodeEncodeError:
+        bad = True
+    else:
+        bad = any(ord(c) < 32 or ord(c) == 127 for c in file_name)
+    if bad or len(file_name) > 255:
+        raise DomainError(
+            "Tên tệp có ký tự không hợp lệ hoặc quá dài; hãy đổi tên tệp rồi gửi lại.",
+            field="file",
+            code="invalid_file_name",
+        )
 
 
 async def read_sheet_off_loop(content: bytes, file_name: str = "") -> Sheet:
