@@ -17,6 +17,7 @@ from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.csrf import RefuseForeignOrigin
 from api.errors import EXCEPTION_HANDLERS
+from api.headers import add_security_headers
 from api.input_guard import RefuseUnstorableText
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
+        before_send=[add_security_headers],
         middleware=[RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,

@@ -16,7 +16,8 @@ Rules, for POST, PUT, PATCH and DELETE:
 * ``Origin`` present: it must be ``BASE_URL``'s origin (or one of ``TRUSTED_ORIGINS``); a
   foreign or ``null`` origin is refused, also for the log-in form (log-in CSRF);
 * no ``Origin`` but a ``Referer``: the referer's origin must match likewise;
-* neither, with the session cookie: refused (a browser always sends one of them);
+* neither, with the session cookie: refused (a browser always sends one of them), except on the
+  log-in routes, which take no authority from the cookie;
 * neither, without the cookie: passes (a script or curl, which has no cookie to abuse).
 """
 
@@ -25,12 +26,14 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from api.security import SESSION_COOKIE
 
 _UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+_LOG_IN = ("/api/auth/login", "/login")
 
 
 def origin_of(url: str) -> str | None:
@@ -55,7 +58,7 @@ def _has_session_cookie(cookie_header: str) -> bool:
     return any(part.strip().split("=", 1)[0] == SESSION_COOKIE for part in cookie_header.split(";"))
 
 
-def forged(method: str, headers: dict[bytes, bytes], allowed: frozenset[str]) -> bool:
+def forged(method: str, headers: dict[bytes, bytes], allowed: frozenset[str], path: str = "") -> bool:
     """Whether an unsafe request must be refused by the rules of this module."""
     if method not in _UNSAFE:
         return False
@@ -67,16 +70,16 @@ def forged(method: str, headers: dict[bytes, bytes], allowed: frozenset[str]) ->
     referer = headers.get(b"referer")
     if referer is not None:
         return origin_of(referer.decode("latin-1")) not in allowed
-    return _has_session_cookie(headers.get(b"cookie", b"").decode("latin-1"))
+    return path not in _LOG_IN and _has_session_cookie(headers.get(b"cookie", b"").decode("latin-1"))
 
 
 class RefuseForeignOrigin(ASGIMiddleware):
-    scopes = ("http",)
+    scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         settings = scope["app"].state.settings
         allowed = allowed_origins(settings.base_url, settings.trusted_origins)
-        if forged(scope.get("method", "GET"), dict(scope.get("headers", [])), allowed):
+        if forged(str(scope.get("method", "GET")), dict(scope.get("headers", [])), allowed, scope.get("path", "")):
             body = json.dumps(
                 {
                     "status_code": 403,
@@ -91,13 +94,14 @@ class RefuseForeignOrigin(ASGIMiddleware):
                 },
                 ensure_ascii=False,
             ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "trailers": False,
+            }
+            end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+            await send(start)
+            await send(end)
             return
         await next_app(scope, receive, send)
