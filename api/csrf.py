@@ -98,7 +98,6 @@ class RefuseForeignOrigin(ASGIMiddleware):
                 "type": "http.response.start",
                 "status": 403,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                "trailers": False,
             }
             end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
             await send(start)
