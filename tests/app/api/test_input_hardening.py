@@ -181,3 +181,27 @@ async def test_nul_in_an_uploaded_file_name_is_refused(client, users):
         else:
             assert "Tên tệp" in answer.text
     assert await Asset.count() == 0
+
+
+async def test_the_openapi_document_declares_bearer_and_the_enforced_constraints(client):
+    doc = (await client.get("/schema/openapi.json")).json()
+    assert doc["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": doc["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    assert {"bearer": []} in doc["security"]
+    assert doc["paths"]["/api/auth/login"]["post"]["security"] == []
+    assert "security" not in doc["paths"]["/api/assets"]["post"]  # the document-wide Bearer applies
+    schemas = doc["components"]["schemas"]
+    # Minimums of 0 (Litestar drops a falsy bound) and lengths of optional fields.
+    assert all(schemas["WeightsIn"]["properties"][k]["minimum"] == 0 for k in ("age", "remote", "security"))
+    assert schemas["AssetCreate"]["properties"]["tag"]["maxLength"] == 20
+    weights = {p["name"]: p["schema"] for p in doc["paths"]["/api/planning/priority"]["get"]["parameters"]}
+    assert weights["w_age"]["minimum"] == 0 and weights["w_age"]["maximum"] == 1000
+    ages = {p["name"]: p["schema"] for p in doc["paths"]["/api/assets"]["get"]["parameters"]}
+    assert ages["min_age_years"]["minimum"] == 0
+    # Models that refuse unknown fields say so.
+    for name in ("PlanRequest", "WeightsIn", "CommuneBudget", "AssetCreate", "UserCreate", "SavePlanRequest"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert all(p.get("additionalProperties") is not False for n, p in schemas.items() if n in ("AssetOut", "Health"))
