@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from litestar import Litestar, Router, get
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import OpenAPIConfig
 from pydantic import BaseModel
 
@@ -16,8 +20,11 @@ from api.controllers.lifecycle import LifecycleController
 from api.controllers.planning import PlanningController
 from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
+from api.csrf import RefuseForeignOrigin
 from api.errors import EXCEPTION_HANDLERS
+from api.headers import add_security_headers
 from api.input_guard import RefuseUnstorableText
+from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.planning import PLANNING_PAGES
@@ -76,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        middleware=[RefuseUnstorableText(), IdentifyCaller()],
+        before_send=[add_security_headers],
+        middleware=[RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],
@@ -92,4 +100,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    _complete_openapi(app)
     return app
+
+
+class _CompletedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin serving the document completed by :func:`api.openapi.complete_openapi`,
+    built on the first request for it (not at start-up: it takes a second)."""
+
+    __slots__ = ()
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        if not self._openapi_schema:
+            handlers = [
+                (re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path), h)  # /x/{id:int} is /x/{id} in the document
+                for route in self.app.routes
+                for h in getattr(route, "route_handlers", [])
+            ]
+            public = {(method, path) for path, h in handlers if h.opt.get("public") for method in h.http_methods}
+            self._openapi_schema = complete_openapi(
+                self.provide_openapi().to_schema(), public, parameter_bounds(handlers)
+            )
+        return self._openapi_schema
+
+
+def _complete_openapi(app: Litestar) -> None:
+    # Litestar always makes its own plugin; give that instance the completing behaviour.
+    app.plugins.get(OpenAPIPlugin).__class__ = _CompletedOpenAPIPlugin

@@ -1,10 +1,13 @@
-"""OpenAPI details Litestar cannot infer: routes that answer in several formats."""
+"""OpenAPI details Litestar cannot infer: routes that answer in several formats; the security
+schemes and the constraints Litestar drops (see :func:`complete_openapi`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
+from pydantic import BaseModel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FILE = Schema(type=OpenAPIType.STRING, format="binary")
@@ -27,3 +30,131 @@ def downloads(*media_types: str, json_rows: bool = False) -> type[Operation]:
             ok.content = content
 
     return DownloadOperation
+
+
+# --- completing what Litestar leaves out of the generated document ------------------------------
+
+_CONSTRAINTS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "multipleOf",
+)
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from POST /api/auth/login or POST /api/auth/tokens: `Authorization: Bearer <token>`.",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "ca_session",
+        "description": "The pages' session cookie; its writes must come from the app's own origin.",
+    },
+}
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    """Every pydantic model by class name; a name two models share is left out (ambiguous)."""
+    found: dict[str, type[BaseModel]] = {}
+    shared: set[str] = set()
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        stack.extend(model.__subclasses__())
+        name = model.__name__
+        if name in found and found[name] is not model:
+            shared.add(name)
+        found[name] = model
+    return {name: model for name, model in found.items() if name not in shared}
+
+
+def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic property's constraints, also those inside ``anyOf`` (an optional field)."""
+    out = {k: prop[k] for k in _CONSTRAINTS if k in prop}
+    for option in prop.get("anyOf", []):
+        out.update({k: option[k] for k in _CONSTRAINTS if k in option and k not in out})
+    return out
+
+
+def _has(prop: dict[str, Any], key: str) -> bool:
+    return key in prop or any(key in option for option in prop.get("oneOf", []) + prop.get("anyOf", []))
+
+
+# Litestar copies a parameter's ge/gt/le/lt/min_length only when truthy: a bound of 0 is lost.
+_ZERO_BOUNDS = {
+    "ge": "minimum",
+    "gt": "exclusiveMinimum",
+    "le": "maximum",
+    "lt": "exclusiveMaximum",
+    "min_length": "minLength",
+}
+
+
+def parameter_bounds(handlers: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """``(operation path, parameter name) -> {openapi key: 0}`` for the zero bounds declared on the
+    handlers' own parameters and on those of their dependencies."""
+    bounds: dict[tuple[str, str], dict[str, Any]] = {}
+    for path, handler in handlers:
+        signatures = [handler.parsed_fn_signature]
+        signatures += [
+            provider.parsed_fn_signature
+            for provider in handler.resolve_dependencies().values()
+            if getattr(provider, "parsed_fn_signature", None) is not None
+        ]
+        for signature in signatures:
+            for name, field in signature.parameters.items():
+                kwarg = field.kwarg_definition
+                if kwarg is None:
+                    continue
+                wanted = {key: 0 for attr, key in _ZERO_BOUNDS.items() if getattr(kwarg, attr, None) == 0}
+                if wanted:
+                    bounds[(path, getattr(kwarg, "query", None) or name)] = wanted
+    return bounds
+
+
+def complete_openapi(
+    document: dict[str, Any],
+    public: set[tuple[str, str]],
+    zero_bounds: dict[tuple[str, str], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The generated document, completed where Litestar 2 loses what the code enforces: the Bearer
+    scheme (public operations say ``security: []``); ``additionalProperties: false`` for models
+    that forbid extra fields; minimums of 0 and other constraints on optional fields, taken from
+    pydantic's own schema of the same model."""
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"bearer": []}, {"session": []}]
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            if (method.upper(), path) in public:
+                operation["security"] = []
+            for parameter in operation.get("parameters", []):
+                for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
+                    parameter.setdefault("schema", {}).setdefault(key, value)
+    models = _models()
+    for name, schema in components.get("schemas", {}).items():
+        model = models.get(name) or models.get(schema.get("title", ""))
+        if model is None or schema.get("type") != "object":
+            continue
+        if model.model_config.get("extra") == "forbid":
+            schema["additionalProperties"] = False
+        try:
+            reference = model.model_json_schema(mode="validation")
+        except Exception:  # a model pydantic cannot describe alone: leave Litestar's version
+            continue
+        for field_name, prop in schema.get("properties", {}).items():
+            wanted = _constraints(reference.get("properties", {}).get(field_name, {}))
+            for key, value in wanted.items():
+                if not _has(prop, key):
+                    prop[key] = value
+    return document

@@ -17,6 +17,12 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8000")))
     # Largest JSON body accepted (bytes); spreadsheet uploads have their own limit (10 MB).
     max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(1024 * 1024))))
+    # Other origins whose pages may post to the app with its session cookie (comma-separated), e.g.
+    # "http://localhost:8000" beside BASE_URL in development. Forms and fetches from any other
+    # origin are refused (api/csrf.py).
+    trusted_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o.strip() for o in os.environ.get("TRUSTED_ORIGINS", "").split(",") if o.strip())
+    )
     # Mount the bare-driver baseline routes used by the look-up benchmark.
     bench_raw_routes: bool = field(default_factory=lambda: os.environ.get("BENCH_RAW_ROUTES") == "1")
     # Serve cookies only over HTTPS when the public address is HTTPS.

@@ -297,7 +297,9 @@ def _svg(svg: str) -> Response[str]:
 class PlanningController(Controller):
     path = "/api/planning"
     tags = ["planning"]
-    dependencies = {"weights": Provide(provide_weights, sync_to_thread=False)}
+    # Not named "weights": Litestar reports a body error keyed "weights" (the plan's own field) as a
+    # failure of the dependency of that name, i.e. a 500.
+    dependencies = {"rank_weights": Provide(provide_weights, sync_to_thread=False)}
 
     async def _ranked(self, province, commune, category, min_score, weights: WeightsIn) -> pl.DataFrame:
         return await plans.ranked_list(
@@ -307,7 +309,7 @@ class PlanningController(Controller):
     @get("/priority", opt=READ, responses=READ_ERRORS)
     async def priority(
         self,
-        weights: NamedDependency[WeightsIn],
+        rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
@@ -316,13 +318,13 @@ class PlanningController(Controller):
         offset: Offset = 0,
     ) -> PriorityPage:
         """Devices ranked for replacement, with the parts of the score and the reason."""
-        rows = await self._ranked(province, commune, category, min_score, weights)
+        rows = await self._ranked(province, commune, category, min_score, rank_weights)
         page = rows.slice(offset, limit)
         return PriorityPage(
             total=rows.height,
             offset=offset,
             limit=limit,
-            weights=weights.to_weights().model_dump(
+            weights=rank_weights.to_weights().model_dump(
                 include={"age", "condition", "place", "shortage", "remote", "security"}
             ),
             items=[PriorityRow(**r) for r in page.to_dicts()],
@@ -331,26 +333,26 @@ class PlanningController(Controller):
     @get("/priority.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def priority_csv(
         self,
-        weights: NamedDependency[WeightsIn],
+        rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
-        return priority_file(await self._ranked(province, commune, category, min_score, weights), "csv")
+        return priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "csv")
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
         self,
-        weights: NamedDependency[WeightsIn],
+        rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
-        return priority_file(await self._ranked(province, commune, category, min_score, weights), "xlsx")
+        return priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "xlsx")
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(

@@ -40,7 +40,7 @@ from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import split_by_weights
 from procurement.core.text import has_words
-from procurement.core.transactions import is_sqlite, write_transaction
+from procurement.core.transactions import insert_many, is_sqlite, reserve_ids, write_transaction
 from procurement.finance import rules
 from procurement.finance.packages import (
     InvalidTransition,
@@ -576,6 +576,100 @@ async def create_package(actor: Actor, data: PackageCreate) -> PackageOut:
             )
         )
     return await get_package(actor, package.id)
+
+
+# Packages not yet under contract hold their estimate on the line: a second plan saved on the same
+# line must fit in what the first left free.
+OPEN_PACKAGE_STATUSES = (PackageStatus.PLANNED.value, PackageStatus.TENDERING.value)
+MAX_PACKAGES_PER_SAVE = 2000  # a province's communes × categories; bounds one write transaction
+
+
+async def free_for_packages(line_id: int) -> tuple[int, dict[int, int]]:
+    """What new packages may still take: (of the line, of each allocation id). The line's free money
+    (amount less sub-lines, contracts, payments without contract) less the estimates of its open
+    packages (planned, tendering); an allocation's likewise. Inside a write transaction it is exact."""
+    amount = (await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id"))["amount_vnd"]
+    sub_lines, _ = await _line_used(line_id)
+    contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
+    direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
+    is_open = ProcurementPackage.status.is_in(list(OPEN_PACKAGE_STATUSES))
+    planned = await _sum(ProcurementPackage.estimate_vnd, ProcurementPackage.line == line_id, is_open)
+    allocations = {}
+    for row in await Allocation.select(Allocation.id, Allocation.amount_vnd).where(Allocation.line == line_id):
+        held = await _sum(ProcurementPackage.estimate_vnd, ProcurementPackage.allocation == row["id"], is_open)
+        allocations[row["id"]] = max(row["amount_vnd"] - await _allocation_used(row["id"]) - held, 0)
+    return max(amount - sub_lines - contracted - direct - planned, 0), allocations
+
+
+async def create_packages(actor: Actor, line_id: int, packages: list[PackageCreate]) -> list[int]:
+    """Many new packages of one line (status ``planned``, logged) in one short transaction, or none:
+    their estimates together fit in what is free on the line (:func:`free_for_packages`) and each
+    allocation's within that allocation's, also when two saves race (the line is locked)."""
+    actor.require(*FINANCE_WRITERS, "planner")
+    if len(packages) > MAX_PACKAGES_PER_SAVE:
+        raise DomainError(
+            f"Quá nhiều gói thầu một lần ({len(packages)}); tối đa {MAX_PACKAGES_PER_SAVE}. Hãy lập kế hoạch cho từng xã hoặc từng tỉnh.",
+            field="plan",
+            code="too_many_packages",
+        )
+    items = [item for package in packages for item in package.items]
+    categories = await _category_ids(items)
+    async with write_transaction():
+        line_free, allocation_free = await free_for_packages(line_id)
+        rules.check_within("line_remaining", line_free, 0, sum(p.estimate_vnd for p in packages))
+        by_allocation: dict[int, int] = {}
+        for package in packages:
+            if package.line_id != line_id:
+                raise rules.RuleViolation("line_id", "gói thầu không thuộc dòng ngân sách này")
+            if package.allocation_id is not None:
+                if package.allocation_id not in allocation_free:
+                    raise rules.RuleViolation("allocation_id", "phân bổ không thuộc dòng ngân sách này")
+                by_allocation[package.allocation_id] = (
+                    by_allocation.get(package.allocation_id, 0) + package.estimate_vnd
+                )
+        for allocation_id, requested in sorted(by_allocation.items()):
+            rules.check_within("allocation_remaining", allocation_free[allocation_id], 0, requested)
+        at, user = now(), _user(actor)
+        ids = await reserve_ids("procurement_package", len(packages))
+        await insert_many(
+            "procurement_package",
+            ["id", "line", "allocation", "name", "method", "estimate_vnd", "status", "created_by", "created_at"],
+            [
+                (
+                    i,
+                    line_id,
+                    p.allocation_id,
+                    p.name,
+                    p.method.value,
+                    p.estimate_vnd,
+                    PackageStatus.PLANNED.value,
+                    user,
+                    at,
+                )
+                for i, p in zip(ids, packages, strict=True)
+            ],
+        )
+        item_rows = [
+            (i, categories[item.category], item.quantity)
+            for i, p in zip(ids, packages, strict=True)
+            for item in p.items
+        ]
+        item_ids = await reserve_ids("procurement_package_item", len(item_rows))
+        await insert_many(
+            "procurement_package_item",
+            ["id", "package", "category", "quantity"],
+            [(n, *row) for n, row in zip(item_ids, item_rows, strict=True)],
+        )
+        change_ids = await reserve_ids("package_status_change", len(packages))
+        await insert_many(
+            "package_status_change",
+            ["id", "package", "from_status", "to_status", "actor", "at", "note"],
+            [
+                (n, i, None, PackageStatus.PLANNED.value, user, at, p.note)
+                for n, i, p in zip(change_ids, ids, packages, strict=True)
+            ],
+        )
+    return ids
 
 
 async def _move(package: dict[str, Any], target: PackageStatus, actor: Actor, note: str) -> None:

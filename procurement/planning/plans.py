@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from procurement.core.actor import Actor
 from procurement.core.clock import VIETNAM, today_vn
 from procurement.core.errors import DomainError
-from procurement.core.transactions import write_transaction
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.schemas import PackageOut
 from procurement.planning.fleet import age_profile, fleet_by_commune, stocktake_coverage
@@ -336,14 +335,50 @@ class SavePlanRequest(BaseModel):
 
 
 async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[PackageOut]:
-    """All packages in one transaction: either the whole plan is saved or nothing."""
+    """All packages in one short transaction: either the whole plan is saved or nothing.
+
+    The plan is drawn inside the line's province (a plan without a province gets it; another
+    province, or a commune outside it, is refused) and from what is free on the line: the plan's
+    money is capped by the line's free amount, and at saving the estimates are checked again,
+    under a lock, against what is free less the open packages already saved on the line.
+    The ranking runs before the transaction; the transaction only inserts, in bulk."""
     from models.procurement import Allocation
+    from models.tables import Commune
     from procurement.finance import budget
     from procurement.finance.schemas import ItemIn, PackageCreate
     from procurement.planning.plan_packages import plan_packages
 
     actor.require("admin", "planner")
-    packages = plan_packages(await plan(await with_line_budget(actor, request.plan))).collect()
+    line = await budget.get_line(actor, request.line_id)
+    wanted = request.plan
+    if wanted.line_id is not None and wanted.line_id != request.line_id:
+        raise DomainError("Kế hoạch phải lấy tiền từ chính dòng ngân sách lưu gói thầu.", field="plan.line_id")
+    if wanted.province is not None and wanted.province != line.province_code:
+        raise DomainError(
+            f"Dòng ngân sách thuộc tỉnh mã {line.province_code}: kế hoạch không được lập cho tỉnh khác.",
+            field="plan.province",
+        )
+    if wanted.commune is not None:
+        found = (
+            await Commune.select(Commune.province.code.as_alias("province"))
+            .where(Commune.code == wanted.commune)
+            .first()
+        )
+        if found is None or found["province"] != line.province_code:
+            raise DomainError("Xã không thuộc tỉnh của dòng ngân sách.", field="plan.commune")
+    free, _ = await budget.free_for_packages(request.line_id)
+    capped = min(wanted.budget_vnd, free) if wanted.budget_vnd is not None else free
+    if wanted.use_allocations:
+        wanted = await with_line_budget(actor, wanted.model_copy(update={"line_id": request.line_id}))
+        capped = min(capped, wanted.budget_vnd or 0)
+    wanted = wanted.model_copy(update={"province": line.province_code, "line_id": None, "budget_vnd": capped})
+    if capped <= 0:
+        raise DomainError(
+            "Dòng ngân sách không còn tiền chưa dùng (đã có hợp đồng, thanh toán hoặc gói thầu đang lập).",
+            field="line_id",
+            code="line_exhausted",
+        )
+    packages = plan_packages(await plan(wanted)).collect()
     if packages.height == 0:
         raise DomainError("Kế hoạch chưa chọn thiết bị nào: không có gói thầu để lưu.", field="plan.budget_vnd")
     allocations: dict[str, int] = {}
@@ -354,20 +389,19 @@ async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[
     ):
         if row["code"] is not None:
             allocations.setdefault(row["code"], row["id"])
-    saved = []
-    async with write_transaction():
-        for package in packages.iter_rows(named=True):
-            saved.append(
-                await budget.create_package(
-                    actor,
-                    PackageCreate(
-                        line_id=request.line_id,
-                        allocation_id=allocations.get(package["commune_code"]),
-                        name=package["name"][:300],
-                        method=request.method,
-                        estimate_vnd=package["estimate_vnd"],
-                        items=[ItemIn(category=package["category_code"], quantity=package["quantity"])],
-                    ),
-                )
+    ids = await budget.create_packages(
+        actor,
+        request.line_id,
+        [
+            PackageCreate(
+                line_id=request.line_id,
+                allocation_id=allocations.get(package["commune_code"]),
+                name=package["name"][:300],
+                method=request.method,
+                estimate_vnd=package["estimate_vnd"],
+                items=[ItemIn(category=package["category_code"], quantity=package["quantity"])],
             )
-    return saved
+            for package in packages.iter_rows(named=True)
+        ],
+    )
+    return [await budget.get_package(actor, package_id) for package_id in ids]

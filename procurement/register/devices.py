@@ -39,6 +39,9 @@ from procurement.register.schemas import (
     StocktakeConfirm,
 )
 
+MAX_ROW_ID = 2**31 - 1  # ids are Serial: a 32-bit integer on PostgreSQL
+
+
 _COLUMNS = (
     Asset.id,
     Asset.tag,
@@ -195,7 +198,8 @@ async def list_assets(
 
     page_where = list(where)
     if cursor:
-        if not cursor.isdigit():
+        # ASCII digits only ("²".isdigit() is true, int("²") fails) and within the id column's range.
+        if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_ROW_ID:
             raise DomainError("Con trỏ trang không hợp lệ.", field="cursor")
         page_where.append(Asset.id > int(cursor))
     query = Asset.select(*_COLUMNS).order_by(Asset.id).limit(limit + 1)

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
+import anyio
 import fastexcel
 import polars as pl
 import xlsxwriter
@@ -63,6 +64,7 @@ from procurement.register.schemas import (
     AssetFilter,
     Status,
 )
+from procurement.register.sheet_guard import SheetRefused, check_xlsx
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
@@ -72,6 +74,9 @@ _HEADER_SEARCH_ROWS = 20
 _BATCH = 500  # keys per IN (...) look-up: well under SQLite's bound-parameter limit
 _WRITE_BATCH = 2000  # rows per bulk insert (executemany / COPY), also the progress step
 _IMPORT_LOCK_KEY = 7_204_117  # PostgreSQL advisory lock id shared by importers
+# Reading a sheet is CPU and memory work: it runs in a worker thread, at most two at once, so one
+# user's upload never holds the event loop (other requests) nor fills memory with parallel reads.
+_READERS = anyio.CapacityLimiter(2)
 
 Progress = Callable[[str, int, int], None]
 
@@ -395,9 +400,38 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
         )
     if not content.strip():
         raise DomainError("Tệp rỗng.", field="file", code="empty_file")
+    check_file_name(file_name)
     is_excel = _is_xlsx(content) or file_name.lower().endswith((".xlsx", ".xls", ".xlsm"))
+    if is_excel:
+        try:  # what the workbook declares and its rows, streamed, before any cell is read
+            check_xlsx(content, MAX_IMPORT_ROWS, header_rows=_HEADER_SEARCH_ROWS)
+        except SheetRefused as refused:
+            if refused.code == "broken_file":
+                raise DomainError(refused.message, field="file", code="broken_file") from None
+            raise FileTooLarge(refused.message) from None
     grid = _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
     return _sheet_from_grid(grid)
+
+
+def check_file_name(file_name: str) -> None:
+    """A file name goes into the history note: no NUL, no control character, no broken Unicode."""
+    try:
+        file_name.encode("utf-8")
+    except UnicodeEncodeError:
+        bad = True
+    else:
+        bad = any(ord(c) < 32 or ord(c) == 127 for c in file_name)
+    if bad or len(file_name) > 255:
+        raise DomainError(
+            "Tên tệp có ký tự không hợp lệ hoặc quá dài; hãy đổi tên tệp rồi gửi lại.",
+            field="file",
+            code="invalid_file_name",
+        )
+
+
+async def read_sheet_off_loop(content: bytes, file_name: str = "") -> Sheet:
+    """:func:`read_sheet` in a worker thread (at most two at once), so the event loop keeps serving."""
+    return await anyio.to_thread.run_sync(read_sheet, content, file_name, limiter=_READERS)
 
 
 def _clean(value: Any) -> str | None:
@@ -924,7 +958,7 @@ def _require_importer(actor: Actor) -> None:
 async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """What the file would do: every wrong row with its column and reason, and the counts."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await read_sheet_off_loop(content, file_name)
     report, _, _ = await _analyse(actor, sheet, file_name, progress)
     return report
 
@@ -932,7 +966,7 @@ async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: P
 async def commit(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """All or nothing: checks again inside one write transaction, then writes rows and history."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await read_sheet_off_loop(content, file_name)
     async with write_transaction():
         if not is_sqlite():
             # Two importers of the same sheet queue here; the second then sees the first's rows.

@@ -91,7 +91,10 @@ async def browser():
 @pytest.fixture
 async def phone(browser):
     """A fresh browser context the size of a phone (no cookies from other tests)."""
-    context = await browser.new_context(viewport=PHONE, locale="vi-VN")
+    # bypass_csp: Playwright's wait_for_function(<string>) evaluates its predicate with eval, which
+    # the app's content security policy forbids; the policy itself is tested in a context that does
+    # not bypass it (tests/app/pages/test_security_headers.py).
+    context = await browser.new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True)
     yield context
     await context.close()
 

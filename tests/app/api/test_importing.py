@@ -431,3 +431,21 @@ async def test_generated_tags_are_drawn_against_the_stored_devices(admin, client
     assert response.status_code == 201, response.text
     assert response.json()["tag"] != stored_tag
     assert await Asset.count() == 4
+
+
+async def test_a_sheet_bomb_is_refused_before_its_cells_are_read(client, users, monkeypatch):
+    from tests.support.sheet_bomb import sheet_xlsx
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the cells were read")
+
+    monkeypatch.setattr(importing.fastexcel, "read_excel", must_not_read)
+    headers = await users.make("admin")
+    for bomb in (sheet_xlsx(1_000_000, numbered=False), sheet_xlsx(120_000, dimension=False)):
+        for route in ("/api/import/dry-run", "/api/import/commit"):
+            files = {"file": ("bom.xlsx", bomb, "application/octet-stream")}
+            answer = await client.post(route, files=files, headers=headers)
+            assert answer.status_code == 413, answer.text
+            assert answer.json()["extra"][0]["key"] == "file"
+            assert "tối đa" in answer.json()["detail"]
+    assert await Asset.count() == 0

@@ -599,3 +599,96 @@ async def test_a_plan_can_take_its_money_from_a_budget_line_and_its_allocations(
 
     neither = await client.post("/api/planning/plan", json=area, headers=planner)
     assert neither.status_code == 400 and neither.json()["extra"][0]["key"] == "line_id"
+
+
+async def _hanoi_commune() -> str:
+    row = await Commune.select(Commune.code).where(Commune.province.code == "01").order_by(Commune.code).first()
+    assert row is not None
+    return row["code"]
+
+
+async def test_saved_packages_stay_in_the_lines_province_and_within_its_free_money(client, users):
+    from models.procurement import ProcurementPackage
+    from tests.app.api.test_budget import contract_body, line_body, post
+
+    finance = await users.make("finance")
+    planner = await users.make("planner")
+    hanoi = await _hanoi_commune()
+    for i in range(4):
+        await make_asset(commune_code=AN_VIEN, condition="broken", acquired_on=None, acquired_year=2010 + i)
+        await make_asset(commune_code=hanoi, condition="broken", acquired_on=None, acquired_year=2005 + i)
+    line = await post(client, finance, "/lines", line_body(amount_vnd=100_000_000), 201)
+    alloc = await post(
+        client, finance, f"/lines/{line['id']}/allocations", {"commune_code": AN_VIEN, "amount_vnd": 60_000_000}, 201
+    )
+    await post(client, finance, "/contracts", contract_body(alloc["id"], unit_price=10_000_000, quantity=2), 201)
+    save = "/api/planning/plan/packages"
+
+    # No province: the line's (Đồng Nai) is used; the Hà Nội ward's older devices are not planned.
+    first = await client.post(save, json={"plan": {"budget_vnd": 30_000_000}, "line_id": line["id"]}, headers=planner)
+    assert first.status_code == 201, first.text
+    names = [p["name"] for p in first.json()]
+    communes = {
+        r["code"]
+        for r in await Commune.select(Commune.code, Commune.province.code.as_alias("province")).where(
+            Commune.province.code == "75"
+        )
+    }
+    saved = await ProcurementPackage.select(ProcurementPackage.allocation, ProcurementPackage.estimate_vnd)
+    assert names and sum(p["estimate_vnd"] for p in saved) <= 30_000_000
+    assert all(p["line_id"] == line["id"] for p in first.json())
+    assert not any("Hà Nội" in n or hanoi in n for n in names) and communes
+
+    # Another province or a commune outside it: refused, nothing written.
+    count = await ProcurementPackage.count()
+    other = await client.post(
+        save, json={"plan": {"budget_vnd": 30_000_000, "province": "01"}, "line_id": line["id"]}, headers=planner
+    )
+    assert other.status_code == 422 and other.json()["extra"][0]["key"] == "plan.province"
+    outside = await client.post(
+        save, json={"plan": {"budget_vnd": 30_000_000, "commune": hanoi}, "line_id": line["id"]}, headers=planner
+    )
+    assert outside.status_code == 422 and outside.json()["extra"][0]["key"] == "plan.commune"
+
+    # The line had 100M - 20M contracted = 80M free; the first save holds its estimates. A large budget
+    # is cut to what is left, and once nothing is left the save is refused.
+    held = sum(p["estimate_vnd"] for p in saved)
+    second = await client.post(
+        save, json={"plan": {"budget_vnd": 10_000_000_000}, "line_id": line["id"]}, headers=planner
+    )
+    assert second.status_code == 201, second.text
+    total = sum(p["estimate_vnd"] for p in await ProcurementPackage.select(ProcurementPackage.estimate_vnd))
+    assert held < total <= 80_000_000
+    assert await ProcurementPackage.count() > count
+    while True:  # the walk leaves less than one device's price: eventually nothing fits
+        again = await client.post(
+            save, json={"plan": {"budget_vnd": 10_000_000_000}, "line_id": line["id"]}, headers=planner
+        )
+        if again.status_code != 201:
+            break
+    assert again.status_code == 422
+    total = sum(p["estimate_vnd"] for p in await ProcurementPackage.select(ProcurementPackage.estimate_vnd))
+    assert total <= 80_000_000
+
+
+async def test_concurrent_plan_saves_never_exceed_the_line(client, users):
+    import asyncio
+
+    from models.procurement import ProcurementPackage
+    from tests.app.api.test_budget import line_body, post
+
+    finance = await users.make("finance")
+    planner = await users.make("planner")
+    for i in range(6):
+        await make_asset(commune_code=AN_VIEN, condition="broken", acquired_on=None, acquired_year=2010 + i)
+    line = await post(client, finance, "/lines", line_body(amount_vnd=50_000_000), 201)
+    body = {"plan": {"budget_vnd": 40_000_000}, "line_id": line["id"]}
+    answers = await asyncio.gather(
+        *[client.post("/api/planning/plan/packages", json=body, headers=planner) for _ in range(4)]
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes[0] == 201 and all(c in (201, 409, 422) for c in codes), [a.text for a in answers]
+    total = sum(p["estimate_vnd"] for p in await ProcurementPackage.select(ProcurementPackage.estimate_vnd))
+    assert 0 < total <= 50_000_000
+    refused = [a for a in answers if a.status_code == 409]
+    assert all(a.json()["extra"][0]["key"] for a in refused)
