@@ -187,7 +187,7 @@ async def home(request: Request) -> Redirect:
 def remembers_phone(target: str) -> bool:
     """Log-ins on the way to a scanned label or a stocktake keep the phone for weeks:
     staff should not type a password at every scan."""
-    return target.startswith(("/s/", "/s?", "/stocktake"))
+    return target.startswith(("/s/", "/S/", "/s?", "/stocktake"))
 
 
 @get("/login", opt=PUBLIC_PAGE, include_in_schema=False)

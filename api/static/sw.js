@@ -34,7 +34,7 @@ function withTimeout(promise, ms) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && (url.pathname === PAGE || url.pathname.indexOf("/s/") === 0)) {
+  if (request.mode === "navigate" && (url.pathname === PAGE || url.pathname.toLowerCase().indexOf("/s/") === 0)) {
     // Network first (a weak signal gets 5 s), then the cached page.
     event.respondWith(withTimeout(fetch(request), 5000).then(function (response) {
       if (url.pathname === PAGE && response.ok && !response.redirected) {

@@ -62,13 +62,14 @@ async def test_scan_log_in_remembers_the_phone_then_confirm_and_report_condition
     asset_id = await make_asset(location_detail="Phòng Văn hóa", assigned_to="Nguyễn Thị Mai")
     tag = await tag_of(asset_id)
     page = await phone.new_page()
-    await page.goto(f"{live_server}/s/{tag}")
+    # The label's own URL, in capitals (QR alphanumeric mode): the browser lowers the host only.
+    await page.goto(scan_url(live_server, tag))
     assert "/login" in page.url
     assert await page.is_checked("input[name=remember]")  # scanning staff stay logged in for weeks
     await page.fill("input[name=username]", "mai.anvien")
     await page.fill("input[name=password]", users.password)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{live_server}/s/{tag}")
+    await page.wait_for_url(f"{live_server}/S/{tag}")
     session = next(c for c in await phone.cookies() if c["name"] == "ca_session")
     assert session["expires"] > time.time() + 25 * 86400
 
@@ -330,6 +331,10 @@ async def test_the_phone_check_character_agrees_with_the_server(live_server, pho
     assert not mismatches, mismatches[:10]
     assert sum(1 for v in verdicts if v[0] == "ok") > 800  # both kinds are really exercised
     assert sum(1 for v in verdicts if v[1] == "check") > 500
+    # What the camera reads off a label, new (capitals) and old (lower case), gives its tag.
+    tag = new_tag(random.Random(12).randrange)
+    scanned = [scan_url("https://ts.dongnai.gov.vn", tag), f"https://ts.dongnai.gov.vn/s/{tag}"]
+    assert await page.evaluate("texts => texts.map(t => Tags.tagFromText(t).tag)", scanned) == [tag, tag]
 
 
 async def test_the_vendored_decoder_reads_a_printed_label_in_the_browser(live_server, phone):
