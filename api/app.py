@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar, Router, get
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from pydantic import BaseModel
 
 from api import db
@@ -24,6 +25,7 @@ from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
+from api.weak_signal import COMPRESSION, static_url
 
 
 class Health(BaseModel):
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
+        compression_config=COMPRESSION,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=settings.max_body_bytes,
@@ -86,6 +89,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Commune IT assets and procurement",
             version="0.1.0",
             description="Register of commune computers, printers and scanners; labels; budgets; reports.",
+            # Served from the app's own files (api/static/vendor/swagger-ui), not a CDN:
+            # the documentation works on an isolated network.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/swagger",
+                    js_url=static_url("vendor/swagger-ui/swagger-ui-bundle.js"),
+                    css_url=static_url("vendor/swagger-ui/swagger-ui.css"),
+                    standalone_preset_js_url=static_url("vendor/swagger-ui/swagger-ui-standalone-preset.js"),
+                    favicon="<link rel='icon' href='data:,'>",
+                )
+            ],
         ),
         debug=False,
     )

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from api.errors import _vietnamese, detail_vi, log
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
+from api.weak_signal import VersionedStaticCache, static_url
 from procurement.accounts import users
 from procurement.core.clock import to_vn
 from procurement.core.errors import DomainError
@@ -122,6 +123,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["event_vi"] = lambda v: EVENT_KIND_VI.get(str(v), v)
     env.filters["field_vi"] = lambda v: FIELD_VI.get(str(v), v)
     env.filters["change_vi"] = change_vi
+    env.globals["static"] = static_url
     env.filters["date_vi"] = date_vi
     env.filters["datetime_vi"] = datetime_vi
     env.filters["decimal_vi"] = decimal_vi
@@ -132,7 +134,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 
 TEMPLATE_CONFIG = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure)
 
-static_router = create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False)
+static_router = create_static_files_router(
+    path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, middleware=[VersionedStaticCache()]
+)
 
 
 # What a refused form can raise: each becomes messages next to the fields.
