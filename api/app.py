@@ -25,7 +25,7 @@ from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
-from api.weak_signal import COMPRESSION, static_url
+from api.weak_signal import TextCompression, static_url
 
 
 class Health(BaseModel):
@@ -76,10 +76,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        middleware=[RefuseUnstorableText(), IdentifyCaller()],
+        middleware=[TextCompression(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
-        compression_config=COMPRESSION,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=settings.max_body_bytes,
