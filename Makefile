@@ -52,6 +52,10 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the page tests"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	@# The label tests read QR codes with zbar too (pyzbar loads Debian's libzbar0).
+	@ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || { \
+	  echo "installing Debian's libzbar0 for the label tests"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libzbar0; }
 
 test: $(TEST_STAMP) browser
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)

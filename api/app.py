@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from pydantic import BaseModel
 
 from api import db
@@ -32,6 +33,7 @@ from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
+from api.weak_signal import TextCompression, static_url
 
 
 class Health(BaseModel):
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=handlers,
         guards=[role_guard],
         before_send=[add_security_headers],
-        middleware=[RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
+        middleware=[TextCompression(), RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,
         on_startup=[on_startup],
@@ -96,6 +98,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Commune IT assets and procurement",
             version="0.1.0",
             description="Register of commune computers, printers and scanners; labels; budgets; reports.",
+            # Served from the app's own files (api/static/vendor/swagger-ui), not a CDN:
+            # the documentation works on an isolated network.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/swagger",
+                    js_url=static_url("vendor/swagger-ui/swagger-ui-bundle.js"),
+                    css_url=static_url("vendor/swagger-ui/swagger-ui.css"),
+                    standalone_preset_js_url=static_url("vendor/swagger-ui/swagger-ui-standalone-preset.js"),
+                    favicon="<link rel='icon' href='data:,'>",
+                )
+            ],
         ),
         debug=False,
     )

@@ -34,10 +34,17 @@ BOLD_FONT_FILE = FONT_DIR / "BeVietnamPro-Bold.ttf"
 REGULAR_FONT = "BeVietnamPro"
 BOLD_FONT = "BeVietnamPro-Bold"
 ELLIPSIS = "…"
-# White modules around the symbol inside the QR box. The QR spec asks for 4;
-# the label's own white padding adds to these, and decoders in phones are
-# fine with less, so 2 leaves more room for larger modules.
+# White modules around the symbol of a single label (PNG, SVG), printed or
+# shown wherever: the QR spec asks for 4, phone decoders are fine with 2.
 QR_QUIET_MODULES = 2
+# On a sheet the symbol is drawn as large as the label's height allows: the
+# label's own white margin (LabelStock.qr_margin) plus one light module inside
+# the QR box make the quiet zone (about 2.2 modules to the label's edge on
+# 3 × 8, 2.3 on 5 × 13; more towards the text side). ISO/IEC 18004 asks for 4;
+# phone decoders read 1-2, and the larger module is what keeps a blurred,
+# skewed, low-contrast frame readable: tests/unit/test_labels_phone_frames.py
+# decodes damaged frames of every stock with zxing and zbar.
+SHEET_QR_QUIET_MODULES = 1
 OWNER_LINE_MAX_LINES = 2
 
 
@@ -70,6 +77,7 @@ class LabelStock:
     column_pitch: float  # left edge to left edge of neighbouring columns
     row_pitch: float  # top edge to top edge of neighbouring rows
     padding: float  # kept clear inside each label: die-cut and feed tolerance
+    qr_margin: float  # label edge to the QR box: less than padding, the box's own light module adds to it
     tag_font_size: float  # points, the largest size tried
     text_font_size: float  # points, the largest size tried
     min_font_size: float  # points; below this text is truncated instead
@@ -94,6 +102,7 @@ STOCKS: dict[str, LabelStock] = {
         column_pitch=70.0,
         row_pitch=37.0,
         padding=2.5,
+        qr_margin=1.5,
         tag_font_size=18.0,
         text_font_size=9.0,
         min_font_size=6.0,
@@ -110,6 +119,7 @@ STOCKS: dict[str, LabelStock] = {
         column_pitch=40.6,
         row_pitch=21.2,
         padding=1.2,
+        qr_margin=0.8,
         tag_font_size=10.0,
         text_font_size=6.0,
         min_font_size=4.5,
@@ -157,11 +167,11 @@ def _qr_path_operators(url: str) -> str:
 
 
 def _qr_pdf_fragment(url: str, x: float, y: float, side: float) -> str:
-    """Operators drawing the QR code (with quiet zone) in a ``side`` square at x, y."""
-    modules = len(qr_matrix(url)) + 2 * QR_QUIET_MODULES
+    """Operators drawing the QR code (with its light module around) in a ``side`` square at x, y."""
+    modules = len(qr_matrix(url)) + 2 * SHEET_QR_QUIET_MODULES
     scale = side / modules
-    origin_x = x + QR_QUIET_MODULES * scale
-    origin_y = y + QR_QUIET_MODULES * scale
+    origin_x = x + SHEET_QR_QUIET_MODULES * scale
+    origin_y = y + SHEET_QR_QUIET_MODULES * scale
     return (
         f"q {_number(scale)} 0 0 {_number(scale)} {_number(origin_x)} {_number(origin_y)} cm "
         f"0 g {_qr_path_operators(url)} f Q"
@@ -257,12 +267,13 @@ def fit_text_lines(
 def _draw_label(canvas, label: LabelData, stock: LabelStock, left: float, top: float) -> None:
     """Draw one label whose top-left corner is at (left, top) in points."""
     padding = stock.padding * MM
-    qr_side = stock.label_height * MM - 2 * padding
+    qr_margin = stock.qr_margin * MM
+    qr_side = stock.label_height * MM - 2 * qr_margin
     bottom = top - stock.label_height * MM
-    canvas.addLiteral(_qr_pdf_fragment(label.url, left + padding, bottom + padding, qr_side))
+    canvas.addLiteral(_qr_pdf_fragment(label.url, left + qr_margin, bottom + qr_margin, qr_side))
 
     gap = padding  # between QR box and text
-    text_left = left + padding + qr_side + gap
+    text_left = left + qr_margin + qr_side + gap
     text_width = left + stock.label_width * MM - padding - text_left
     tag_text, tag_size = fit_text(
         display_tag(label.tag),
@@ -290,7 +301,8 @@ def _draw_label(canvas, label: LabelData, stock: LabelStock, left: float, top: f
         lines.extend((line, size, REGULAR_FONT) for line in wrapped)
     # Line boxes of 1.25 × size; the block is centred on the QR box's height.
     block_height = sum(1.25 * size for _, size, _ in lines)
-    baseline = top - padding - max(0.0, (qr_side - block_height) / 2)
+    text_height = stock.label_height * MM - 2 * padding
+    baseline = top - padding - max(0.0, (text_height - block_height) / 2)
     for text, size, font in lines:
         baseline -= 1.25 * size
         canvas.setFont(font, size)

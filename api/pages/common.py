@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from api.errors import detail_vi, log
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
+from api.weak_signal import VersionedStaticCache, static_url
 from procurement.accounts import users
 from procurement.core.clock import to_vn
 from procurement.core.errors import DomainError
@@ -120,6 +121,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["event_vi"] = lambda v: EVENT_KIND_VI.get(str(v), v)
     env.filters["field_vi"] = lambda v: FIELD_VI.get(str(v), v)
     env.filters["change_vi"] = change_vi
+    env.globals["static"] = static_url
     env.filters["date_vi"] = date_vi
     env.filters["datetime_vi"] = datetime_vi
     env.filters["decimal_vi"] = decimal_vi
@@ -130,7 +132,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 
 TEMPLATE_CONFIG = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure)
 
-static_router = create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False)
+static_router = create_static_files_router(
+    path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, middleware=[VersionedStaticCache()]
+)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
@@ -161,7 +165,7 @@ async def home(request: Request) -> Redirect:
 def remembers_phone(target: str) -> bool:
     """Log-ins on the way to a scanned label or a stocktake keep the phone for weeks:
     staff should not type a password at every scan."""
-    return target.startswith(("/s/", "/s?", "/stocktake"))
+    return target.startswith(("/s/", "/S/", "/s?", "/stocktake"))
 
 
 @get("/login", opt=PUBLIC_PAGE, include_in_schema=False)

@@ -191,7 +191,18 @@ async def _asset_form(
         asset=asset,
         category_options=await _category_options(),
         choices=_choices(),
+        own_commune=await _own_commune_name(request),
     )
+
+
+async def _own_commune_name(request: Request) -> str | None:
+    """Staff register into their own commune: the form names it ("Xã An Viễn")."""
+    from models.tables import Commune
+
+    if not request.user.commune_id:
+        return None
+    row = await Commune.select(Commune.name).where(Commune.id == request.user.commune_id).first()
+    return row["name"] if row else None
 
 
 @get("/assets/new", opt=page(*REGISTRARS), include_in_schema=False)

@@ -68,7 +68,11 @@ async def scan_entry(request: Request, tag: FromQuery[str | None] = None) -> Res
         return render(request, "scan_missing.html", status_code=400, message=error.message, typed=tag[:40])
 
 
-@get("/s/{tag:str}", opt=page(*ALL_ROLES), include_in_schema=False)
+# Labels hold the URL in capitals (QR alphanumeric mode, see labels.qr): /S/TAG.
+SCAN_PATHS = ["/s/{tag:str}", "/S/{tag:str}"]
+
+
+@get(SCAN_PATHS, opt=page(*ALL_ROLES), include_in_schema=False)
 async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | None] = None) -> Template:
     try:
         canonical = parse_tag(tag)
@@ -82,7 +86,7 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
     return render(request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or "")))
 
 
-@post("/s/{tag:str}", opt=page(*WRITERS), include_in_schema=False, status_code=303)
+@post(SCAN_PATHS, opt=page(*WRITERS), include_in_schema=False, status_code=303)
 async def scan_action(
     request: Request,
     tag: FromPath[str],
@@ -163,21 +167,81 @@ async def service_worker() -> Response:
 
 
 # --- printing labels -------------------------------------------------------------
+# What the person filled in decides: typed tags print those devices, an empty
+# tag field prints the commune. The first submit only counts (nothing is
+# printed or logged); the page then shows how many labels on how many sheets
+# and offers "In N nhãn", which prints exactly that plan or shows the new
+# count when something changed meanwhile.
 
 
-async def _labels_context(request: Request, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+async def _labels_context(
+    request: Request,
+    form: dict[str, str],
+    errors: dict[str, str],
+    plan: labelling.LabelPlan | None = None,
+) -> dict[str, Any]:
     commune = None
     unprinted = None
     user = request.user
     if user.commune_id:
         commune = await Commune.select(Commune.code, Commune.name).where(Commune.id == user.commune_id).first()
         unprinted = await labelling.unprinted_count(user, user.commune_id)
-    return dict(stocks=STOCKS, form=form, errors=errors, commune=commune, unprinted=unprinted)
+    return dict(stocks=STOCKS, form=form, errors=errors, commune=commune, unprinted=unprinted, plan=plan)
+
+
+def _label_selection(request: Request, form: dict[str, str]) -> tuple[labelling.LabelSelection | None, dict[str, str]]:
+    """The selection the form describes, or the errors naming its fields."""
+    choice: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    tags = [t for t in form.get("tags", "").replace(",", " ").split() if t]
+    if tags:
+        choice["tags"] = tags
+    else:
+        code = form.get("commune_code") or request.user.commune_code or ""
+        if not code:
+            errors["tags"] = "Nhập mã thiết bị cần in, hoặc chọn xã/phường để in cả xã."
+        choice["commune_code"] = code
+    try:
+        skip = int(form.get("skip") or 0)
+    except ValueError:
+        errors["skip"] = "Phải là số nguyên."
+        skip = 0
+    if errors:
+        return None, errors
+    try:
+        return (
+            labelling.LabelSelection(
+                **choice,
+                only_unprinted=form.get("only_unprinted") == "on",
+                stock=form.get("stock") or "a4-3x8",
+                skip=skip,
+            ),
+            {},
+        )
+    except ValidationError as error:
+        return None, form_errors(error, default_field="tags")
 
 
 @get("/labels", opt=page(*WRITERS), include_in_schema=False)
-async def labels_page(request: Request) -> Template:
-    return render(request, "labels.html", **await _labels_context(request, {}, {}))
+async def labels_page(request: Request, asset_id: FromQuery[int | None] = None) -> Template:
+    """The printing form; ``?asset_id=`` (the device page's "In nhãn") fills in that
+    device's tag and shows the count straight away."""
+    if asset_id is None or not 1 <= asset_id < 2**31:
+        return render(request, "labels.html", **await _labels_context(request, {}, {}))
+    try:
+        selection = labelling.LabelSelection(asset_id=asset_id)
+        rows = await labelling.select_assets(request.user, selection)
+    except DomainError as error:
+        return render(
+            request,
+            "labels.html",
+            status_code=error.status_code,
+            **await _labels_context(request, {}, {"tags": error.message}),
+        )
+    form = {"tags": display_tag(rows[0]["tag"]), "stock": selection.stock, "skip": "0"}
+    selection = labelling.LabelSelection(tags=[rows[0]["tag"]])
+    plan = await labelling.plan_labels(request.user, selection)
+    return render(request, "labels.html", **await _labels_context(request, form, {}, plan))
 
 
 @post("/labels", opt=page(*WRITERS), include_in_schema=False, status_code=200)
@@ -186,33 +250,25 @@ async def labels_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response | Template:
     form = {k: v.strip() for k, v in data.items()}
-    choice: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    if form.get("what") == "tags":
-        choice["tags"] = [t for t in form.get("tags", "").replace(",", " ").split() if t] or None
-        if choice["tags"] is None:
-            errors["tags"] = "Nhập ít nhất một mã."
-    else:
-        choice["commune_code"] = form.get("commune_code") or request.user.commune_code or ""
-    try:
-        skip = int(form.get("skip") or 0)
-    except ValueError:
-        errors["skip"] = "Phải là số nguyên."
-        skip = 0
-    if not errors:
+    selection, errors = _label_selection(request, form)
+    plan = None
+    if selection is not None:
         try:
-            selection = labelling.LabelSelection(
-                **choice,
-                only_unprinted=form.get("only_unprinted") == "on",
-                stock=form.get("stock") or "a4-3x8",
-                skip=skip,
-            )
-            pdf, count = await labelling.print_sheet(request.user, selection, request.app.state.settings.base_url)
-            return pdf_response(pdf, count)
-        except (ValidationError, DomainError) as error:
-            errors.update(form_errors(error, default_field="what"))
-    context = await _labels_context(request, form, errors)
-    return render(request, "labels.html", status_code=400, **context)
+            expected = form.get("confirm")
+            if expected:
+                pdf, count = await labelling.print_sheet(
+                    request.user, selection, request.app.state.settings.base_url, expected=expected
+                )
+                return pdf_response(pdf, count)
+            plan = await labelling.plan_labels(request.user, selection)
+            return render(request, "labels.html", **await _labels_context(request, form, {}, plan))
+        except labelling.SelectionChanged as changed:
+            plan = changed.plan
+            errors["plan"] = changed.message
+        except DomainError as error:
+            errors.update(form_errors(error, default_field="tags"))
+    context = await _labels_context(request, form, errors, plan)
+    return render(request, "labels.html", status_code=409 if plan else 400, **context)
 
 
 SCAN_PAGE_HANDLERS = [scan_entry, scan_page, scan_action, stocktake_page, service_worker, labels_page, labels_submit]

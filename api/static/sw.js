@@ -1,7 +1,7 @@
 /* Keeps the stocktake page usable with no signal: the page and its files are
    cached; a scanned label's page (/s/TAG) falls back to the stocktake page,
    which then looks the tag up in the device list kept on the phone. */
-var CACHE = "stocktake-v2";  // a new name when the files change: installed together, the old set dropped
+var CACHE = "stocktake-v3";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
 var FILES = ["/static/app.css", "/static/scan.css", "/static/tags.js", "/static/stocktake.js"];
 
@@ -34,7 +34,7 @@ function withTimeout(promise, ms) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && (url.pathname === PAGE || url.pathname.indexOf("/s/") === 0)) {
+  if (request.mode === "navigate" && (url.pathname === PAGE || url.pathname.toLowerCase().indexOf("/s/") === 0)) {
     // Network first (a weak signal gets 5 s), then the cached page.
     event.respondWith(withTimeout(fetch(request), 5000).then(function (response) {
       if (url.pathname === PAGE && response.ok && !response.redirected) {
@@ -51,9 +51,10 @@ self.addEventListener("fetch", function (event) {
   } else if (FILES.indexOf(url.pathname) >= 0) {
     // Cached copy at once; refreshed in the background for next time.
     event.respondWith(caches.open(CACHE).then(function (cache) {
-      return cache.match(request).then(function (cached) {
+      // Pages ask for /static/FILE?v=HASH; the copy is kept under /static/FILE.
+      return cache.match(url.pathname).then(function (cached) {
         var fresh = fetch(request).then(function (response) {
-          if (response.ok) cache.put(request, response.clone());
+          if (response.ok) cache.put(url.pathname, response.clone());
           return response;
         });
         if (cached) { fresh.catch(function () {}); return cached; }

@@ -24,9 +24,9 @@
 
   function displayTag(tag) { return tag.slice(0, 3) + "-" + tag.slice(3); }
 
-  /* A scanned QR holds ".../s/TAG"; a typed tag is just the tag. */
+  /* A scanned QR holds ".../S/TAG" (older labels ".../s/TAG"); a typed tag is just the tag. */
   function tagFromText(text) {
-    var at = text.lastIndexOf("/s/");
+    var at = text.toLowerCase().lastIndexOf("/s/");
     return parseTag(at >= 0 ? text.slice(at + 3) : text);
   }
 

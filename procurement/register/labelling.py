@@ -7,19 +7,21 @@ the print so "only assets never printed" can be asked later.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.query import WhereRaw
 from pydantic import Field, model_validator
 
 from labels.qr import scan_url
-from labels.render import STOCKS, LabelData, label_sheet_pdf
+from labels.render import STOCKS, LabelData, label_sheet_pdf, sheet_count
 from labels.tags import display_tag
 from models.scan import LabelPrint
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
-from procurement.core.errors import DomainError, Forbidden, NotFound
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Status, Tag, _Input
 
@@ -99,7 +101,7 @@ async def select_assets(actor: Actor, selection: LabelSelection) -> list[dict[st
             wanted = [t for t in wanted if found[t]["id"] in kept]
         rows = [found[t] for t in wanted]
     else:
-        commune_id = await _commune_id(actor, selection.commune_code)
+        commune_id = await _commune_id(actor, selection.commune_code or "")
         rows = await (
             Asset.select(*_COLUMNS)
             .where(Asset.commune.id == commune_id, Asset.status != Status.disposed.value, *unprinted)
@@ -145,12 +147,63 @@ async def record_printed(actor: Actor, asset_ids: list[int], stock: str) -> None
             )
 
 
-async def print_sheet(actor: Actor, selection: LabelSelection, base_url: str) -> tuple[bytes, int]:
-    """PDF sheets for the selection, recorded as printed; returns (pdf, label count)."""
+@dataclass(frozen=True)
+class LabelPlan:
+    """What a selection would print, shown to the person before anything is printed."""
+
+    count: int
+    sheets: int
+    first_tags: tuple[str, ...]  # up to PLAN_SHOWN_TAGS, displayed form
+    fingerprint: str  # changes whenever the labels, their order, stock or skip change
+
+
+PLAN_SHOWN_TAGS = 6
+
+
+def _fingerprint(rows: list[dict[str, Any]], selection: LabelSelection) -> str:
+    text = f"{selection.stock}:{selection.skip}:" + ",".join(str(row["id"]) for row in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan(rows: list[dict[str, Any]], selection: LabelSelection) -> LabelPlan:
+    return LabelPlan(
+        count=len(rows),
+        sheets=sheet_count(len(rows), selection.stock, selection.skip),
+        first_tags=tuple(display_tag(row["tag"]) for row in rows[:PLAN_SHOWN_TAGS]),
+        fingerprint=_fingerprint(rows, selection),
+    )
+
+
+async def plan_labels(actor: Actor, selection: LabelSelection) -> LabelPlan:
+    """How many labels (and sheets) the selection prints; nothing is printed or logged."""
+    return _plan(await select_assets(actor, selection), selection)
+
+
+async def print_sheet(
+    actor: Actor, selection: LabelSelection, base_url: str, *, expected: str | None = None
+) -> tuple[bytes, int]:
+    """PDF sheets for the selection, recorded as printed; returns (pdf, label count).
+
+    ``expected`` is the fingerprint of the plan the person saw: when the
+    selection no longer gives exactly those labels (a device registered or
+    printed meanwhile, a field changed after the preview), nothing is printed
+    and :class:`SelectionChanged` carries the new plan.
+    """
     rows = await select_assets(actor, selection)
+    if expected is not None and _fingerprint(rows, selection) != expected:
+        raise SelectionChanged(_plan(rows, selection))
     pdf = label_sheet_pdf(label_data(rows, base_url), stock=selection.stock, skip=selection.skip)
     await record_printed(actor, [row["id"] for row in rows], selection.stock)
     return pdf, len(rows)
+
+
+class SelectionChanged(Conflict):
+    def __init__(self, plan: LabelPlan):
+        super().__init__(
+            f"Danh sách nhãn đã thay đổi từ lúc xem trước: nay là {plan.count} nhãn. Kiểm tra lại rồi bấm In.",
+            code="selection_changed",
+        )
+        self.plan = plan
 
 
 async def one_label(actor: Actor, tag: str, base_url: str) -> LabelData:

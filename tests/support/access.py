@@ -109,6 +109,8 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/s"): ALL,
     ("GET", "/s/{tag:str}"): ALL,
     ("POST", "/s/{tag:str}"): REGISTER_WRITE,
+    ("GET", "/S/{tag:str}"): ALL,
+    ("POST", "/S/{tag:str}"): REGISTER_WRITE,
     ("GET", "/stocktake"): REGISTER_WRITE,
     ("GET", "/sw.js"): "public",
     ("GET", "/labels"): REGISTER_WRITE,
@@ -132,6 +134,7 @@ SCOPED = {
     ("GET", "/api/labels/{tag:str}/png"),
     ("GET", "/api/labels/{tag:str}/svg"),
     ("GET", "/s/{tag:str}"),
+    ("GET", "/S/{tag:str}"),
 }
 
 # A body that passes validation for routes that need one, so the check reaches the rule.

@@ -18,7 +18,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from labels.qr import qr_matrix, scan_url, tag_from_scan_url
+from labels.qr import ERROR_CORRECTION, qr_matrix, scan_url, tag_from_scan_url
 from labels.render import (
     BOLD_FONT,
     OWNER_LINE_MAX_LINES,
@@ -84,13 +84,22 @@ def decoded_qr_codes_by_slot(pdf: bytes, stock_name: str) -> list[dict[int, str]
 # --- scan URL ---------------------------------------------------------------
 
 
-def test_scan_url_is_short_canonical_and_parses_back():
+def test_scan_url_is_short_canonical_in_capitals_and_parses_back():
     tag = new_tag(random.Random(1).randrange)
     typed = display_tag(tag).lower()  # as a person might type it
     url = scan_url(BASE_URL + "/", typed)
-    assert url == f"{BASE_URL}/s/{tag}"
+    assert url == f"{BASE_URL.upper()}/S/{tag}"
     assert len(url) <= 40
     assert tag_from_scan_url(url) == tag
+    # Labels printed before the capital URLs still parse.
+    assert tag_from_scan_url(f"{BASE_URL}/s/{tag}") == tag
+
+
+def test_only_scheme_and_host_are_written_in_capitals():
+    tag = new_tag(random.Random(9).randrange)
+    # A path may be case-sensitive (a proxy's prefix): kept as written.
+    assert scan_url("https://Tinh.Example.vn:8443/TaiSan/", tag) == f"HTTPS://TINH.EXAMPLE.VN:8443/TaiSan/S/{tag}"
+    assert tag_from_scan_url(scan_url("https://tinh.example.vn/s", tag)) == tag
 
 
 def test_scan_url_refuses_a_mistyped_tag():
@@ -100,12 +109,52 @@ def test_scan_url_refuses_a_mistyped_tag():
         scan_url(BASE_URL, wrong)
 
 
-def test_qr_for_a_scan_url_is_small_and_cached():
+def test_qr_for_a_scan_url_is_alphanumeric_small_and_cached():
     url = scan_url(BASE_URL, new_tag(random.Random(3).randrange))
     matrix = qr_matrix(url)
-    # Version 3 (29 modules): big modules even on a 21 mm label.
-    assert len(matrix) <= 29
+    # All capitals: alphanumeric mode, version 2 (25 modules) where bytes need version 3.
+    assert len(matrix) == 25
     assert qr_matrix(url) is matrix
+
+
+def _qrcode_automatic(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The symbol qrcode itself makes with its automatic (best) mask."""
+    import qrcode
+    from qrcode import util
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=0)
+    if re.fullmatch(r"[0-9A-Z $%*+\-./:]+", url):
+        code.add_data(util.QRData(url.encode(), mode=util.MODE_ALPHA_NUM))
+    else:
+        code.add_data(url, optimize=4)
+    code.make(fit=True)
+    return tuple(tuple(bool(module) for module in row) for row in code.get_matrix())
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["https://ts.dongnai.gov.vn", "http://127.0.0.1:8000", "https://tai-san.so-tt.example.vn/TaiSan_cx"],
+)
+def test_each_code_gets_the_mask_qrcode_would_choose_same_symbol(base):
+    """The fast mask choice is the standard's penalty rule exactly as qrcode's
+    automatic mask applies it: whole symbols are equal, for many tags."""
+    rng = random.Random(base)
+    masks = set()
+    for _ in range(120):
+        url = scan_url(base, new_tag(rng.randrange))
+        matrix = qr_matrix(url)
+        assert matrix == _qrcode_automatic(url), url
+        masks.add(_format_mask(matrix))
+    assert len(masks) >= 4  # the mask really varies with the code
+
+
+def _format_mask(matrix) -> int:
+    """Mask number read back from the format information (ISO/IEC 18004 §7.9)."""
+    bits = [matrix[8][column] for column in (0, 1, 2, 3, 4, 5, 7, 8)] + [
+        matrix[row][8] for row in (7, 5, 4, 3, 2, 1, 0)
+    ]
+    value = int("".join("1" if bit else "0" for bit in bits), 2) ^ 0b101010000010010
+    return (value >> 10) & 0b111
 
 
 # --- PDF sheets -------------------------------------------------------------

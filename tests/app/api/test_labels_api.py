@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import zxingcpp
 from PIL import Image
@@ -41,7 +42,7 @@ async def test_commune_sheet_decodes_to_the_scan_urls_of_exactly_that_commune(cl
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.headers["x-label-count"] == "26"
-    expected = [f"{BASE}/s/{tag}" for tag in await tags_of(AN_VIEN)]
+    expected = [f"{BASE.upper()}/S/{tag}" for tag in await tags_of(AN_VIEN)]
     assert decoded(answer.content) == expected  # in tag order, after two skipped positions
     reader = PdfReader(io.BytesIO(answer.content))
     assert len(reader.pages) == 2  # 2 + 26 positions on sheets of 24
@@ -61,7 +62,7 @@ async def test_only_unprinted_prints_the_new_devices(client, users):
     new_id = await make_asset()
     tag = (await Asset.select(Asset.tag).where(Asset.id == new_id).first())["tag"]
     third = await client.post("/api/labels/sheet", json=body, headers=staff)
-    assert decoded(third.content) == [f"{BASE}/s/{tag}"]
+    assert decoded(third.content) == [f"{BASE.upper()}/S/{tag}"]
 
 
 async def test_a_list_of_tags_prints_in_the_given_order_and_typos_are_named(client, users):
@@ -71,13 +72,13 @@ async def test_a_list_of_tags_prints_in_the_given_order_and_typos_are_named(clie
     order = [tags[2], tags[0].lower(), tags[1][:3] + "-" + tags[1][3:]]  # as people type them
     answer = await client.post("/api/labels/sheet", json={"tags": order, "stock": "a4-5x13"}, headers=staff)
     assert answer.status_code == 200, answer.text
-    assert decoded(answer.content, "a4-5x13") == [f"{BASE}/s/{t}" for t in (tags[2], tags[0], tags[1])]
+    assert decoded(answer.content, "a4-5x13") == [f"{BASE.upper()}/S/{t}" for t in (tags[2], tags[0], tags[1])]
     typo = tags[0][:-1] + ("1" if tags[0][-1] != "1" else "2")
     bad = await client.post("/api/labels/sheet", json={"tags": [typo]}, headers=staff)
     assert bad.status_code == 400 and bad.json()["extra"][0]["key"] == "tags.0"  # names the entry
     assert "ký tự kiểm tra" in bad.text
     one = await client.post("/api/labels/sheet", json={"asset_id": ids[1]}, headers=staff)
-    assert decoded(one.content) == [f"{BASE}/s/{tags[1]}"]
+    assert decoded(one.content) == [f"{BASE.upper()}/S/{tags[1]}"]
 
 
 async def test_staff_print_only_their_commune(client, users):
@@ -121,28 +122,72 @@ async def test_one_label_as_png_and_svg(client, users):
     png = await client.get(f"/api/labels/{tag.lower()}/png", headers=staff)
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
-    assert code.text == f"{BASE}/s/{tag}"
+    assert code.text == f"{BASE.upper()}/S/{tag}"
     svg = await client.get(f"/api/labels/{tag}/svg", headers=staff)
     assert svg.status_code == 200 and svg.text.startswith("<svg") and f"{tag[:3]}-{tag[3:]}" in svg.text
     assert (await client.get("/api/labels/ABC1234/png", headers=staff)).status_code == 404
 
 
-async def test_labels_page_prints_the_commune_and_keeps_a_bad_form(client, users):
+def _plan_fingerprint(html: str) -> str:
+    match = re.search(r'name="confirm" value="([0-9a-f]+)"', html)
+    assert match, "the page offers no print button"
+    return match.group(1)
+
+
+async def test_labels_page_counts_first_then_prints_exactly_what_it_counted(client, users):
     staff = await users.make("staff", AN_VIEN)
-    for _ in range(2):
-        await make_asset()
+    ids = [await make_asset() for _ in range(3)]
     page = await client.get("/labels", headers=staff)
-    assert page.status_code == 200 and "2 thiết bị chưa từng in nhãn" in page.text
-    pdf = await client.post(
-        "/labels", data={"what": "commune", "commune_code": AN_VIEN, "stock": "a4-3x8", "skip": "1"}, headers=staff
-    )
+    assert page.status_code == 200 and "3 thiết bị chưa từng in nhãn" in page.text
+    assert 'name="confirm"' not in page.text  # nothing printable before the count is shown
+
+    # An empty tag field means the whole commune: counted, nothing printed yet.
+    form = {"commune_code": AN_VIEN, "tags": "", "stock": "a4-3x8", "skip": "1"}
+    preview = await client.post("/labels", data=form, headers=staff)
+    assert preview.status_code == 200 and "Sẽ in <strong>3 nhãn</strong> trên 1 tờ" in preview.text
+    assert await LabelPrint.count() == 0
+    pdf = await client.post("/labels", data={**form, "confirm": _plan_fingerprint(preview.text)}, headers=staff)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert len(decoded(pdf.content)) == 2
-    bad = await client.post(
-        "/labels", data={"what": "tags", "tags": "ABC-1234 xyz", "stock": "a4-3x8", "skip": "3"}, headers=staff
-    )
+    assert len(decoded(pdf.content)) == 3
+    assert await LabelPrint.count() == 3
+
+    # One typed tag prints that one device, whatever else the form holds.
+    tag = (await tags_of(AN_VIEN))[1]
+    one = {**form, "tags": tag.lower()}
+    preview = await client.post("/labels", data=one, headers=staff)
+    assert "Sẽ in <strong>1 nhãn</strong>" in preview.text
+    pdf = await client.post("/labels", data={**one, "confirm": _plan_fingerprint(preview.text)}, headers=staff)
+    assert decoded(pdf.content) == [f"{BASE.upper()}/S/{tag}"]
+    assert await LabelPrint.count() == 4
+
+    # Something changed between the count and the print: nothing is printed, the new count is shown.
+    only_new = {**form, "only_unprinted": "on"}
+    await make_asset()
+    preview = await client.post("/labels", data=only_new, headers=staff)
+    assert "Sẽ in <strong>1 nhãn</strong>" in preview.text
+    fingerprint = _plan_fingerprint(preview.text)
+    await make_asset()
+    stale = await client.post("/labels", data={**only_new, "confirm": fingerprint}, headers=staff)
+    assert stale.status_code == 409 and "Sẽ in <strong>2 nhãn</strong>" in stale.text and "đã thay đổi" in stale.text
+    assert await LabelPrint.count() == 4
+
+    # The device page's "In nhãn" opens the form counted for that device alone.
+    device = await client.get(f"/assets/{ids[0]}", headers=staff)
+    assert f'href="/labels?asset_id={ids[0]}"' in device.text
+    counted = await client.get(f"/labels?asset_id={ids[0]}", headers=staff)
+    assert counted.status_code == 200 and "Sẽ in <strong>1 nhãn</strong>" in counted.text
+
+
+async def test_labels_page_keeps_a_bad_form(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    await make_asset()
+    bad = await client.post("/labels", data={"tags": "ABC-1234 xyz", "stock": "a4-3x8", "skip": "3"}, headers=staff)
     assert bad.status_code == 400 and "ký tự" in bad.text and "ABC-1234 xyz" in bad.text
-    empty = await client.post(
-        "/labels", data={"what": "commune", "commune_code": AN_VIEN, "only_unprinted": "on"}, headers=staff
-    )
+    await client.post("/api/labels/sheet", json={"commune_code": AN_VIEN}, headers=staff)
+    empty = await client.post("/labels", data={"commune_code": AN_VIEN, "only_unprinted": "on"}, headers=staff)
     assert empty.status_code == 400 and "Không có thiết bị nào cần in nhãn" in empty.text
+    admin = await users.make("admin")
+    nothing = await client.post("/labels", data={"tags": "", "commune_code": ""}, headers=admin)
+    assert nothing.status_code == 400 and "Nhập mã thiết bị" in nothing.text
+    other = await client.get(f"/labels?asset_id={await make_asset(commune_code=OTHER_COMMUNE)}", headers=staff)
+    assert other.status_code == 404 and 'name="confirm"' not in other.text
