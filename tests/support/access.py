@@ -111,6 +111,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/s/{tag:str}"): REGISTER_WRITE,
     ("GET", "/stocktake"): REGISTER_WRITE,
     ("GET", "/sw.js"): "public",
+    ("GET", "/field/{name:str}"): "public",
     ("GET", "/labels"): REGISTER_WRITE,
     ("POST", "/labels"): REGISTER_WRITE,
     ("GET", "/planning"): PLANNING_READ,
