@@ -26,6 +26,7 @@ from procurement.register.schemas import (
     ConditionReport,
     Disposal,
     EventOut,
+    NotFoundReport,
     Status,
     StocktakeConfirm,
 )
@@ -106,6 +107,16 @@ class AssetController(Controller):
     @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def confirm_stocktake(self, request: Request, asset_id: RowId, data: JSONBody[StocktakeConfirm]) -> AssetOut:
         return await devices.confirm_stocktake(request.user, asset_id, data)
+
+    @post(
+        "/{asset_id:int}/not-found",
+        opt=WRITE,
+        status_code=200,
+        responses=CHANGE_ERRORS,
+        description="The device is not where the register says (also the open stocktake round's result).",
+    )
+    async def report_not_found(self, request: Request, asset_id: RowId, data: JSONBody[NotFoundReport]) -> AssetOut:
+        return await devices.report_not_found(request.user, asset_id, data)
 
     @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def dispose_asset(self, request: Request, asset_id: RowId, data: JSONBody[Disposal]) -> AssetOut:

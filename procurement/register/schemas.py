@@ -22,6 +22,7 @@ from pydantic import (
 
 from labels.tags import TagError, parse_tag
 from procurement.core.clock import today_vn
+from procurement.core.idempotency import ClientEventId  # noqa: F401  (one definition, used by the schemas here)
 from procurement.core.text import nfc
 
 MAX_VND = 10**15  # far above any budget line
@@ -48,15 +49,6 @@ def _text(max_length: int, min_length: int = 0):
 ShortText = _text(100)
 LongText = _text(200)
 Note = _text(2000)
-ClientEventId = Annotated[
-    str,
-    Field(
-        min_length=8,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The client's own id for this action (e.g. a UUID); resending it is stored once",
-    ),
-]
 
 
 class Status(StrEnum):
@@ -104,6 +96,14 @@ ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn 
 LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
 ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
 # What a device's history says happened, and the names of the fields it shows.
+# What a stocktake round stored for one action.
+STOCKTAKE_RESULT_VI = {
+    "confirmed": "xác nhận trong đợt kiểm kê",
+    "not_found": "báo không thấy trong đợt kiểm kê",
+    "moved": "ghi nơi đặt mới trong đợt kiểm kê",
+    "elsewhere": "ghi nhận thiết bị của đơn vị khác trong đợt kiểm kê",
+    "unregistered": "ghi nhận thiết bị chưa đăng ký trong đợt kiểm kê",
+}
 EVENT_KIND_VI = {
     "registered": "Đăng ký",
     "imported": "Nhập từ tệp",

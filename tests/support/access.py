@@ -41,6 +41,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets/{asset_id:int}/move"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/condition"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
+    ("POST", "/api/assets/{asset_id:int}/not-found"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
     ("GET", "/api/assets/{asset_id:int}/history"): ALL,
     # Budgets, procurement, disbursement: finance and admin write, planners read.
@@ -128,6 +129,7 @@ SCOPED = {
     ("POST", "/api/assets/{asset_id:int}/move"),
     ("POST", "/api/assets/{asset_id:int}/condition"),
     ("POST", "/api/assets/{asset_id:int}/stocktake"),
+    ("POST", "/api/assets/{asset_id:int}/not-found"),
     ("POST", "/api/assets/{asset_id:int}/dispose"),
     ("GET", "/api/assets/{asset_id:int}/history"),
     ("GET", "/api/labels/{tag:str}/png"),
@@ -140,6 +142,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/assets/{asset_id:int}/move"): {"location": "office"},
     ("POST", "/api/assets/{asset_id:int}/condition"): {"condition": "fair"},
     ("POST", "/api/assets/{asset_id:int}/stocktake"): {},
+    ("POST", "/api/assets/{asset_id:int}/not-found"): {},
     ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
     ("POST", "/api/labels/sheet"): {"commune_code": "26296"},
