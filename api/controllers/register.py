@@ -26,6 +26,7 @@ from procurement.register.schemas import (
     ConditionReport,
     Disposal,
     EventOut,
+    FieldDevice,
     NotFoundReport,
     Status,
     StocktakeConfirm,
@@ -79,6 +80,20 @@ class AssetController(Controller):
     @post("/", opt=roles("admin", "staff", "finance"), status_code=HTTP_201_CREATED, responses=CHANGE_ERRORS)
     async def register_asset(self, request: Request, data: JSONBody[AssetCreate]) -> AssetOut:
         return await devices.register_asset(request.user, data)
+
+    @get(
+        "/field-list",
+        opt=WRITE,
+        responses=error_responses(401, 403, 422),
+        description="The commune's devices, kept on a phone so a scanned label opens with no signal "
+        "(staff: their commune; admin: `commune`).",
+    )
+    async def field_list(
+        self,
+        request: Request,
+        commune: Annotated[str | None, Parameter(max_length=5, description="Commune code (admin)")] = None,
+    ) -> list[FieldDevice]:
+        return await devices.field_list(request.user, commune)
 
     @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
     async def get_asset(self, request: Request, asset_id: RowId) -> Response[AssetOut]:

@@ -84,6 +84,20 @@ window.StocktakeRounds = function (app) {
     $("st-result").hidden = false;
   }
 
-  return { start: start, begin: begin, finish: finish, leaveIfFinished: leaveIfFinished,
+  /* The commune's devices, kept on the phone so a scanned label opens with no signal
+     (stocktake.js shows them); fetched again when an hour old. */
+  function refreshDevices() {
+    var code = root.dataset.commune, key = "field.devices.v1", kept;
+    if (!code) return Promise.resolve();
+    try { kept = JSON.parse(localStorage.getItem(key)) || {}; } catch (e) { kept = {}; }
+    if (kept.commune === code && Date.now() - kept.at < 3600e3) return Promise.resolve();
+    return app.api("GET", "/api/assets/field-list").then(function (list) {
+      var devices = {};
+      list.forEach(function (d) { devices[d.tag] = d; });
+      localStorage.setItem(key, JSON.stringify({ commune: code, at: Date.now(), devices: devices }));
+    }).catch(function () {});
+  }
+
+  return { start: start, refreshDevices: refreshDevices, begin: begin, finish: finish, leaveIfFinished: leaveIfFinished,
            moveToNewStocktake: moveToNewStocktake };
 };

@@ -125,7 +125,7 @@
     $("st-net").innerHTML = online ? "Có mạng" : '<span class="off">Mất sóng: làm việc ngoại tuyến</span>';
     $("st-queue").textContent = records.length ? records.length + " thao tác chờ gửi" : "";
     var active = !!state.stocktake;
-    $("st-work").hidden = !active; $("st-summary").hidden = !active;
+    $("st-work").hidden = !(active || fieldMode); $("st-summary").hidden = !active;
     $("st-start").hidden = active || !online;
     // The round was closed for good while this phone still held results: offer a new one.
     var move = $("st-move");  // absent from a page cached before this button existed
@@ -141,15 +141,15 @@
   }
 
   function show(tag) {
-    var d = state.devices[tag];
-    $("st-device").hidden = !d; $("st-unknown").hidden = !!d;
+    var d = devicesHere()[tag];
+    $("st-device").hidden = !d; $("st-unknown").hidden = !!d || !state.stocktake;
     current = tag;
-    if (!d) { say("Mã " + Tags.displayTag(tag) + " không có trong danh sách của xã.", "bad"); return; }
+    if (!d) { say("Mã " + Tags.displayTag(tag) + " không có trong danh sách thiết bị của xã" + (state.stocktake ? "." : " lưu trên máy."), "bad"); return; }
     $("st-d-tag").textContent = d.tag_display;
     $("st-d-name").textContent = d.category_name + " · " + d.make + " " + d.model;
     $("st-d-place").textContent = [d.location_detail, d.assigned_to, "Tình trạng: " + (COND_VI[d.condition] || d.condition)]
       .filter(Boolean).join(" · ");
-    var was = state.done[tag];
+    var was = state.stocktake && state.done[tag];
     if (was === "confirmed" || was === "moved") say("Thiết bị " + d.tag_display + " đã được xác nhận trong đợt kiểm kê này.", "good");
     else if (was) say("Thiết bị " + d.tag_display + ": " + KIND_VI[was] + ".", "");
     else say("", "");
@@ -167,6 +167,7 @@
     state = load();  // another tab may have checked this device meanwhile
     var tag = current;
     if (button.dataset.free) {
+      if (!state.stocktake) { say("Cần một đợt kiểm kê để ghi nhận thiết bị chưa đăng ký.", "bad"); return; }
       var desc = $("st-desc").value.trim();
       if (!desc) { say("Ghi mô tả thiết bị.", "bad"); return; }
       action.description = desc; $("st-desc").value = "";
@@ -186,13 +187,32 @@
       }
     }
     $("st-device").hidden = $("st-unknown").hidden = true; $("st-tag").value = ""; current = null;
-    var round = state.stocktake.id;
-    if (tag && state.devices[tag]) update(function (s) { s.done[tag] = kind === "confirm" ? "confirmed" : kind; });
-    enqueue({ client_event_id: action.client_event_id, route: "stocktake", stocktake_id: round, action: action })
+    var record = state.stocktake
+      ? { client_event_id: action.client_event_id, route: "stocktake", stocktake_id: state.stocktake.id, action: action }
+      : fieldAction(action);
+    if (state.stocktake && tag && state.devices[tag]) update(function (s) { s.done[tag] = kind === "confirm" ? "confirmed" : kind; });
+    enqueue(record)
       .then(function () {
         say(navigator.onLine ? "Đã ghi, đang gửi…" : "Đã ghi trên máy; sẽ gửi khi có sóng.", "good");
         sync();
       }, function () { say("Không ghi được trên máy: hãy thử lại.", "bad"); });
+  }
+
+  /* --- a scanned label with no round open: the device from the commune's list kept
+     on the phone (rounds.js refreshes it), its actions queued for the device's own
+     routes, /api/assets/ID/stocktake, /not-found, /move (which count in a round
+     opened meanwhile). ------------------------------------------------------ */
+  var FIELD = "field.devices.v1", fieldMode = false;
+  function devicesHere() {
+    if (state.stocktake) return state.devices;
+    try { return (JSON.parse(localStorage.getItem(FIELD)) || {}).devices || {}; } catch (e) { return {}; }
+  }
+  var OPS = { confirm: "stocktake", not_found: "not-found", moved: "move" };
+  function fieldAction(action) {
+    var d = devicesHere()[action.tag], body = { client_event_id: action.client_event_id };
+    if (action.condition) body.condition = action.condition;
+    if (action.location_detail) body.location_detail = action.location_detail;
+    return { client_event_id: body.client_event_id, route: "asset", asset_id: d.id, tag: d.tag, op: OPS[action.kind], body: body };
   }
 
   /* Send everything queued, by any tab, one tab at a time. */
@@ -224,7 +244,10 @@
       .slice(0, 200).map(function (r) { return r.action; });
     return api("POST", "/api/stocktakes/" + round + "/sync", { actions: batch }).then(function (outcomes) {
       var answered = [], rejected = [];
-      outcomes.forEach(function (o) { answered.push(o.client_event_id); if (o.outcome === "rejected") rejected.push(o.message); });
+      outcomes.forEach(function (o) {
+        answered.push(o.client_event_id);
+        if (o.outcome === "rejected" || o.outcome === "conflict") rejected.push(o.message);
+      });
       say(rejected.length ? "Không ghi được: " + rejected.join(" ") : "Đã gửi " + outcomes.length + " thao tác.", rejected.length ? "bad" : "good");
       return forget(answered);
     }).catch(function (e) {
@@ -308,11 +331,14 @@
   window.stocktakeApp = app;
 
   migrate().then(refresh).then(function () {
-    if (state.stocktake) sync();  // sync also notices a finished round
-    else if (navigator.onLine) online("start");
-    else { say("Cần có sóng để bắt đầu kiểm kê lần đầu.", "bad"); render(); }
     // Opened from a label's link with no signal: the worker served this page for /s/TAG.
-    var scanned = location.pathname.match(/^\/s\/([^/]+)$/);
-    if (scanned && state.stocktake) lookup(decodeURIComponent(scanned[1]));
+    var path = location.pathname.match(/^\/s\/([^/]+)$/);
+    var tag = path && Tags.tagFromText(decodeURIComponent(path[1])).tag;
+    fieldMode = !!tag;  // this tab was opened from a label
+    sync();  // everything queued, by any tab; also notices a finished round
+    if (!state.stocktake && navigator.onLine) online("start");
+    else if (!state.stocktake && !tag) { say("Cần có sóng để bắt đầu kiểm kê lần đầu.", "bad"); render(); }
+    if (navigator.onLine) online("refreshDevices");
+    if (tag) { render(); lookup(tag); }
   });
 })();

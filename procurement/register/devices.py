@@ -37,6 +37,7 @@ from procurement.register.schemas import (
     Condition,
     ConditionReport,
     Disposal,
+    FieldDevice,
     Location,
     NotFoundReport,
     Status,
@@ -182,6 +183,38 @@ async def get_asset(actor: Actor, asset_id: int) -> AssetOut:
 
 async def get_asset_by_tag(actor: Actor, tag: str) -> AssetOut:
     return asset_out_of_row(await _load_row(actor, "tag", tag))
+
+
+async def field_list(actor: Actor, commune_code: str | None = None) -> list[FieldDevice]:
+    """The commune's devices (not disposed) for a phone to keep, so a scanned label
+    opens with no signal: staff get their own commune; an admin names one."""
+    actor.require(*REGISTER_WRITERS)
+    if actor.is_staff:
+        commune_id = actor.commune_id
+    elif commune_code:
+        commune_id = (await _commune_by_code(commune_code, field="commune"))["id"]
+        if not actor.sees_commune(commune_id):
+            raise DomainError(f"Không có xã/phường mã {commune_code} trong phạm vi của bạn.", field="commune")
+    else:
+        raise DomainError("Chọn xã/phường (commune).", field="commune")
+    rows = (
+        await Asset.select(
+            Asset.id,
+            Asset.tag,
+            Asset.category.name.as_alias("category_name"),
+            Asset.make,
+            Asset.model,
+            Asset.location,
+            Asset.location_detail,
+            Asset.assigned_to,
+            Asset.condition,
+            Asset.status,
+            Asset.last_audited_at,
+        )
+        .where(Asset.commune == commune_id, Asset.status != Status.disposed.value)
+        .order_by(Asset.tag)
+    )
+    return [FieldDevice(**row, tag_display=display_tag(row["tag"])) for row in rows]
 
 
 def filter_conditions(actor: Actor, filters: AssetFilter) -> list:

@@ -280,6 +280,23 @@ class Disposal(_Input):
         return value
 
 
+class FieldDevice(BaseModel):
+    """A device as a phone keeps it for the scan page with no signal."""
+
+    id: int
+    tag: str
+    tag_display: str
+    category_name: str
+    make: str
+    model: str
+    location: str
+    location_detail: str
+    assigned_to: str
+    condition: str
+    status: str
+    last_audited_at: dt.datetime | None
+
+
 class AssetOut(BaseModel):
     id: int
     tag: str

@@ -37,6 +37,7 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets"): ("admin", "staff", "finance"),
     ("GET", "/api/assets/{asset_id:int}"): ALL,
     ("GET", "/api/assets/by-tag/{tag:str}"): ALL,
+    ("GET", "/api/assets/field-list"): REGISTER_WRITE,
     ("PATCH", "/api/assets/{asset_id:int}"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/move"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/condition"): REGISTER_WRITE,

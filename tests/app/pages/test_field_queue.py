@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from labels.tags import display_tag
 from models.scan import StocktakeResult
 from models.tables import Asset, AssetEvent
 from tests.app.conftest import AN_VIEN, make_asset
@@ -61,10 +62,12 @@ async def send_after_closing(phone, live_server, tabs, expected: int) -> list[st
     await phone.set_offline(False)
     page = await phone.new_page()
     await page.goto(f"{live_server}/stocktake")
-    # What is stored on the phone, not the page's view of it (empty until read).
-    await page.wait_for_function(
-        "window.stocktakeApp && window.stocktakeApp.queued().then(l => l.length === 0)", timeout=20000
-    )
+    # What is stored on the phone (read from IndexedDB), polled until the page sent it all.
+    await page.wait_for_function("!!window.stocktakeApp")
+    deadline = asyncio.get_running_loop().time() + 20
+    while await page.evaluate("window.stocktakeApp.queued().then(l => l.length)"):
+        assert asyncio.get_running_loop().time() < deadline, "the queue was not sent"
+        await page.wait_for_timeout(200)
     return ids
 
 
@@ -123,3 +126,55 @@ async def test_closing_tabs_offline_keeps_the_queue(live_server, phone, users):
     await tabs[0].close()  # the first tab goes away before the others save more
     ids = await send_after_closing(phone, live_server, tabs[1:], 3)
     assert await StocktakeResult.count().where(StocktakeResult.client_event_id.is_in(ids)) == 3
+
+
+async def test_a_scanned_label_opens_with_no_signal_outside_a_round(live_server, phone, users):
+    """Issue 15, build 3: the scan page works offline for the commune's devices; its
+    actions join the same queue and reach the device's own routes once."""
+    await users.make("staff", AN_VIEN, username="thu.anvien")
+    first, second, third = [await make_asset(location_detail=f"Phòng {i}") for i in range(3)]
+    tags = [await tag_of(first), await tag_of(second), await tag_of(third)]
+    page = await phone.new_page()
+    await log_in(page, live_server, "thu.anvien", users.password)
+    await page.goto(f"{live_server}/stocktake")  # no round: the page keeps the commune's list
+    await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await page.wait_for_function("!!localStorage.getItem('field.devices.v1')")
+    await page.reload()
+    await page.close()
+    await phone.set_offline(True)
+
+    tab1 = await phone.new_page()
+    await tab1.goto(f"{live_server}/s/{tags[0]}")
+    await tab1.wait_for_selector("#st-device:not([hidden])")
+    assert display_tag(tags[0]) in await tab1.inner_text("#st-device")
+    assert "Phòng 0" in await tab1.inner_text("#st-device")
+    await tab1.click("#st-device >> text=Vẫn ở đây")
+    await tab1.wait_for_selector("text=Đã ghi trên máy")
+    await screenshot(tab1, "scan-offline")
+    tab2 = await phone.new_page()
+    await tab2.goto(f"{live_server}/s/{tags[1]}")
+    await tab2.wait_for_selector("#st-device:not([hidden])")
+    await tab2.click("#st-device .choices >> text=Kém")
+    await tab2.wait_for_selector("text=Đã ghi trên máy")
+    # Another label typed in the same tab, still with no signal.
+    await tab2.fill("#st-tag", display_tag(tags[2]))
+    await tab2.press("#st-tag", "Enter")
+    await tab2.click("#st-device >> text=Không thấy ở đây")
+    await tab2.wait_for_function("window.stocktakeApp.records().length === 3")
+    # A label of no device kept on the phone says so, with no signal.
+    tab3 = await phone.new_page()
+    other = await tag_of(await make_asset(commune_code="26299"))
+    await tab3.goto(f"{live_server}/s/{other}")
+    await tab3.wait_for_selector("text=không có trong danh sách thiết bị của xã")
+    assert await tab3.is_hidden("#st-device") and await tab3.is_hidden("#st-unknown")
+    assert await AssetEvent.count().where(AssetEvent.kind != "registered") == 0
+
+    ids = await send_after_closing(phone, live_server, [tab1, tab2, tab3], 3)
+    events = await AssetEvent.select(AssetEvent.asset, AssetEvent.kind).where(AssetEvent.client_event_id.is_in(ids))
+    assert sorted((e["asset"], e["kind"]) for e in events) == [
+        (first, "stocktake_confirmed"),
+        (second, "stocktake_confirmed"),
+        (third, "not_found"),
+    ]
+    assert (await Asset.select(Asset.condition).where(Asset.id == second).first())["condition"] == "poor"
+    assert (await Asset.select(Asset.last_audited_at).where(Asset.id == first).first())["last_audited_at"]
