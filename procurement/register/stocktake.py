@@ -441,23 +441,23 @@ async def _apply_once(actor: Actor, stocktake: dict[str, Any], action: Stocktake
             )
 
     async with write_transaction():
+        seen = values["kind"] in ("confirmed", "moved") and await StocktakeResult.exists().where(
+            StocktakeResult.stocktake == stocktake["id"],
+            StocktakeResult.asset == values["asset"],
+            StocktakeResult.kind.is_in(list(FOUND_KINDS)),
+        )
         # A racing resend stored it after our first look: drop this and answer as it did.
+        # Read after ``seen``: if that resend is what made the device seen, this sees it too.
         if await StocktakeResult.exists().where(StocktakeResult.client_event_id == action.client_event_id):
             raise StoredMeanwhile
-        if values["kind"] == "confirmed" or values["kind"] == "moved":
-            seen = await StocktakeResult.exists().where(
-                StocktakeResult.stocktake == stocktake["id"],
-                StocktakeResult.asset == values["asset"],
-                StocktakeResult.kind.is_in(list(FOUND_KINDS)),
+        if seen and values["kind"] == "confirmed":
+            return _answer(
+                action,
+                Outcome.already_confirmed,
+                f"Thiết bị {display_tag(tag)} đã được xác nhận trong đợt kiểm kê này.",
+                "confirmed",
+                tag,
             )
-            if seen and values["kind"] == "confirmed":
-                return _answer(
-                    action,
-                    Outcome.already_confirmed,
-                    f"Thiết bị {display_tag(tag)} đã được xác nhận trong đợt kiểm kê này.",
-                    "confirmed",
-                    tag,
-                )
         if change is not None:
             await change()
         await StocktakeResult.insert(StocktakeResult(**values))
