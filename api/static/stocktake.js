@@ -221,21 +221,26 @@
     syncing = true; clearTimeout(retry);
     var locked = navigator.locks ? function (work) { return navigator.locks.request("field-queue-send", work); }
       : function (work) { return work(); };
-    return locked(sendAll).then(function () {
+    return locked(sendAll).catch(function () {}).then(function () {
       syncing = false; render();
+      var waiting = records.filter(function (r) { return !(state.closed && state.stocktake && r.stocktake_id === state.stocktake.id); });
+      if (waiting.length && navigator.onLine) retry = setTimeout(sync, 15000);
       if (!state.queue.length) return online("leaveIfFinished");
-      if (navigator.onLine && !state.closed) retry = setTimeout(sync, 15000);
     });
   }
 
-  function sendAll() {
+  function sendAll(skip) {
+    skip = skip || {};  // rounds closed for good: their actions wait for "Gửi vào đợt kiểm kê mới"
     return queued().then(function (list) {
       records = list;
       if (!navigator.onLine) return;
-      var first = list[0];
+      var first = list.filter(function (r) { return !(r.route === "stocktake" && skip[r.stocktake_id]); })[0];
       if (!first) return refresh();
       var send = first.route === "stocktake" ? sendRound(first.stocktake_id, list) : sendAsset(first);
-      return send.then(function (more) { return more === false ? refresh() : sendAll(); });
+      return send.then(function (more) {
+        if (more === "closed") skip[first.stocktake_id] = true;
+        return more === false ? refresh() : sendAll(skip);
+      });
     });
   }
 
@@ -255,6 +260,7 @@
       else if (e.status === 409 && e.data.extra && e.data.extra[0] && e.data.extra[0].code === "finished") {
         if (state.stocktake && state.stocktake.id === round) update(function (s) { s.closed = true; });
         say(e.message, "bad");
+        return "closed";
       }
       else if (e.status) say(e.message, "bad");
       // No answer at all: keep everything and try again later.
