@@ -26,6 +26,8 @@ from procurement.register.schemas import (
     ConditionReport,
     Disposal,
     EventOut,
+    FieldDevice,
+    NotFoundReport,
     Status,
     StocktakeConfirm,
 )
@@ -79,6 +81,20 @@ class AssetController(Controller):
     async def register_asset(self, request: Request, data: JSONBody[AssetCreate]) -> AssetOut:
         return await devices.register_asset(request.user, data)
 
+    @get(
+        "/field-list",
+        opt=WRITE,
+        responses=error_responses(401, 403, 422),
+        description="The commune's devices, kept on a phone so a scanned label opens with no signal "
+        "(staff: their commune; admin: `commune`).",
+    )
+    async def field_list(
+        self,
+        request: Request,
+        commune: Annotated[str | None, Parameter(max_length=5, description="Commune code (admin)")] = None,
+    ) -> list[FieldDevice]:
+        return await devices.field_list(request.user, commune)
+
     @get("/{asset_id:int}", opt=READ, responses=error_responses(401, 404))
     async def get_asset(self, request: Request, asset_id: RowId) -> Response[AssetOut]:
         return json_of(await devices.get_asset(request.user, asset_id))
@@ -106,6 +122,16 @@ class AssetController(Controller):
     @post("/{asset_id:int}/stocktake", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def confirm_stocktake(self, request: Request, asset_id: RowId, data: JSONBody[StocktakeConfirm]) -> AssetOut:
         return await devices.confirm_stocktake(request.user, asset_id, data)
+
+    @post(
+        "/{asset_id:int}/not-found",
+        opt=WRITE,
+        status_code=200,
+        responses=CHANGE_ERRORS,
+        description="The device is not where the register says (also the open stocktake round's result).",
+    )
+    async def report_not_found(self, request: Request, asset_id: RowId, data: JSONBody[NotFoundReport]) -> AssetOut:
+        return await devices.report_not_found(request.user, asset_id, data)
 
     @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
     async def dispose_asset(self, request: Request, asset_id: RowId, data: JSONBody[Disposal]) -> AssetOut:

@@ -4,11 +4,14 @@ with no signal."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any
 
+import rjsmin
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -156,10 +159,27 @@ async def stocktake_page(request: Request) -> Template:
     return render(request, "stocktake.html")
 
 
+# The scripts of the offline pages, served minified (a phone with weak signal loads
+# them, and the service worker again): the readable sources stay in api/static.
+FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js"})
+
+
+@functools.cache
+def minified_script(name: str) -> bytes:
+    return rjsmin.jsmin((STATIC / name).read_text(encoding="utf-8")).encode("utf-8")
+
+
+@get("/field/{name:str}", opt=PUBLIC_PAGE, include_in_schema=False)
+async def field_script(name: FromPath[str]) -> Response:
+    if name not in FIELD_SCRIPTS or name == "sw.js":
+        raise NotFoundException("Không có tệp này.")
+    return Response(content=minified_script(name), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
 @get("/sw.js", opt=PUBLIC_PAGE, include_in_schema=False)
 async def service_worker() -> Response:
     return Response(
-        content=(STATIC / "sw.js").read_bytes(),
+        content=minified_script("sw.js"),
         media_type="text/javascript",
         # The browser checks for a new worker on each visit; never serve a stale one.
         headers={"Cache-Control": "no-cache"},
@@ -271,4 +291,13 @@ async def labels_submit(
     return render(request, "labels.html", status_code=409 if plan else 400, **context)
 
 
-SCAN_PAGE_HANDLERS = [scan_entry, scan_page, scan_action, stocktake_page, service_worker, labels_page, labels_submit]
+SCAN_PAGE_HANDLERS = [
+    scan_entry,
+    scan_page,
+    scan_action,
+    stocktake_page,
+    field_script,
+    service_worker,
+    labels_page,
+    labels_submit,
+]

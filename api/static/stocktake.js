@@ -1,21 +1,36 @@
-/* Offline stocktake: the device list and the queue of actions live in
-   localStorage; actions carry their own event ids and are sent when there is
-   signal. The server stores each event id once, so resending is always safe. */
+/* Offline stocktake. The round (its id and device list) lives in localStorage; the
+   queue of actions lives in IndexedDB, one record per action, each added or removed
+   in its own transaction: any number of tabs (a scanned label opens one) queue into
+   it at once and none can wipe another's actions. Sending takes a navigator.locks
+   lock, so two tabs never send at once; the server stores each event id once anyway. */
 (function () {
   "use strict";
   var KEY = "stocktake.v1";
   var KIND_VI = { confirmed: "đã xác nhận", moved: "đã chuyển chỗ", not_found: "không thấy" };
   var COND_VI = { good: "Tốt", fair: "Trung bình", poor: "Kém", broken: "Hỏng" };
   var root = document.getElementById("stocktake");
-  var state = load(), current = null, syncing = false;
+  var state = load(), current = null, syncing = false, retry = null;
+  var channel = "BroadcastChannel" in window ? new BroadcastChannel("field-queue") : null;
 
   function $(id) { return document.getElementById(id); }
-  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
-  function save() { localStorage.setItem(KEY, JSON.stringify(state)); render(); }
+  function load() {
+    var s; try { s = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { s = {}; }
+    s.queue = (state && state.queue) || []; s.done = s.done || {};
+    return s;
+  }
+  /* Change the round as stored now (another tab may have changed it), never a stale copy. */
+  function update(change) {
+    var fresh = load(); change(fresh); state = fresh;
+    var kept = {}; Object.keys(fresh).forEach(function (k) { if (k !== "queue") kept[k] = fresh[k]; });
+    if (kept.stocktake) localStorage.setItem(KEY, JSON.stringify(kept)); else localStorage.removeItem(KEY);
+    render();
+  }
   function say(text, tone) { var m = $("st-msg"); m.textContent = text; m.className = "st-msg " + (tone || ""); }
-  function eventId() {
-    var bytes = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  function eventId() { return crypto.randomUUID ? crypto.randomUUID() : uuid4(); }
+  function uuid4() {
+    var b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.from(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   function api(method, path, body) {
     return fetch(path, {
@@ -30,12 +45,87 @@
     });
   }
 
+  /* --- the queue (IndexedDB) ---------------------------------------------- */
+  var dbReady = null;
+  function db() {
+    dbReady = dbReady || new Promise(function (resolve, reject) {
+      var open = indexedDB.open("field-queue", 1);
+      open.onupgradeneeded = function () {
+        var store = open.result.createObjectStore("actions", { keyPath: "seq", autoIncrement: true });
+        store.createIndex("event", "client_event_id", { unique: true });
+      };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+    return dbReady;
+  }
+  function tx(mode, work) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction("actions", mode), result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+        result = work(t.objectStore("actions"));
+      });
+    });
+  }
+  function changed() { if (channel) channel.postMessage("changed"); return refresh(); }
+  /* One record per action: {client_event_id, route: "stocktake" | "asset", ...}. */
+  function enqueue(record) {
+    return tx("readwrite", function (store) { store.add(record); }).then(changed);
+  }
+  function queued() {
+    return tx("readonly", function (store) {
+      var out = []; store.openCursor().onsuccess = function (e) {
+        var c = e.target.result; if (c) { out.push(c.value); c.continue(); }
+      };
+      return out;
+    });
+  }
+  function forget(ids) {
+    return tx("readwrite", function (store) {
+      var index = store.index("event");
+      ids.forEach(function (id) {
+        index.getKey(id).onsuccess = function (e) { if (e.target.result !== undefined) store.delete(e.target.result); };
+      });
+    }).then(changed);
+  }
+  function reassign(from, to) {  // a round closed for good: its actions go to the new round
+    return tx("readwrite", function (store) {
+      store.openCursor().onsuccess = function (e) {
+        var c = e.target.result; if (!c) return;
+        if (c.value.route === "stocktake" && c.value.stocktake_id === from) { c.value.stocktake_id = to; c.update(c.value); }
+        c.continue();
+      };
+    }).then(changed);
+  }
+  /* state.queue is a read-only view of the stored queue, for the counts on the page. */
+  var records = [];
+  function refresh() {
+    return queued().then(function (list) {
+      records = list; state.queue = list.filter(function (r) { return r.route === "stocktake"; })
+        .map(function (r) { return r.action; });
+      render();
+    });
+  }
+  /* A queue kept by an older version of this page in localStorage moves into IndexedDB. */
+  function migrate() {
+    var old; try { old = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { old = {}; }
+    if (!old.queue || !old.queue.length || !old.stocktake) return Promise.resolve();
+    return tx("readwrite", function (store) {
+      old.queue.forEach(function (a) {
+        var put = store.add({ client_event_id: a.client_event_id, route: "stocktake", stocktake_id: old.stocktake.id, action: a });
+        put.onerror = function (e) { e.preventDefault(); e.stopPropagation(); };  // already moved by another tab
+      });
+    }).then(function () { update(function (s) { delete s.queue; }); });
+  }
+
   function render() {
     var online = navigator.onLine, queue = state.queue || [];
     $("st-net").innerHTML = online ? "Có mạng" : '<span class="off">Mất sóng: làm việc ngoại tuyến</span>';
-    $("st-queue").textContent = queue.length ? queue.length + " thao tác chờ gửi" : "";
+    $("st-queue").textContent = records.length ? records.length + " thao tác chờ gửi" : "";
     var active = !!state.stocktake;
-    $("st-work").hidden = !active; $("st-summary").hidden = !active;
+    $("st-work").hidden = !(active || fieldMode); $("st-summary").hidden = !active;
     $("st-start").hidden = active || !online;
     // The round was closed for good while this phone still held results: offer a new one.
     var move = $("st-move");  // absent from a page cached before this button existed
@@ -50,44 +140,16 @@
     }
   }
 
-  function adopt(stocktake) {
-    return api("GET", "/api/stocktakes/" + stocktake.id + "/devices").then(function (list) {
-      var devices = {}, done = {};
-      list.forEach(function (d) { devices[d.tag] = d; if (d.result) done[d.tag] = d.result; });
-      state = { stocktake: stocktake, devices: devices, done: done, queue: (state.queue || []) };
-      $("st-result").hidden = true;  // the report of an earlier round
-      save();
-      say("Đã lưu " + list.length + " thiết bị trên máy. Có thể làm việc cả khi mất sóng.", "good");
-    });
-  }
-
-  function start() {
-    if (state.stocktake) { render(); sync(); return; }  // sync also notices a finished round
-    if (!navigator.onLine) { say("Cần có sóng để bắt đầu kiểm kê lần đầu.", "bad"); render(); return; }
-    api("GET", "/api/stocktakes?status=open").then(function (open) {
-      var mine = root.dataset.commune;
-      var found = open.filter(function (s) { return !mine || s.commune_code === mine; })[0];
-      if (found) return adopt(found);
-      render();
-    }).catch(function (e) { say(e.message, "bad"); render(); });
-  }
-
-  function begin() {
-    var input = $("st-commune"), body = {};
-    if (input) body.commune_code = input.value.trim();
-    api("POST", "/api/stocktakes", body).then(adopt).catch(function (e) { say(e.message, "bad"); });
-  }
-
   function show(tag) {
-    var d = state.devices[tag];
-    $("st-device").hidden = !d; $("st-unknown").hidden = !!d;
+    var d = devicesHere()[tag];
+    $("st-device").hidden = !d; $("st-unknown").hidden = !!d || !state.stocktake;
     current = tag;
-    if (!d) { say("Mã " + Tags.displayTag(tag) + " không có trong danh sách của xã.", "bad"); return; }
+    if (!d) { say("Mã " + Tags.displayTag(tag) + " không có trong danh sách thiết bị của xã" + (state.stocktake ? "." : " lưu trên máy."), "bad"); return; }
     $("st-d-tag").textContent = d.tag_display;
     $("st-d-name").textContent = d.category_name + " · " + d.make + " " + d.model;
     $("st-d-place").textContent = [d.location_detail, d.assigned_to, "Tình trạng: " + (COND_VI[d.condition] || d.condition)]
       .filter(Boolean).join(" · ");
-    var was = state.done[tag];
+    var was = state.stocktake && state.done[tag];
     if (was === "confirmed" || was === "moved") say("Thiết bị " + d.tag_display + " đã được xác nhận trong đợt kiểm kê này.", "good");
     else if (was) say("Thiết bị " + d.tag_display + ": " + KIND_VI[was] + ".", "");
     else say("", "");
@@ -102,16 +164,19 @@
 
   function act(button) {
     var kind = button.dataset.act, action = { client_event_id: eventId(), kind: kind, at: new Date().toISOString() };
+    state = load();  // another tab may have checked this device meanwhile
+    var tag = current;
     if (button.dataset.free) {
+      if (!state.stocktake) { say("Cần một đợt kiểm kê để ghi nhận thiết bị chưa đăng ký.", "bad"); return; }
       var desc = $("st-desc").value.trim();
       if (!desc) { say("Ghi mô tả thiết bị.", "bad"); return; }
       action.description = desc; $("st-desc").value = "";
     } else {
-      if (!current) { say("Nhập hoặc quét mã trước.", "bad"); return; }
-      action.tag = current;
-      var was = state.done[current];
+      if (!tag) { say("Nhập hoặc quét mã trước.", "bad"); return; }
+      action.tag = tag;
+      var was = state.done[tag];
       if (kind === "confirm" && (was === "confirmed" || was === "moved")) {
-        say("Thiết bị " + Tags.displayTag(current) + " đã được xác nhận trong đợt kiểm kê này: không tính lại.", "good");
+        say("Thiết bị " + Tags.displayTag(tag) + " đã được xác nhận trong đợt kiểm kê này: không tính lại.", "good");
         return;
       }
       if (button.dataset.condition) action.condition = button.dataset.condition;
@@ -120,158 +185,166 @@
         if (!action.location_detail) { say("Ghi nơi thiết bị được chuyển đến.", "bad"); return; }
         $("st-moved").value = "";
       }
-      if (state.devices[current]) state.done[current] = kind === "confirm" ? "confirmed" : kind;
     }
-    state.queue.push(action);
-    save();
-    say(navigator.onLine ? "Đã ghi, đang gửi…" : "Đã ghi trên máy; sẽ gửi khi có sóng.", "good");
     $("st-device").hidden = $("st-unknown").hidden = true; $("st-tag").value = ""; current = null;
-    sync();
+    var record = state.stocktake
+      ? { client_event_id: action.client_event_id, route: "stocktake", stocktake_id: state.stocktake.id, action: action }
+      : fieldAction(action);
+    if (state.stocktake && tag && state.devices[tag]) update(function (s) { s.done[tag] = kind === "confirm" ? "confirmed" : kind; });
+    enqueue(record)
+      .then(function () {
+        say(navigator.onLine ? "Đã ghi, đang gửi…" : "Đã ghi trên máy; sẽ gửi khi có sóng.", "good");
+        sync();
+      }, function () { say("Không ghi được trên máy: hãy thử lại.", "bad"); });
   }
 
+  /* --- a scanned label with no round open: the device from the commune's list kept
+     on the phone (rounds.js refreshes it), its actions queued for the device's own
+     routes, /api/assets/ID/stocktake, /not-found, /move (which count in a round
+     opened meanwhile). ------------------------------------------------------ */
+  var FIELD = "field.devices.v1", fieldMode = false;
+  function devicesHere() {
+    if (state.stocktake) return state.devices;
+    try { return (JSON.parse(localStorage.getItem(FIELD)) || {}).devices || {}; } catch (e) { return {}; }
+  }
+  var OPS = { confirm: "stocktake", not_found: "not-found", moved: "move" };
+  function fieldAction(action) {
+    var d = devicesHere()[action.tag], body = { client_event_id: action.client_event_id };
+    if (action.condition) body.condition = action.condition;
+    if (action.location_detail) body.location_detail = action.location_detail;
+    return { client_event_id: body.client_event_id, route: "asset", asset_id: d.id, tag: d.tag, op: OPS[action.kind], body: body };
+  }
+
+  /* Send everything queued, by any tab, one tab at a time. */
   function sync() {
-    var queue = state.queue || [];
-    if (syncing || !state.stocktake || !navigator.onLine) { render(); return Promise.resolve(); }
-    if (!queue.length) return leaveIfFinished();
-    syncing = true;
-    var batch = queue.slice(0, 200);
-    return api("POST", "/api/stocktakes/" + state.stocktake.id + "/sync", { actions: batch }).then(function (outcomes) {
-      var answered = {}, rejected = [];
-      outcomes.forEach(function (o) { answered[o.client_event_id] = true; if (o.outcome === "rejected") rejected.push(o.message); });
-      state.queue = state.queue.filter(function (a) { return !answered[a.client_event_id]; });
-      save();
+    if (syncing || !navigator.onLine) { render(); return Promise.resolve(); }
+    syncing = true; clearTimeout(retry);
+    var locked = navigator.locks ? function (work) { return navigator.locks.request("field-queue-send", work); }
+      : function (work) { return work(); };
+    return locked(sendAll).catch(function () {}).then(function () {
+      syncing = false; render();
+      var waiting = records.filter(function (r) { return !(state.closed && state.stocktake && r.stocktake_id === state.stocktake.id); });
+      if (waiting.length && navigator.onLine) retry = setTimeout(sync, 15000);
+      if (!state.queue.length) return online("leaveIfFinished");
+    });
+  }
+
+  function sendAll(skip) {
+    skip = skip || {};  // rounds closed for good: their actions wait for "Gửi vào đợt kiểm kê mới"
+    return queued().then(function (list) {
+      records = list;
+      if (!navigator.onLine) return;
+      var first = list.filter(function (r) { return !(r.route === "stocktake" && skip[r.stocktake_id]); })[0];
+      if (!first) return refresh();
+      var send = first.route === "stocktake" ? sendRound(first.stocktake_id, list) : sendAsset(first);
+      return send.then(function (more) {
+        if (more === "closed") skip[first.stocktake_id] = true;
+        return more === false ? refresh() : sendAll(skip);
+      });
+    });
+  }
+
+  function sendRound(round, list) {
+    var batch = list.filter(function (r) { return r.route === "stocktake" && r.stocktake_id === round; })
+      .slice(0, 200).map(function (r) { return r.action; });
+    return api("POST", "/api/stocktakes/" + round + "/sync", { actions: batch }).then(function (outcomes) {
+      var answered = [], rejected = [];
+      outcomes.forEach(function (o) {
+        answered.push(o.client_event_id);
+        if (o.outcome === "rejected" || o.outcome === "conflict") rejected.push(o.message);
+      });
       say(rejected.length ? "Không ghi được: " + rejected.join(" ") : "Đã gửi " + outcomes.length + " thao tác.", rejected.length ? "bad" : "good");
+      return forget(answered);
     }).catch(function (e) {
       if (e.status === 401) say("Cần đăng nhập lại để gửi (dữ liệu vẫn trên máy).", "bad");
       else if (e.status === 409 && e.data.extra && e.data.extra[0] && e.data.extra[0].code === "finished") {
-        state.closed = true; save(); say(e.message, "bad");
+        if (state.stocktake && state.stocktake.id === round) update(function (s) { s.closed = true; });
+        say(e.message, "bad");
+        return "closed";
       }
       else if (e.status) say(e.message, "bad");
       // No answer at all: keep everything and try again later.
-    }).then(function () {
-      syncing = false; render();
-      if (!state.queue.length) return leaveIfFinished();
-      if (navigator.onLine && !state.closed) setTimeout(sync, 15000);
+      return false;
     });
   }
 
-  /* A colleague may have finished the round while this phone had no signal: once
-     everything it recorded is sent, it leaves the round and shows the result. */
-  function leaveIfFinished() {
-    if (!state.stocktake || state.queue.length || !navigator.onLine) { render(); return Promise.resolve(); }
-    var id = state.stocktake.id;
-    return api("GET", "/api/stocktakes/" + id).then(function (report) {
-      if (report.status === "open" || !state.stocktake || state.stocktake.id !== id || state.queue.length) return;
-      state = { queue: [] }; localStorage.removeItem(KEY); showReport(report); render();
-      say("Đợt kiểm kê số " + id + " đã kết thúc; mọi thao tác trên máy đã được gửi.", "good");
-    }).catch(function () { render(); });
+  /* An action from a device's scan page: the register's own route, with its event id. */
+  function sendAsset(r) {
+    return api("POST", "/api/assets/" + r.asset_id + "/" + r.op, r.body).then(function () {
+      say("Đã gửi thao tác trên thiết bị " + Tags.displayTag(r.tag) + ".", "good");
+      return forget([r.client_event_id]);
+    }).catch(function (e) {
+      if (e.status === 401) { say("Cần đăng nhập lại để gửi (dữ liệu vẫn trên máy).", "bad"); return false; }
+      if (!e.status || e.status === 429 || e.status >= 500) return false;  // try again later
+      say("Không ghi được (" + Tags.displayTag(r.tag) + "): " + e.message, "bad");
+      return forget([r.client_event_id]);  // breaks a rule: resending will not help
+    });
   }
 
-  /* The round was closed for good: send what this phone holds to the commune's open
-     round, starting one if there is none. */
-  function moveToNewStocktake() {
-    var code = state.stocktake.commune_code;
-    api("GET", "/api/stocktakes?status=open").then(function (open) {
-      var found = open.filter(function (s) { return s.commune_code === code; })[0];
-      return found || api("POST", "/api/stocktakes", { commune_code: code });
-    }).then(adopt).then(sync).catch(function (e) { say(e.message, "bad"); });
+  /* Starting, finishing and leaving a round need signal: that code is loaded only then. */
+  var roundsReady = null;
+  function rounds() {
+    roundsReady = roundsReady || loadScript("/field/rounds.js").then(function () {
+      return window.StocktakeRounds(app);
+    });
+    roundsReady.catch(function () { roundsReady = null; });
+    return roundsReady;
+  }
+  function online(method) {
+    if (!navigator.onLine) { render(); return Promise.resolve(); }
+    return rounds().then(function (r) { return r[method](); }, function () { render(); });
   }
 
-  function finish() {
-    if (state.queue.length) { say("Còn thao tác chưa gửi: cần có sóng để gửi trước khi kết thúc.", "bad"); return; }
-    if (!confirm("Kết thúc đợt kiểm kê?")) return;
-    var id = state.stocktake.id;
-    api("POST", "/api/stocktakes/" + id + "/finish").then(function () {
-      return api("GET", "/api/stocktakes/" + id);
-    }).then(function (report) {
-      state = { queue: [] }; localStorage.removeItem(KEY); showReport(report); render();
-      say("Đã kết thúc đợt kiểm kê số " + id + ".", "good");
-    }).catch(function (e) { say(e.message, "bad"); });
-  }
-
-  function showReport(r) {
-    function block(title, items) {
-      var li = items.map(function (t) { var e = document.createElement("li"); e.textContent = t; return e.outerHTML; }).join("");
-      return "<h3>" + title + " (" + items.length + ")</h3><ul class=\"st-list\">" + li + "</ul>";
-    }
-    $("st-report").innerHTML = "<h2>Kết quả kiểm kê số " + r.id + "</h2>" +
-      block("Đã xác nhận", r.confirmed) + block("Không thấy", r.not_found) + block("Chưa kiểm", r.unchecked) +
-      block("Thuộc đơn vị khác", r.elsewhere.map(function (e) { return e.tag_display; })) +
-      block("Chưa đăng ký", r.unregistered.map(function (u) { return (u.tag || "") + " " + u.description; }));
-    $("st-result").hidden = false;
-  }
-
-  /* --- camera ------------------------------------------------------------- */
-  var stream = null, decoderReady = null;
-
-  function loadDecoder() {
-    if ("BarcodeDetector" in window) {
-      var detector = new BarcodeDetector({ formats: ["qr_code"] });
-      return Promise.resolve(function (canvas) {
-        return detector.detect(canvas).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-      });
-    }
-    // Loaded only when the camera is opened: it is most of the page's weight.
-    decoderReady = decoderReady || new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = "/static/vendor/jsQR.min.js"; s.onload = resolve; s.onerror = reject;
+  /* --- camera: its code (and the jsQR decoder, where the browser has no
+     BarcodeDetector) is loaded only when the camera is opened. ------------- */
+  var camera = null;
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script"); s.src = src; s.onload = resolve; s.onerror = reject;
       document.head.appendChild(s);
-    }).then(function () {
-      return function (canvas) {
-        var image = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-        var code = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-        return Promise.resolve(code ? code.data : null);
-      };
     });
-    return decoderReady;
   }
-
-  function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    stream = null; $("st-camera").hidden = true; $("st-camera-open").textContent = "Quét bằng camera";
-  }
-
   function openCamera() {
-    if (stream) { stopCamera(); return; }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { say("Máy không cho dùng camera ở đây: hãy gõ mã.", "bad"); return; }
-    var video = $("st-camera"), canvas = document.createElement("canvas");
-    Promise.all([loadDecoder(), navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })])
-      .then(function (ready) {
-        var decode = ready[0]; stream = ready[1];
-        video.srcObject = stream; video.hidden = false; video.play();
-        $("st-camera-open").textContent = "Tắt camera";
-        (function tick() {
-          if (!stream) return;
-          if (video.videoWidth) {
-            canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-            canvas.getContext("2d").drawImage(video, 0, 0);
-            decode(canvas).then(function (text) {
-              if (text && Tags.tagFromText(text).tag) { stopCamera(); lookup(text); } else setTimeout(tick, 200);
-            }, function () { setTimeout(tick, 400); });
-          } else setTimeout(tick, 200);
-        })();
-      }).catch(function () { stopCamera(); say("Không mở được camera: hãy gõ mã trên nhãn.", "bad"); });
+    camera = camera || loadScript("/field/camera.js").then(function () { return window.FieldCamera; });
+    camera.then(function (cam) {
+      cam.toggle($("st-camera"), $("st-camera-open"), function (text) {
+        if (Tags.tagFromText(text).tag) { lookup(text); return true; }
+      }, function (message) { say(message, "bad"); });
+    }, function () { camera = null; say("Không mở được camera: hãy gõ mã trên nhãn.", "bad"); });
   }
 
   /* --- wiring ------------------------------------------------------------- */
-  $("st-begin").addEventListener("click", begin);
+  $("st-begin").addEventListener("click", function () { online("begin"); });
   $("st-form").addEventListener("submit", function (e) { e.preventDefault(); lookup($("st-tag").value); });
   $("st-camera-open").addEventListener("click", openCamera);
   $("st-sync").addEventListener("click", function () { sync(); });
-  $("st-finish").addEventListener("click", finish);
-  $("st-move-button").addEventListener("click", moveToNewStocktake);
+  $("st-finish").addEventListener("click", function () { online("finish"); });
+  $("st-move-button").addEventListener("click", function () { online("moveToNewStocktake"); });
   root.addEventListener("click", function (e) {
     var b = e.target.closest("[data-act]");
     if (b) { e.preventDefault(); act(b); }
   });
   window.addEventListener("online", function () { render(); sync(); });
   window.addEventListener("offline", render);
+  // Another tab queued, sent or changed the round: show it here too.
+  window.addEventListener("storage", function (e) { if (e.key === KEY) { state = load(); render(); } });
+  if (channel) channel.onmessage = function () { refresh(); };
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
-  window.stocktakeApp = { state: function () { return state; }, sync: sync, loadDecoder: loadDecoder, lookup: lookup };
+  var app = {
+    state: function () { return state; }, records: function () { return records; }, queued: queued,
+    sync: sync, lookup: lookup, api: api, update: update, say: say, render: render, reassign: reassign
+  };
+  window.stocktakeApp = app;
 
-  state.queue = state.queue || [];
-  start();
-  // Opened from a label's link with no signal: the worker served this page for /s/TAG.
-  var scanned = location.pathname.match(/^\/s\/([^/]+)$/);
-  if (scanned && state.stocktake) lookup(decodeURIComponent(scanned[1]));
+  migrate().then(refresh).then(function () {
+    // Opened from a label's link with no signal: the worker served this page for /s/TAG.
+    var path = location.pathname.match(/^\/s\/([^/]+)$/);
+    var tag = path && Tags.tagFromText(decodeURIComponent(path[1])).tag;
+    fieldMode = !!tag;  // this tab was opened from a label
+    sync();  // everything queued, by any tab; also notices a finished round
+    if (!state.stocktake && navigator.onLine) online("start");
+    else if (!state.stocktake && !tag) { say("Cần có sóng để bắt đầu kiểm kê lần đầu.", "bad"); render(); }
+    if (navigator.onLine) online("refreshDevices");
+    if (tag) { render(); lookup(tag); }
+  });
 })();

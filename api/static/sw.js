@@ -3,7 +3,9 @@
    which then looks the tag up in the device list kept on the phone. */
 var CACHE = "stocktake-v3";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
-var FILES = ["/static/app.css", "/static/scan.css", "/static/tags.js", "/static/stocktake.js"];
+var FILES = ["/static/app.css", "/static/scan.css", "/field/tags.js", "/field/stocktake.js"];
+// Fetched when first needed (the camera; rounds.js only ever with signal); kept from then on.
+var LAZY = ["/field/camera.js", "/static/vendor/jsQR.min.js", "/field/rounds.js"];
 
 function cachePage(cache) {
   return fetch(PAGE, { credentials: "same-origin" }).then(function (response) {
@@ -48,7 +50,7 @@ self.addEventListener("fetch", function (event) {
           { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
       });
     }));
-  } else if (FILES.indexOf(url.pathname) >= 0) {
+  } else if (FILES.indexOf(url.pathname) >= 0 || LAZY.indexOf(url.pathname) >= 0) {
     // Cached copy at once; refreshed in the background for next time.
     event.respondWith(caches.open(CACHE).then(function (cache) {
       // Pages ask for /static/FILE?v=HASH; the copy is kept under /static/FILE.

@@ -12,18 +12,23 @@ import datetime as dt
 import functools
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from labels.tags import display_tag
+from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn, years_before
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
+from procurement.core.idempotency import StoredEvent, run_once
 from procurement.core.text import like_pattern
-from procurement.core.transactions import is_unique_violation, write_transaction
+from procurement.core.transactions import write_transaction
 from procurement.register.new_device import device_row, draw_free_tags, effective_acquired, search_text
 from procurement.register.schemas import (
+    EVENT_KIND_VI,
+    STOCKTAKE_RESULT_VI,
     Acquisition,
     AssetCreate,
     AssetFilter,
@@ -33,6 +38,7 @@ from procurement.register.schemas import (
     Condition,
     ConditionReport,
     Disposal,
+    FieldDevice,
     Location,
     NotFoundReport,
     Status,
@@ -159,6 +165,38 @@ async def get_asset_by_tag(actor: Actor, tag: str) -> AssetOut:
     return asset_out_of_row(await _load_row(actor, "tag", tag))
 
 
+async def field_list(actor: Actor, commune_code: str | None = None) -> list[FieldDevice]:
+    """The commune's devices (not disposed) for a phone to keep, so a scanned label
+    opens with no signal: staff get their own commune; an admin names one."""
+    actor.require(*REGISTER_WRITERS)
+    if actor.is_staff:
+        commune_id = actor.commune_id
+    elif commune_code:
+        commune_id = (await _commune_by_code(commune_code, field="commune"))["id"]
+        if not actor.sees_commune(commune_id):
+            raise DomainError(f"Không có xã/phường mã {commune_code} trong phạm vi của bạn.", field="commune")
+    else:
+        raise DomainError("Chọn xã/phường (commune).", field="commune")
+    rows = (
+        await Asset.select(
+            Asset.id,
+            Asset.tag,
+            Asset.category.name.as_alias("category_name"),
+            Asset.make,
+            Asset.model,
+            Asset.location,
+            Asset.location_detail,
+            Asset.assigned_to,
+            Asset.condition,
+            Asset.status,
+            Asset.last_audited_at,
+        )
+        .where(Asset.commune == commune_id, Asset.status != Status.disposed.value)
+        .order_by(Asset.tag)
+    )
+    return [FieldDevice(**row, tag_display=display_tag(row["tag"])) for row in rows]
+
+
 def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
     """The WHERE conditions of a device list: what the actor may see, narrowed by the
     filters. One definition for the list, the page and the export, so they agree."""
@@ -226,40 +264,100 @@ async def _category_by_code(code: str) -> dict[str, Any]:
     return category
 
 
-async def _replayed(client_event_id: str | None, asset_id: int | None) -> dict | None:
-    """The stored answer for an event id already seen, or None."""
-    if not client_event_id:
-        return None
+# --- client event ids: one mechanism (procurement.core.idempotency) ------------
+
+
+async def stored_event(client_event_id: str) -> StoredEvent | None:
+    """What an event id stored: a stocktake round's result (the round's own action), or
+    a device's event (a register action). One look-up for both, so an id serves once."""
+    result = (
+        await StocktakeResult.select(
+            StocktakeResult.kind,
+            StocktakeResult.tag,
+            StocktakeResult.stocktake,
+            StocktakeResult.stocktake.commune.id.as_alias("commune_id"),
+        )
+        .where(StocktakeResult.client_event_id == client_event_id)
+        .first()
+    )
+    if result is not None:
+        return StoredEvent(
+            route="stocktake",
+            action=result["kind"],
+            object_id=result["stocktake"],
+            commune_id=result["commune_id"],
+            details={"tag": result["tag"]},
+        )
     event = (
-        await AssetEvent.select(AssetEvent.asset, AssetEvent.response)
+        await AssetEvent.select(
+            AssetEvent.asset,
+            AssetEvent.kind,
+            AssetEvent.response,
+            AssetEvent.asset.tag.as_alias("tag"),
+            AssetEvent.asset.commune.id.as_alias("commune_id"),
+        )
         .where(AssetEvent.client_event_id == client_event_id)
         .first()
     )
     if event is None:
         return None
-    if asset_id is not None and event["asset"] != asset_id:
-        raise Conflict(
-            "Mã sự kiện này đã dùng cho thiết bị khác.",
-            field="client_event_id",
-            code="event_id_reused",
-        )
     response = event["response"]
-    return json.loads(response) if isinstance(response, str) else response
+    return StoredEvent(
+        route="asset",
+        action=event["kind"],
+        object_id=event["asset"],
+        commune_id=event["commune_id"],
+        answer=json.loads(response) if isinstance(response, str) else response,
+        details={"tag": event["tag"]},
+    )
 
 
-async def _with_replay(client_event_id: str | None, asset_id: int | None, change: Callable):
-    """Run ``change`` once per client event id, also when two resends race."""
-    replay = await _replayed(client_event_id, asset_id)
-    if replay is not None:
-        return AssetOut.model_validate(replay)
-    try:
-        return await change()
-    except Exception as error:
-        if client_event_id and is_unique_violation(error):
-            replay = await _replayed(client_event_id, asset_id)
-            if replay is not None:
-                return AssetOut.model_validate(replay)
-        raise
+def _may_see(actor: Actor, stored: StoredEvent) -> bool:
+    return stored.commune_id is not None and actor.sees_commune(stored.commune_id)
+
+
+def describe_stored(actor: Actor, stored: StoredEvent) -> str:
+    """The stored action in words; the device and round only for a caller who may see them."""
+    if stored.route == "stocktake":
+        words = STOCKTAKE_RESULT_VI.get(stored.action, stored.action)
+        if _may_see(actor, stored):
+            words += f" số {stored.object_id}"
+    else:
+        words = EVENT_KIND_VI.get(stored.action, stored.action).lower()
+    tag = stored.details.get("tag")
+    if tag and _may_see(actor, stored):
+        words += f" (thiết bị {display_tag(tag)})"
+    return f"việc khác: {words}"
+
+
+async def _with_replay(
+    client_event_id: str | None,
+    asset_id: int | None,
+    change: Callable,
+    *,
+    actor: Actor,
+    kinds: tuple[str, ...],
+):
+    """Run ``change`` once per client event id, also when resends race. A resend gets the
+    stored answer only for the same action (``kinds``) on the same device (any new device
+    for a registration), from a caller who may see that device; otherwise 409."""
+
+    def same(stored: StoredEvent) -> bool:
+        return (
+            stored.route == "asset"
+            and stored.action in kinds
+            and (asset_id is None or stored.object_id == asset_id)
+            and _may_see(actor, stored)
+        )
+
+    return await run_once(
+        client_event_id,
+        find=stored_event,
+        same=same,
+        replay=lambda stored: AssetOut.model_validate(stored.answer),
+        change=change,
+        describe=lambda stored: describe_stored(actor, stored),
+    )
 
 
 async def _write_event(
@@ -317,7 +415,7 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
             await _write_event(asset.id, "registered", actor, changes, "", data.client_event_id, out, at)
             return out
 
-    return await _with_replay(data.client_event_id, None, change)
+    return await _with_replay(data.client_event_id, None, change, actor=actor, kinds=("registered",))
 
 
 async def _change_asset(
@@ -329,8 +427,13 @@ async def _change_asset(
     note: str = "",
     roles: tuple[str, ...] = REGISTER_WRITERS,
     allow_disposed: bool = False,
+    kinds: tuple[str, ...] | None = None,
+    round_result: str | None = None,
 ) -> AssetOut:
-    """Load (scoped), compute the new values, write them and the event together."""
+    """Load (scoped), compute the new values, write them and the event together.
+
+    ``round_result``: while a stocktake round is open for the device's commune, this
+    action is also that round's result for the device (confirmed, not_found)."""
     actor.require(*roles)
 
     async def change() -> AssetOut:
@@ -363,9 +466,44 @@ async def _change_asset(
             await Asset.update(column_values).where(Asset.id == asset_id)
             out = asset_out_of_row(await _load_row(actor, "id", asset_id))
             await _write_event(asset_id, kind, actor, diff, note, client_event_id, out, at)
+            if round_result:
+                await _record_in_open_round(actor, row, round_result, new_values.get("condition"), note, at)
             return out
 
-    return await _with_replay(client_event_id, asset_id, change)
+    return await _with_replay(client_event_id, asset_id, change, actor=actor, kinds=kinds or (kind,))
+
+
+ROUND_RESULT_ID_PREFIX = "device-route:"
+
+
+async def _record_in_open_round(
+    actor: Actor, row: dict[str, Any], kind: str, condition: str | None, note: str, at: dt.datetime
+) -> None:
+    """The commune's open stocktake round, if any, counts this action as its result for
+    the device (the round's own sync records its results itself)."""
+    round_row = (
+        await Stocktake.select(Stocktake.id)
+        .where(Stocktake.commune == row["commune_id"], Stocktake.status == "open")
+        .first()
+    )
+    if round_row is None:
+        return
+    await StocktakeResult.insert(
+        StocktakeResult(
+            stocktake=round_row["id"],
+            kind=kind,
+            asset=row["id"],
+            tag=row["tag"],
+            condition=condition,
+            note=note,
+            actor=actor.user_id,
+            at=at,
+            received_at=at,
+            # Not a client's id (those are UUIDs): the client's id is on the device's event,
+            # where a resend finds it; this one only keeps the column unique.
+            client_event_id=f"{ROUND_RESULT_ID_PREFIX}{uuid.uuid4().hex}",
+        )
+    )
 
 
 async def update_asset(actor: Actor, asset_id: int, data: AssetUpdate) -> AssetOut:
@@ -395,21 +533,41 @@ async def move_asset(actor: Actor, asset_id: int, data: AssetMove) -> AssetOut:
     return await _change_asset(actor, asset_id, "moved", data.client_event_id, compute, data.note)
 
 
-async def report_condition(actor: Actor, asset_id: int, data: ConditionReport) -> AssetOut:
+async def report_condition(actor: Actor, asset_id: int, data: ConditionReport, *, in_round: bool = True) -> AssetOut:
+    """``in_round``: also the open stocktake round's result (the device was seen)."""
+
     async def compute(row):
         return {"condition": data.condition.value}
 
-    return await _change_asset(actor, asset_id, "condition_reported", data.client_event_id, compute, data.note)
+    return await _change_asset(
+        actor,
+        asset_id,
+        "condition_reported",
+        data.client_event_id,
+        compute,
+        data.note,
+        round_result="confirmed" if in_round else None,
+    )
 
 
-async def confirm_stocktake(actor: Actor, asset_id: int, data: StocktakeConfirm) -> AssetOut:
+async def confirm_stocktake(actor: Actor, asset_id: int, data: StocktakeConfirm, *, in_round: bool = True) -> AssetOut:
+    """``in_round``: also the open stocktake round's result; the round's own sync says False."""
+
     async def compute(row):
         values: dict[str, Any] = {"last_audited_at": now()}
         if data.condition is not None:
             values["condition"] = data.condition.value
         return values
 
-    return await _change_asset(actor, asset_id, "stocktake_confirmed", data.client_event_id, compute, data.note)
+    return await _change_asset(
+        actor,
+        asset_id,
+        "stocktake_confirmed",
+        data.client_event_id,
+        compute,
+        data.note,
+        round_result="confirmed" if in_round else None,
+    )
 
 
 async def dispose_asset(actor: Actor, asset_id: int, data: Disposal) -> AssetOut:
@@ -428,6 +586,7 @@ async def dispose_asset(actor: Actor, asset_id: int, data: Disposal) -> AssetOut
         data.client_event_id,
         compute,
         data.reason,
+        kinds=("disposed", "disposal_requested"),
     )
 
 
@@ -453,10 +612,19 @@ async def asset_history(actor: Actor, asset_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def report_not_found(actor: Actor, asset_id: int, data: NotFoundReport) -> AssetOut:
-    """The device is not where the register says: an event, no field changes."""
+async def report_not_found(actor: Actor, asset_id: int, data: NotFoundReport, *, in_round: bool = True) -> AssetOut:
+    """The device is not where the register says: an event, no field changes; also the
+    open stocktake round's result (``in_round``)."""
 
     async def compute(row):
         return {}
 
-    return await _change_asset(actor, asset_id, "not_found", data.client_event_id, compute, data.note)
+    return await _change_asset(
+        actor,
+        asset_id,
+        "not_found",
+        data.client_event_id,
+        compute,
+        data.note,
+        round_result="not_found" if in_round else None,
+    )

@@ -22,6 +22,7 @@ from pydantic import (
 
 from labels.tags import TagError, parse_tag
 from procurement.core.clock import today_vn
+from procurement.core.idempotency import ClientEventId  # noqa: F401  (one definition, used by the schemas here)
 from procurement.core.text import nfc
 
 MAX_VND = 10**15  # far above any budget line
@@ -42,15 +43,6 @@ ShortText = Annotated[str, AfterValidator(nfc), Field(max_length=100)]
 LongText = Annotated[str, AfterValidator(nfc), Field(max_length=200)]
 Note = Annotated[str, AfterValidator(nfc), Field(max_length=2000)]
 Reason = Annotated[str, AfterValidator(nfc), Field(min_length=3, max_length=500)]
-ClientEventId = Annotated[
-    str,
-    Field(
-        min_length=8,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The client's own id for this action (e.g. a UUID); resending it is stored once",
-    ),
-]
 
 
 class Status(StrEnum):
@@ -100,6 +92,14 @@ ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn 
 LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
 ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
 # What a device's history says happened, and the names of the fields it shows.
+# What a stocktake round stored for one action.
+STOCKTAKE_RESULT_VI = {
+    "confirmed": "xác nhận trong đợt kiểm kê",
+    "not_found": "báo không thấy trong đợt kiểm kê",
+    "moved": "ghi nơi đặt mới trong đợt kiểm kê",
+    "elsewhere": "ghi nhận thiết bị của đơn vị khác trong đợt kiểm kê",
+    "unregistered": "ghi nhận thiết bị chưa đăng ký trong đợt kiểm kê",
+}
 EVENT_KIND_VI = {
     "registered": "Đăng ký",
     "imported": "Nhập từ tệp",
@@ -274,6 +274,23 @@ class Disposal(_Input):
         if value not in (Status.awaiting_disposal, Status.disposed):
             raise ValueError("Chỉ nhận awaiting_disposal hoặc disposed.")
         return value
+
+
+class FieldDevice(BaseModel):
+    """A device as a phone keeps it for the scan page with no signal."""
+
+    id: int
+    tag: str
+    tag_display: str
+    category_name: str
+    make: str
+    model: str
+    location: str
+    location_detail: str
+    assigned_to: str
+    condition: str
+    status: str
+    last_audited_at: dt.datetime | None
 
 
 class AssetOut(BaseModel):

@@ -22,7 +22,8 @@ from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.transactions import is_sqlite, is_unique_violation, write_transaction
+from procurement.core.idempotency import StoredEvent, StoredMeanwhile, run_once
+from procurement.core.transactions import is_sqlite, write_transaction
 from procurement.register import devices as register_devices
 from procurement.register.schemas import (
     AssetMove,
@@ -83,6 +84,7 @@ class Outcome(StrEnum):
     duplicate = "duplicate"  # this event id was stored before: nothing added
     already_confirmed = "already_confirmed"  # the device was already found in this stocktake
     rejected = "rejected"  # breaks a rule; resending will not help
+    conflict = "conflict"  # the event id was used for another action (as a 409): named in the message
 
 
 class ActionOutcome(BaseModel):
@@ -321,36 +323,54 @@ _MESSAGES = {
 }
 
 
-async def _stored(client_event_id: str) -> dict | None:
-    return (
-        await StocktakeResult.select(
-            StocktakeResult.kind,
-            StocktakeResult.tag,
-            StocktakeResult.stocktake,
-            StocktakeResult.stocktake._.commune._.id.as_alias("commune_id"),
-        )
-        .where(StocktakeResult.client_event_id == client_event_id)
-        .first()
-    )
+# The stocktake action each stored result answers (a "found" may be any of three).
+_STORED_FOR = {
+    ActionKind.confirm: {"confirmed"},
+    ActionKind.not_found: {"not_found"},
+    ActionKind.moved: {"moved"},
+    ActionKind.found: {"confirmed", "elsewhere", "unregistered"},
+}
 
 
 async def _apply(actor: Actor, stocktake: dict[str, Any], action: StocktakeAction) -> ActionOutcome:
-    stored = await _stored(action.client_event_id)
-    if stored is not None:
-        if stored["stocktake"] != stocktake["id"]:
-            # A phone that moved its queue to a new round after a lost answer resends
-            # what the old round already holds: stored once, said so.
-            if stored["commune_id"] == stocktake["commune_id"]:
-                return _answer(
-                    action,
-                    Outcome.duplicate,
-                    f"Đã nhận trước đó, trong đợt kiểm kê số {stored['stocktake']}.",
-                    stored["kind"],
-                    stored["tag"],
-                )
-            return _answer(action, Outcome.rejected, "Mã sự kiện này đã dùng cho đợt kiểm kê khác.")
-        return _answer(action, Outcome.duplicate, "Đã nhận trước đó.", stored["kind"], stored["tag"])
+    """One queued action, once per event id (``procurement.core.idempotency``)."""
+    try:
+        typed_tag: str | None = parse_tag(action.tag) if action.tag else None
+    except TagError:
+        typed_tag = None
 
+    def same(stored: StoredEvent) -> bool:
+        # A phone that moved its queue to a new round after a lost answer resends
+        # what the old round already holds: the same commune's round, stored once.
+        return (
+            stored.route == "stocktake"
+            and stored.commune_id == stocktake["commune_id"]
+            and stored.action in _STORED_FOR[action.kind]
+            and stored.details.get("tag") == typed_tag
+        )
+
+    def replay(stored: StoredEvent) -> ActionOutcome:
+        message = "Đã nhận trước đó."
+        if stored.object_id != stocktake["id"]:
+            message = f"Đã nhận trước đó, trong đợt kiểm kê số {stored.object_id}."
+        return _answer(action, Outcome.duplicate, message, stored.action, stored.details.get("tag"))
+
+    try:
+        return await run_once(
+            action.client_event_id,
+            find=register_devices.stored_event,
+            same=same,
+            replay=replay,
+            change=lambda: _apply_once(actor, stocktake, action),
+            describe=lambda stored: register_devices.describe_stored(actor, stored),
+        )
+    except Conflict as error:
+        if error.code != "event_id_reused":
+            raise
+        return _answer(action, Outcome.conflict, error.message)
+
+
+async def _apply_once(actor: Actor, stocktake: dict[str, Any], action: StocktakeAction) -> ActionOutcome:
     tag = None
     if action.tag:
         try:
@@ -394,11 +414,15 @@ async def _apply(actor: Actor, stocktake: dict[str, Any], action: StocktakeActio
                 actor,
                 asset["id"],
                 StocktakeConfirm(condition=action.condition, note=action.note, client_event_id=action.client_event_id),
+                in_round=False,
             )
         elif action.kind == ActionKind.not_found:
             values["kind"] = "not_found"
             change = lambda: register_devices.report_not_found(  # noqa: E731
-                actor, asset["id"], NotFoundReport(note=action.note, client_event_id=action.client_event_id)
+                actor,
+                asset["id"],
+                NotFoundReport(note=action.note, client_event_id=action.client_event_id),
+                in_round=False,
             )
         else:
             values["kind"] = "moved"
@@ -414,20 +438,23 @@ async def _apply(actor: Actor, stocktake: dict[str, Any], action: StocktakeActio
             )
 
     async with write_transaction():
-        if values["kind"] == "confirmed" or values["kind"] == "moved":
-            seen = await StocktakeResult.exists().where(
-                StocktakeResult.stocktake == stocktake["id"],
-                StocktakeResult.asset == values["asset"],
-                StocktakeResult.kind.is_in(list(FOUND_KINDS)),
+        seen = values["kind"] in ("confirmed", "moved") and await StocktakeResult.exists().where(
+            StocktakeResult.stocktake == stocktake["id"],
+            StocktakeResult.asset == values["asset"],
+            StocktakeResult.kind.is_in(list(FOUND_KINDS)),
+        )
+        # A racing resend stored it after our first look: drop this and answer as it did.
+        # Read after ``seen``: if that resend is what made the device seen, this sees it too.
+        if await StocktakeResult.exists().where(StocktakeResult.client_event_id == action.client_event_id):
+            raise StoredMeanwhile
+        if seen and values["kind"] == "confirmed":
+            return _answer(
+                action,
+                Outcome.already_confirmed,
+                f"Thiết bị {display_tag(tag)} đã được xác nhận trong đợt kiểm kê này.",
+                "confirmed",
+                tag,
             )
-            if seen and values["kind"] == "confirmed":
-                return _answer(
-                    action,
-                    Outcome.already_confirmed,
-                    f"Thiết bị {display_tag(tag)} đã được xác nhận trong đợt kiểm kê này.",
-                    "confirmed",
-                    tag,
-                )
         if change is not None:
             await change()
         await StocktakeResult.insert(StocktakeResult(**values))
@@ -456,15 +483,6 @@ async def sync(actor: Actor, stocktake_id: int, batch: SyncBatch) -> list[Action
             outcomes.append(await _apply(actor, stocktake, action))
         except DomainError as error:
             outcomes.append(_answer(action, Outcome.rejected, error.message))
-        except Exception as error:
-            # Two phones (or two tabs) sending the same event at once: the loser finds it stored.
-            if not is_unique_violation(error):
-                raise
-            stored = await _stored(action.client_event_id)
-            if stored is None:
-                outcomes.append(_answer(action, Outcome.rejected, "Mã sự kiện đã dùng cho việc khác."))
-            else:
-                outcomes.append(_answer(action, Outcome.duplicate, "Đã nhận trước đó.", stored["kind"], stored["tag"]))
     return outcomes
 
 

@@ -91,7 +91,7 @@ async def test_an_event_id_reused_on_another_device_is_a_conflict(client, users)
     staff = await users.make("staff", AN_VIEN)
     a = (await client.post("/api/assets", json=asset_payload(), headers=staff)).json()["id"]
     b = (await client.post("/api/assets", json=asset_payload(), headers=staff)).json()["id"]
-    body = {"condition": "poor", "client_event_id": "phone-1-evt-0001"}
+    body = {"condition": "poor", "client_event_id": str(uuid.uuid4())}
     assert (await client.post(f"/api/assets/{a}/condition", json=body, headers=staff)).status_code == 200
     clash = await client.post(f"/api/assets/{b}/condition", json=body, headers=staff)
     assert clash.status_code == 409

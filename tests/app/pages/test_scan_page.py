@@ -193,6 +193,7 @@ async def test_offline_stocktake_queues_five_actions_and_syncs_them_once(live_se
     assert "sai ký tự kiểm tra" in await page.inner_text("#st-msg")
     await screenshot(page, "stocktake-offline")
 
+    await page.wait_for_function("window.stocktakeApp.state().queue.length === 5")
     queue = await page.evaluate("window.stocktakeApp.state().queue")
     assert len(queue) == 5
     ids = [action["client_event_id"] for action in queue]
@@ -246,7 +247,9 @@ async def test_a_round_finished_while_the_phone_had_no_signal_loses_nothing(live
     async def confirm_offline(tag: str) -> str:
         await page.fill("#st-tag", tag)
         await page.press("#st-tag", "Enter")
+        queued = await page.evaluate("window.stocktakeApp.state().queue.length")
         await page.click("#st-device >> text=Vẫn ở đây")
+        await page.wait_for_function(f"window.stocktakeApp.state().queue.length === {queued + 1}")
         return await page.evaluate("window.stocktakeApp.state().queue.at(-1).client_event_id")
 
     async def stored_in(event_id: str) -> int | None:
