@@ -27,7 +27,7 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
-	$(PY) -m api serve
+	$(PY) -m api serve --demo
 
 # Page tests drive Debian's chromium (a browser download does not work everywhere).
 browser:

@@ -204,7 +204,8 @@ async def login_submit(
     username = (data.get("username") or "").strip()
     target = safe_next(data.get("next"))
     try:
-        result = await users.login(username, data.get("password") or "", data.get("remember") == "on")
+        address = request.client.host if request.client else None
+        result = await users.login(username, data.get("password") or "", data.get("remember") == "on", address)
     except DomainError as error:
         return render(
             request,
