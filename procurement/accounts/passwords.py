@@ -172,20 +172,37 @@ def password_problem(password: str, username: str = "") -> str | None:
         return "Mật khẩu quá đơn giản: chỉ lặp lại một vài ký tự."
     if _is_sequence(folded):
         return "Mật khẩu quá đơn giản: là một dãy ký tự liên tiếp."
-    common = common_passwords()
-    if (
-        password.lower() in common
-        or folded in common
-        or folded.rstrip("0123456789") in common
-        or folded in {_folded(w) for w in CONTEXT_WORDS}
-    ):
+    if _is_common(folded) or password.lower() in common_passwords():
         return "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác."
+    period = _period(folded)
+    # A unit shorter than the minimum, repeated, is no stronger than the unit itself.
+    if period < len(folded) and (period < SETTINGS.min_length or _is_common(folded[:period])):
+        return "Mật khẩu quá đơn giản: lặp lại một đoạn ngắn."
     return None
 
 
+def _is_common(folded: str) -> bool:
+    common = common_passwords()
+    context = {_folded(w) for w in CONTEXT_WORDS}
+    stem = folded.rstrip("0123456789")
+    return folded in common or folded in context or (bool(stem) and (stem in common or stem in context))
+
+
+def _period(text: str) -> int:
+    """Length of the shortest unit that ``text`` repeats ("abcabc" -> 3; no repeat -> len)."""
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return size
+    return len(text)
+
+
 def _is_sequence(text: str) -> bool:
+    """A run like "abcdef", "fedcba", "1234567890" or "9876543210" (digits wrap around)."""
     if len(text) < 4:
         return False
+    if text.isdigit():
+        steps = {(int(b) - int(a)) % 10 for a, b in zip(text, text[1:], strict=False)}
+        return steps in ({1}, {9})
     steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
     return steps in ({1}, {-1})
 

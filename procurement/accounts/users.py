@@ -354,8 +354,8 @@ async def authenticate(token: str) -> Actor | None:
             AuthToken.user.username.as_alias("username"),
             AuthToken.user.role.as_alias("role"),
             AuthToken.user.active.as_alias("active"),
-            AuthToken.user.commune.id.as_alias("commune_id"),
-            AuthToken.user.commune.code.as_alias("commune_code"),
+            AuthToken.user.commune.id.as_alias("commune_id"),  # type: ignore[union-attr]
+            AuthToken.user.commune.code.as_alias("commune_code"),  # type: ignore[union-attr]
         )
         .where(AuthToken.token_hash == digest)
         .first()
