@@ -275,3 +275,13 @@ async def test_admins_list_and_revoke_any_users_tokens(client, users):
         AccountEvent.user == owner_id
     )
     assert event == [{"kind": "token_revoked", "by": "qt.tokens"}]
+
+
+async def test_the_log_in_page_says_when_to_retry_in_vietnamese(client, users):
+    await users.make("staff", AN_VIEN, username="trang.khoa")
+    for i in range(FREE_ATTEMPTS):
+        await login(client, "trang.khoa", f"sai-mat-khau-{i}")
+    form = {"username": "trang.khoa", "password": users.password, "next": "/"}
+    answer = await client.post("/login", data=form)
+    assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
+    assert "Thử lại sau" in answer.text and 'value="trang.khoa"' in answer.text
