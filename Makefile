@@ -45,7 +45,7 @@ lint: $(TEST_STAMP)
 	$(PY) -m tests.support.migrations_in_sync
 
 run: $(RUN_STAMP)
-	$(PY) -m api serve
+	$(PY) -m api serve --demo
 
 # Page tests drive Debian's chromium (a browser download does not work everywhere).
 browser:

@@ -126,13 +126,28 @@ class AssetEvent(Table, tablename="asset_event"):
     response = JSON(null=True, default=None)
 
 
-class LoginThrottle(Table, tablename="login_throttle"):
-    """Failed log-ins per user name (also for names that do not exist)."""
+class LoginLimit(Table, tablename="login_limit"):
+    """Failed log-ins counted per key: one row per (user name, client address) pair
+    ("n:<name>|<address>") and one per client address ("a:<address>"), also for
+    names that do not exist. ``username`` lets an admin clear a user's locks."""
 
     id = Serial(primary_key=True)
-    username = Varchar(length=80, unique=True)
+    key = Varchar(length=200, unique=True)
+    username = Varchar(length=80, null=True, default=None, index=True)
     failures = Integer(default=0)
+    first_failure_at = Timestamptz(null=True, default=None)
     locked_until = Timestamptz(null=True, default=None)
 
 
-TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, LoginThrottle]
+class AccountEvent(Table, tablename="account_event"):
+    """Who did what to an account (unlock, password reset, token revoked): append-only."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(AppUser, index=True)
+    kind = Varchar(length=30)
+    actor = ForeignKey(AppUser, null=True, default=None)
+    at = Timestamptz()
+    note = Text(default="")
+
+
+TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, LoginLimit, AccountEvent]

@@ -70,29 +70,41 @@ def synthetic(seed: int, devices: int, budgets: bool, contracts: int, payments: 
 
 
 @main.command()
-@click.option("--demo/--no-demo", default=True, help="Load demo data on first start")
+@click.option(
+    "--demo", is_flag=True, default=False, help="Load the demo data and demo users on first start (`make run`)"
+)
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 def serve(demo: bool, host: str | None, port: int | None) -> None:
-    """Migrate, load demo data on first start, and serve."""
+    """Migrate and serve. Without --demo (production) no demo user is made, and the
+    server refuses to start while a demo user still has the demo password."""
     import uvicorn
 
-    from procurement.seed.demo import DEMO_PASSWORD, demo_loaded, ensure_reference_data, load_demo
+    from procurement.accounts import users
+    from procurement.seed.demo import DEMO_PASSWORD, DEMO_USERS, demo_loaded, ensure_reference_data, load_demo
 
     settings = load()
 
-    async def prepare():
+    async def prepare() -> list[str]:
         await db.migrate()
         await ensure_reference_data()
-        if demo and not await demo_loaded():
-            click.echo("loading demo data (first start)...")
-            click.echo(await load_demo())
+        if demo:
+            if not await demo_loaded():
+                click.echo("loading demo data (first start)...")
+                click.echo(await load_demo())
+            return []
+        return await users.users_with_password(DEMO_PASSWORD, [name for name, _, _ in DEMO_USERS])
 
-    run(prepare())
+    weak = run(prepare())
+    if weak:
+        raise click.ClickException(
+            f"users {', '.join(weak)} still have the demo password: change it "
+            "(python -m api set-password --username NAME) or serve with --demo for a demonstration"
+        )
     host = host or settings.host
     port = port or settings.port
     click.echo(f"\nServing on http://{host}:{port}/  (API under /api/, OpenAPI at /schema/openapi.json)")
     if demo:
         click.echo(f"Demo log-in: admin / {DEMO_PASSWORD}  (also taichinh, kehoach, anvien)\n")
     sys.stdout.flush()
-    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info")
+    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info", proxy_headers=True)

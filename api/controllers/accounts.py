@@ -26,7 +26,16 @@ class LoginForm(BaseModel):
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    days: int | None = Field(default=None, ge=1, le=3650, description="Lifetime; none = until revoked")
+    days: int = Field(
+        default=users.API_TOKEN_DEFAULT_DAYS,
+        ge=1,
+        le=users.API_TOKEN_MAX_DAYS,
+        description=f"Lifetime in days (at most {users.API_TOKEN_MAX_DAYS})",
+    )
+
+
+class Unlocked(BaseModel):
+    cleared: int = Field(description="How many failure counters of the user name were removed")
 
 
 class Me(BaseModel):
@@ -41,7 +50,8 @@ class AuthController(Controller):
 
     @post("/login", opt=PUBLIC, status_code=200, responses=error_responses(400, 401, 429))
     async def login(self, request: Request, data: JSONBody[LoginForm]) -> Response[LoginResult]:
-        result = await users.login(data.username, data.password, data.remember)
+        address = request.client.host if request.client else None
+        result = await users.login(data.username, data.password, data.remember, address)
         response = Response(result)
         set_session_cookie(response, request, result.token, result.expires_at)
         return response
@@ -88,5 +98,22 @@ class UserController(Controller):
         return await users.get_user(user_id)
 
     @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
-    async def update_user(self, user_id: RowId, data: JSONBody[UserUpdate]) -> UserOut:
-        return await users.update_user(user_id, data)
+    async def update_user(self, request: Request, user_id: RowId, data: JSONBody[UserUpdate]) -> UserOut:
+        """A new ``password`` ends every session and API token of the user."""
+        return await users.update_user(user_id, data, request.user)
+
+    @post("/{user_id:int}/unlock", opt=ADMIN, status_code=200, responses=error_responses(401, 403, 404))
+    async def unlock_user(self, request: Request, user_id: RowId) -> Unlocked:
+        """Lift every log-in lock of the user, from every address (recorded as an account event)."""
+        return Unlocked(cleared=await users.unlock_user(request.user, user_id))
+
+    @get("/{user_id:int}/tokens", opt=ADMIN, responses=error_responses(401, 403, 404))
+    async def list_user_tokens(self, user_id: RowId) -> list[TokenOut]:
+        await users.get_user(user_id)
+        return await users.list_user_tokens(user_id)
+
+    @delete(
+        "/{user_id:int}/tokens/{token_id:int}", opt=ADMIN, status_code=204, responses=error_responses(401, 403, 404)
+    )
+    async def revoke_user_token(self, request: Request, user_id: RowId, token_id: RowId) -> None:
+        await users.revoke_token(request.user, token_id, owner_id=user_id)

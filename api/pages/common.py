@@ -27,7 +27,7 @@ from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
 from api.weak_signal import VersionedStaticCache, static_url
 from procurement.accounts import users
 from procurement.core.clock import to_vn
-from procurement.core.errors import DomainError
+from procurement.core.errors import DomainError, TooManyAttempts
 from procurement.core.money import format_vnd
 from procurement.finance.packages import PackageStatus
 from procurement.register.schemas import (
@@ -182,9 +182,10 @@ async def login_submit(
     username = (data.get("username") or "").strip()
     target = safe_next(data.get("next"))
     try:
-        result = await users.login(username, data.get("password") or "", data.get("remember") == "on")
+        address = request.client.host if request.client else None
+        result = await users.login(username, data.get("password") or "", data.get("remember") == "on", address)
     except DomainError as error:
-        return render(
+        page = render(
             request,
             "login.html",
             status_code=error.status_code,
@@ -193,6 +194,9 @@ async def login_submit(
             error=error.message,
             remember=data.get("remember") == "on",
         )
+        if isinstance(error, TooManyAttempts):
+            page.headers["Retry-After"] = str(error.retry_after_seconds)
+        return page
     response = Redirect(target if target != "/" else home_for(result.user.role))
     set_session_cookie(response, request, result.token, result.expires_at)
     return response

@@ -28,6 +28,7 @@ from api.pages.common import page, render
 from api.pages.forms import form_errors
 from api.params import RowId
 from procurement.accounts import users
+from procurement.accounts.throttle import locked_names
 from procurement.accounts.users import UserCreate, UserUpdate
 from procurement.core.errors import DomainError
 from procurement.core.money import MoneyError, parse_vnd
@@ -494,12 +495,15 @@ async def _users_page(
     status_code: int = 200,
     done: str | None = None,
     row_errors: dict | None = None,
+    unlocked: str | None = None,
 ) -> Template:
     return render(
         request,
         "users.html",
+        unlocked=unlocked,
         status_code=status_code,
         users=await users.list_users(),
+        locked=await locked_names(),
         values=values,
         errors=errors,
         row_errors=row_errors or {},
@@ -510,7 +514,13 @@ async def _users_page(
 
 @get("/admin/users", opt=page("admin"), include_in_schema=False)
 async def users_page(request: Request) -> Template:
-    return await _users_page(request, {"role": "staff"}, {}, done=request.query_params.get("done"))
+    return await _users_page(
+        request,
+        {"role": "staff"},
+        {},
+        done=request.query_params.get("done"),
+        unlocked=request.query_params.get("unlocked"),
+    )
 
 
 @post("/admin/users", opt=page("admin"), include_in_schema=False, status_code=200)
@@ -529,12 +539,19 @@ async def user_update(request: Request, user_id: RowId, data: Form) -> Template 
     values["commune_code"] = (data.get("commune_code") or "").strip() or None
     values["active"] = data.get("active") == "on"
     try:
-        updated = await users.update_user(user_id, UserUpdate(**values))
+        updated = await users.update_user(user_id, UserUpdate(**values), request.user)
         return Redirect(f"/admin/users?done={updated.username}", status_code=303)
     except (ValidationError, DomainError) as error:
         return await _users_page(
             request, {"role": "staff"}, {}, status_code=422, row_errors={user_id: form_errors(error)}
         )
+
+
+@post("/admin/users/{user_id:int}/unlock", opt=page("admin"), include_in_schema=False, status_code=303)
+async def user_unlock(request: Request, user_id: RowId) -> Redirect:
+    await users.unlock_user(request.user, user_id)
+    user = await users.get_user(user_id)
+    return Redirect(f"/admin/users?unlocked={user.username}", status_code=303)
 
 
 REGISTER_PAGES = [
@@ -556,4 +573,5 @@ REGISTER_PAGES = [
     users_page,
     user_create,
     user_update,
+    user_unlock,
 ]

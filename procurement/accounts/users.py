@@ -1,69 +1,55 @@
 """Users, passwords, tokens and log-in throttling.
 
-Passwords are hashed with argon2 (argon2-cffi). Tokens are random and stored
-only as their SHA-256, so a leaked database does not leak working tokens.
-Session tokens expire (12 hours, or 30 days when the phone is remembered);
-API tokens for scripts live until revoked.
+Passwords are hashed with argon2id off the event loop (``passwords.py``), and must
+pass the password rules there. Tokens are random and stored only as their SHA-256,
+so a leaked database does not leak working tokens. Session tokens expire (12 hours,
+or 30 days when the phone is remembered); API tokens for scripts expire after the
+days their maker chose, at most ``API_TOKEN_MAX_DAYS``. Log-in failures are
+throttled by user name and client address together (``throttle.py``). A password
+reset ends every session and token of the user. Admin actions on an account are
+recorded as account events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.tables import AppUser, AuthToken, Commune, LoginThrottle
+from models.tables import AccountEvent, AppUser, AuthToken, Commune
+from procurement.accounts import passwords, throttle
+from procurement.accounts.passwords import check_password
+from procurement.accounts.throttle import FREE_ATTEMPTS, lock_seconds  # noqa: F401  (re-exported)
 from procurement.core.actor import Actor
 from procurement.core.clock import now
-from procurement.core.errors import Conflict, DomainError, NotFound, TooManyAttempts, Unauthorized
+from procurement.core.errors import Conflict, DomainError, NotFound, Unauthorized
 from procurement.core.text import nfc
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Role
 
 SESSION_HOURS = 12
 REMEMBERED_DAYS = 30
-FREE_ATTEMPTS = 5
-FIRST_LOCK_SECONDS = 30
-MAX_LOCK_SECONDS = 15 * 60
 TOKEN_CACHE_SECONDS = 30
-
-_hasher = PasswordHasher()
-# A hash to verify against for unknown users, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def password_matches(stored_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+# API tokens: their maker chooses the lifetime, up to this many days (default one year).
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS") or 90)
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS") or 365)
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def lock_seconds(failures: int) -> int:
-    """0 for the first free attempts, then doubling from 30 s up to 15 minutes."""
-    if failures < FREE_ATTEMPTS:
-        return 0
-    return min(FIRST_LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS), MAX_LOCK_SECONDS)
-
-
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     username: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(
+        min_length=8, max_length=200, description="At least 12 characters, not the user name, not a common password"
+    )
     role: Role
     full_name: str = Field(default="", max_length=200)
     commune_code: str | None = Field(default=None, max_length=5, description="Required for staff")
@@ -129,15 +115,27 @@ async def _commune_id(code: str | None, role: str) -> int | None:
     return commune["id"]
 
 
-async def create_user(data: UserCreate) -> UserOut:
+async def record_event(user_id: int, kind: str, actor: Actor | None, note: str = "") -> None:
+    """An account event (unlock, password reset, token revoked); inside the caller's transaction."""
+    await AccountEvent.insert(
+        AccountEvent(user=user_id, kind=kind, actor=actor.user_id if actor else None, at=now(), note=note)
+    )
+
+
+async def create_user(data: UserCreate, *, check_rules: bool = True) -> UserOut:
+    """``check_rules=False`` only for the demo loader, whose shared password the
+    production ``serve`` refuses to run with (see ``users_with_password``)."""
+    if check_rules:
+        check_password(data.password, data.username)
     commune_id = await _commune_id(data.commune_code, data.role)
+    password_hash = await passwords.hash_password(data.password)
     async with write_transaction():
         if await AppUser.exists().where(AppUser.username == data.username.lower()):
             raise Conflict("Tên đăng nhập đã tồn tại.", field="username")
         user = AppUser(
             username=data.username.lower(),
             full_name=nfc(data.full_name),
-            password_hash=hash_password(data.password),
+            password_hash=password_hash,
             role=data.role.value,
             commune=commune_id,
             created_at=now(),
@@ -157,7 +155,9 @@ async def list_users() -> list[UserOut]:
     return [UserOut(**row) for row in await AppUser.select(*_USER_COLUMNS).order_by(AppUser.id)]
 
 
-async def update_user(user_id: int, data: UserUpdate) -> UserOut:
+async def update_user(user_id: int, data: UserUpdate, actor: Actor | None = None) -> UserOut:
+    """A new password must pass the rules; setting it ends every session and API
+    token of the user (a reset after a leak must shut the leaked ones out)."""
     current = await get_user(user_id)
     changes = data.model_dump(exclude_unset=True)
     values: dict = {}
@@ -170,43 +170,71 @@ async def update_user(user_id: int, data: UserUpdate) -> UserOut:
         values[AppUser.full_name] = nfc(changes["full_name"])
     if changes.get("active") is not None:
         values[AppUser.active] = changes["active"]
-    if changes.get("password"):
-        values[AppUser.password_hash] = hash_password(changes["password"])
+    reset = bool(changes.get("password"))
+    if reset:
+        check_password(changes["password"], current.username)
+        values[AppUser.password_hash] = await passwords.hash_password(changes["password"])
     if values:
         async with write_transaction():
             await AppUser.update(values).where(AppUser.id == user_id)
+            if reset:
+                await AuthToken.update({AuthToken.revoked_at: now()}).where(
+                    (AuthToken.user == user_id) & AuthToken.revoked_at.is_null()
+                )
+                await record_event(user_id, "password_reset", actor, "mọi phiên và mã truy cập bị thu hồi")
         forget_user(user_id)
     return await get_user(user_id)
 
 
-async def login(username: str, password: str, remember: bool = False) -> LoginResult:
+async def login(username: str, password: str, remember: bool = False, address: str | None = None) -> LoginResult:
+    """Check a password, throttled by name and client ``address`` (see ``throttle``).
+
+    Order matters: a place at the hashing gate first (refused at once when full, and
+    then not counted), then the attempt is counted, then the hash is checked in a
+    worker thread. Unknown names cost the same as known ones and count the same."""
     username = username.strip().lower()[:80]
-    at = now()
-    throttle = await LoginThrottle.select().where(LoginThrottle.username == username).first()
-    if throttle and throttle["locked_until"] and throttle["locked_until"] > at:
-        wait = int((throttle["locked_until"] - at).total_seconds()) + 1
-        raise TooManyAttempts(f"Đăng nhập sai quá nhiều lần. Thử lại sau {wait} giây.", wait)
-    user = await AppUser.select().where(AppUser.username == username).first()
-    ok = password_matches(user["password_hash"] if user else _DUMMY_HASH, password)
-    if not (ok and user and user["active"]):
-        failures = (throttle["failures"] if throttle else 0) + 1
-        locked_until = at + dt.timedelta(seconds=lock_seconds(failures)) if lock_seconds(failures) else None
-        async with write_transaction():
-            if throttle:
-                await LoginThrottle.update(
-                    {LoginThrottle.failures: failures, LoginThrottle.locked_until: locked_until}
-                ).where(LoginThrottle.username == username)
-            else:
-                await LoginThrottle.insert(
-                    LoginThrottle(username=username, failures=failures, locked_until=locked_until)
+    address = (address or "unknown")[:64]
+    async with passwords.GATE.ticket():
+        await throttle.count_attempt(username, address)
+        user = (
+            await AppUser.select(AppUser.id, AppUser.password_hash, AppUser.active)
+            .where(AppUser.username == username)
+            .first()
+        )
+        ok = await passwords.verify_password(user["password_hash"] if user else None, password)
+        if not (ok and user and user["active"]):
+            raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
+        await throttle.succeeded(username, address)
+        if passwords.needs_rehash(user["password_hash"]):
+            # Made with other argon2 parameters (older settings): bring it to the current cost.
+            rehashed = await passwords.hash_password(password)
+            async with write_transaction():
+                await AppUser.update({AppUser.password_hash: rehashed}).where(
+                    (AppUser.id == user["id"]) & (AppUser.password_hash == user["password_hash"])
                 )
-        raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
-    if throttle:
-        async with write_transaction():
-            await LoginThrottle.delete().where(LoginThrottle.username == username)
+    at = now()
     lifetime = dt.timedelta(days=REMEMBERED_DAYS) if remember else dt.timedelta(hours=SESSION_HOURS)
     token, row = await _issue_token(user["id"], "session", "đăng nhập", at + lifetime)
     return LoginResult(token=token, expires_at=row.expires_at, user=await get_user(user["id"]))
+
+
+async def unlock_user(actor: Actor | None, user_id: int) -> int:
+    """An admin lifts every log-in lock of the user (from all addresses); recorded."""
+    user = await get_user(user_id)
+    cleared = await throttle.clear_name(user.username)
+    async with write_transaction():
+        await record_event(user_id, "unlock", actor, f"{cleared} bộ đếm đăng nhập sai được xoá")
+    return cleared
+
+
+async def users_with_password(password: str, usernames: list[str]) -> list[str]:
+    """Which of these users still have exactly this password (the demo one, for ``serve``)."""
+    rows = await AppUser.select(AppUser.username, AppUser.password_hash).where(AppUser.username.is_in(usernames))
+    found = []
+    for row in rows:
+        if await passwords.verify_password(row["password_hash"], password):
+            found.append(row["username"])
+    return sorted(found)
 
 
 async def _issue_token(user_id: int, kind: str, name: str, expires_at: dt.datetime | None):
@@ -224,9 +252,12 @@ async def _issue_token(user_id: int, kind: str, name: str, expires_at: dt.dateti
     return token, row
 
 
-async def create_api_token(actor: Actor, name: str, days: int | None) -> NewToken:
-    expires = now() + dt.timedelta(days=days) if days else None
-    token, row = await _issue_token(actor.user_id, "api", nfc(name), expires)
+async def create_api_token(actor: Actor, name: str, days: int | None = None) -> NewToken:
+    """An API token for a script, expiring after ``days`` (default 90, at most API_TOKEN_MAX_DAYS)."""
+    days = API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise DomainError(f"Thời hạn phải từ 1 đến {API_TOKEN_MAX_DAYS} ngày.", field="days")
+    token, row = await _issue_token(actor.user_id, "api", nfc(name), now() + dt.timedelta(days=days))
     return NewToken(
         id=row.id,
         name=row.name,
@@ -239,7 +270,11 @@ async def create_api_token(actor: Actor, name: str, days: int | None) -> NewToke
 
 
 async def list_tokens(actor: Actor) -> list[TokenOut]:
-    rows = await AuthToken.select().where(AuthToken.user == actor.user_id).order_by(AuthToken.id)
+    return await list_user_tokens(actor.user_id)
+
+
+async def list_user_tokens(user_id: int) -> list[TokenOut]:
+    rows = await AuthToken.select().where(AuthToken.user == user_id).order_by(AuthToken.id)
     return [
         TokenOut(
             id=r["id"],
@@ -253,16 +288,23 @@ async def list_tokens(actor: Actor) -> list[TokenOut]:
     ]
 
 
-async def revoke_token(actor: Actor, token_id: int) -> None:
+async def revoke_token(actor: Actor, token_id: int, owner_id: int | None = None) -> None:
+    """Revoke one of the actor's own tokens, or (an admin, with ``owner_id``) one of that user's,
+    recorded as an account event of the owner."""
+    owner = actor.user_id if owner_id is None else owner_id
     row = (
-        await AuthToken.select(AuthToken.token_hash)
-        .where((AuthToken.id == token_id) & (AuthToken.user == actor.user_id))
+        await AuthToken.select(AuthToken.token_hash, AuthToken.name)
+        .where((AuthToken.id == token_id) & (AuthToken.user == owner))
         .first()
     )
     if row is None:
-        raise NotFound("Không tìm thấy mã truy cập.")
+        raise NotFound("Không tìm thấy mã truy cập.", field="token_id")
     async with write_transaction():
-        await AuthToken.update({AuthToken.revoked_at: now()}).where(AuthToken.id == token_id)
+        await AuthToken.update({AuthToken.revoked_at: now()}).where(
+            (AuthToken.id == token_id) & AuthToken.revoked_at.is_null()
+        )
+        if owner != actor.user_id:
+            await record_event(owner, "token_revoked", actor, f"mã truy cập {token_id} ({row['name']})")
     _cache.pop(row["token_hash"], None)
 
 

@@ -208,7 +208,8 @@ async def load_demo(seed: int = 2025) -> dict:
                     role=role,
                     full_name=full_name,
                     commune_code=staff_commune["code"] if role == Role.staff else None,
-                )
+                ),
+                check_rules=False,  # the shared demo password: a production `serve` refuses to run with it
             )
             demo_user_ids[username] = user.id
     rows, commune_ids = [], []

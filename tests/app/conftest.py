@@ -67,6 +67,11 @@ else:
     ENGINE = "sqlite"
 
 os.environ.setdefault("BASE_URL", "http://testserver")
+# Cheap argon2 for the tests (production: 64 MiB, 3 passes, about 150 ms a hash). Hashes
+# carry their parameters, so verification of other costs is still exercised.
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_PARALLELISM", "1")
 
 import models  # noqa: E402,F401
 from api import db  # noqa: E402
@@ -189,7 +194,7 @@ async def make_asset(**overrides) -> int:
     actor = Actor(user_id=admin["id"] if admin else 0, username="fixture", role="admin")
     if admin is None:
         user = await accounts.create_user(
-            UserCreate(username=f"fixture-{uuid.uuid4().hex[:6]}", password="x" * 10, role="admin")
+            UserCreate(username=f"fixture-{uuid.uuid4().hex[:6]}", password="fixture-mat-khau", role="admin")
         )
         actor = Actor(user_id=user.id, username=user.username, role="admin")
     out = await register_asset(actor, AssetCreate(**asset_payload(**overrides)))

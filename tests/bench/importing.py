@@ -123,7 +123,9 @@ async def _run() -> list[tuple[str, float, str]]:
     await ensure_reference_data()
     await db.open_pool()
     try:
-        user = await users.create_user(users.UserCreate(username="bench-admin", password="x" * 12, role="admin"))
+        user = await users.create_user(
+            users.UserCreate(username="bench-admin", password="bench-importer-admin", role="admin")
+        )
         actor = Actor(user_id=user.id, username=user.username, role="admin")
         content = await _sheet(ROWS)
         results = [("sheet (generated, untimed)", 0.0, f"{len(content) / 1024 / 1024:.1f} MB, {ROWS} rows")]

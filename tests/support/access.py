@@ -26,6 +26,9 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/users"): ADMIN,
     ("GET", "/api/users/{user_id:int}"): ADMIN,
     ("PATCH", "/api/users/{user_id:int}"): ADMIN,
+    ("POST", "/api/users/{user_id:int}/unlock"): ADMIN,
+    ("GET", "/api/users/{user_id:int}/tokens"): ADMIN,
+    ("DELETE", "/api/users/{user_id:int}/tokens/{token_id:int}"): ADMIN,
     ("GET", "/api/provinces"): ALL,
     ("GET", "/api/provinces/{code:str}"): ALL,
     ("GET", "/api/communes"): ALL,
@@ -187,6 +190,7 @@ ACCESS.update(
         ("GET", "/admin/users"): ADMIN,
         ("POST", "/admin/users"): ADMIN,
         ("POST", "/admin/users/{user_id:int}"): ADMIN,
+        ("POST", "/admin/users/{user_id:int}/unlock"): ADMIN,
     }
 )
 # A page showing one device answers another commune's staff like a missing page.

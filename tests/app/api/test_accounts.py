@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.tables import AppUser, AuthToken, LoginThrottle
+from models.tables import AppUser, AuthToken, LoginLimit
 from procurement.accounts.users import FREE_ATTEMPTS, lock_seconds
 from tests.app.conftest import AN_VIEN
 
@@ -30,12 +30,10 @@ async def test_repeated_failures_lock_the_name_with_retry_after(client, users):
     assert locked.status_code == 429
     assert 0 < int(locked.headers["retry-after"]) <= lock_seconds(FREE_ATTEMPTS)
     # Once the lock has passed, the right password works and the count resets.
-    await LoginThrottle.update(
-        {LoginThrottle.locked_until: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}, force=True
-    )
+    await LoginLimit.update({LoginLimit.locked_until: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}, force=True)
     ok = await client.post("/api/auth/login", json={"username": "lan.test", "password": users.password})
     assert ok.status_code == 200
-    assert not await LoginThrottle.exists().where(LoginThrottle.username == "lan.test")
+    assert not await LoginLimit.exists().where(LoginLimit.username == "lan.test")
 
 
 def test_lock_grows_and_is_capped():
@@ -47,7 +45,7 @@ def test_lock_grows_and_is_capped():
 async def test_unknown_names_are_throttled_too_and_answer_like_a_wrong_password(client, users):
     answer = await client.post("/api/auth/login", json={"username": "nobody", "password": "whatever-1"})
     assert answer.status_code == 401 and answer.json()["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
-    assert (await LoginThrottle.select().where(LoginThrottle.username == "nobody").first())["failures"] == 1
+    assert (await LoginLimit.select().where(LoginLimit.username == "nobody").first())["failures"] == 1
 
 
 async def test_remembered_log_in_lasts_weeks_and_plain_one_hours(client, users):

@@ -52,3 +52,33 @@ async def test_demo_and_synthetic_data_load_with_history(clean):
     assert 4500 <= added <= 5500
     provinces_with_devices = await Asset.select(Asset.commune.province.code).distinct()
     assert len(provinces_with_devices) == 34
+
+
+async def test_production_serve_refuses_while_a_demo_user_keeps_the_demo_password(clean):
+    from procurement.accounts import users
+    from procurement.seed.demo import DEMO_PASSWORD
+
+    await users.create_user(users.UserCreate(username="admin", password=DEMO_PASSWORD, role="admin"), check_rules=False)
+    refused = cli("serve", "--port", "1")
+    assert refused.returncode != 0 and "admin" in refused.stderr and "demo" in refused.stderr
+    changed = cli("set-password", "--username", "admin", "--password", "ca-phe-sua-da-sang")
+    assert changed.returncode == 0, changed.stderr
+    weak = cli("set-password", "--username", "admin", "--password", "matkhau123")
+    assert weak.returncode != 0 and "password" in weak.stderr
+
+
+async def test_unlock_from_the_command_line_lifts_the_lock_and_is_recorded(clean):
+    from models.tables import AccountEvent, LoginLimit
+    from procurement.accounts import users
+    from procurement.accounts.throttle import FREE_ATTEMPTS, count_attempt
+
+    made = await users.create_user(users.UserCreate(username="bi.khoa", password="ca-phe-sua-da-sang", role="planner"))
+    for _ in range(FREE_ATTEMPTS):
+        await count_attempt("bi.khoa", "10.0.0.1")
+    assert await LoginLimit.exists().where(LoginLimit.locked_until.is_not_null())
+    unlocked = cli("unlock", "--username", "bi.khoa")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert not await LoginLimit.exists().where(LoginLimit.username == "bi.khoa")
+    assert await AccountEvent.select(AccountEvent.kind).where(AccountEvent.user == made.id).output(as_list=True) == [
+        "unlock"
+    ]

@@ -1,0 +1,44 @@
+"""The users page: an admin sees a locked log-in and lifts it; weak passwords are refused
+next to the field (Debian chromium via Playwright)."""
+
+from models.tables import AccountEvent, AppUser, LoginLimit
+from procurement.accounts.throttle import FREE_ATTEMPTS, count_attempt
+from tests.app.conftest import AN_VIEN
+from tests.support.browser import log_in, screenshot
+
+
+async def test_an_admin_sees_a_locked_log_in_and_unlocks_it(live_server, phone, users):
+    await users.make("admin", username="qt.trang")
+    await users.make("staff", AN_VIEN, username="lan.bikhoa")
+    for _ in range(FREE_ATTEMPTS):
+        await count_attempt("lan.bikhoa", "203.0.113.5")
+    page = await phone.new_page()
+    await log_in(page, live_server, "qt.trang", users.password)
+    await page.goto(f"{live_server}/admin/users")
+    notice = page.locator("form.user-unlock")
+    assert "lan.bikhoa" in await notice.inner_text() and "bị khoá" in await notice.inner_text()
+    await screenshot(page, "users-locked")
+    await notice.locator("button").click()
+    await page.wait_for_load_state("networkidle")
+    assert "Đã mở khoá đăng nhập cho lan.bikhoa" in await page.inner_text("[role=status]")
+    assert await page.locator("form.user-unlock").count() == 0
+    assert not await LoginLimit.exists().where(LoginLimit.username == "lan.bikhoa")
+    user_id = (await AppUser.select(AppUser.id).where(AppUser.username == "lan.bikhoa").first())["id"]
+    assert await AccountEvent.select(AccountEvent.kind).where(AccountEvent.user == user_id).output(as_list=True) == [
+        "unlock"
+    ]
+
+
+async def test_a_weak_password_is_refused_next_to_the_field(live_server, phone, users):
+    await users.make("admin", username="qt.matkhau")
+    page = await phone.new_page()
+    await log_in(page, live_server, "qt.matkhau", users.password)
+    await page.goto(f"{live_server}/admin/users")
+    await page.fill("input[name=username]", "cb.yeu")
+    await page.fill("input[name=password]", "matkhau12345")
+    await page.select_option("select[name=role]", "planner")
+    await page.click("form[action='/admin/users'] button[type=submit]")
+    await page.wait_for_load_state("networkidle")
+    assert "phổ biến" in await page.inner_text("form[action='/admin/users']")
+    assert await page.input_value("input[name=username]") == "cb.yeu"
+    assert not await AppUser.exists().where(AppUser.username == "cb.yeu")
