@@ -37,6 +37,7 @@ from models.procurement import (
 )
 from models.tables import Asset, AssetEvent, Category, Commune, Province
 from procurement.core.actor import Actor
+from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import split_by_weights
 from procurement.core.text import has_words, search_key
@@ -106,17 +107,33 @@ async def _locked(table: type[Table], row_id: int, what: str, field: str) -> dic
     return row
 
 
+def paid_as_of_clause(day: dt.date):
+    """*Paid as of a day*, in SQL: payment rows (reversals included) dated on or
+    before ``day`` — the same filter as :func:`procurement.finance.disbursement.paid_as_of`.
+    Views (contract, contract list, allocations) show what is paid as of Vietnam's
+    today; the ceilings count every row."""
+    return Payment.paid_on <= day
+
+
 async def _sum(column, *where) -> int:
     row = await column._meta.table.select(Sum(column).as_alias("total")).where(*where).first()
     # PostgreSQL sums a bigint into numeric (Decimal): back to whole dong.
     return int(row["total"] or 0) if row else 0
 
 
-async def _line_used(line_id: int) -> tuple[int, int]:
-    """(Σ sub-line amounts, Σ allocation amounts) of a line."""
-    return (
-        await _sum(BudgetLine.amount_vnd, BudgetLine.parent == line_id),
-        await _sum(Allocation.amount_vnd, Allocation.line == line_id),
+async def _line_charges(line_id: int) -> rules.LineCharges:
+    """Everything charged to a line: sub-lines, allocations, contracts signed
+    straight on it, payments straight on it without contract or allocation."""
+    return rules.LineCharges(
+        sub_lines_vnd=await _sum(BudgetLine.amount_vnd, BudgetLine.parent == line_id),
+        allocated_vnd=await _sum(Allocation.amount_vnd, Allocation.line == line_id),
+        contracted_vnd=await _sum(Contract.value_vnd, Contract.line == line_id, Contract.allocation.is_null()),
+        paid_direct_vnd=await _sum(
+            Payment.amount_vnd,
+            Payment.line == line_id,
+            Payment.allocation.is_null(),
+            Payment.contract.is_null(),
+        ),
     )
 
 
@@ -132,7 +149,7 @@ async def uncommitted(actor: Actor, line_id: int) -> tuple[int, dict[str, int]]:
     commune's allocation remainder), whole dong. Free = not carved into
     sub-lines, not under contract, not paid without a contract."""
     line = await get_line(actor, line_id)
-    sub_lines, _ = await _line_used(line_id)
+    sub_lines = (await _line_charges(line_id)).sub_lines_vnd
     contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
     direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
     by_commune = {
@@ -176,12 +193,14 @@ async def get_line(actor: Actor, line_id: int) -> LineOut:
     )
     if row is None:
         raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
-    sub_lines, allocated = await _line_used(line_id)
+    charges = await _line_charges(line_id)
     return LineOut(
         **{k: v for k, v in row.items() if k in LineOut.model_fields},
-        sub_lines_vnd=sub_lines,
-        allocated_vnd=allocated,
-        remaining_vnd=row["amount_vnd"] - sub_lines - allocated,
+        sub_lines_vnd=charges.sub_lines_vnd,
+        allocated_vnd=charges.allocated_vnd,
+        contracted_direct_vnd=charges.contracted_vnd,
+        paid_direct_vnd=charges.paid_direct_vnd,
+        remaining_vnd=row["amount_vnd"] - charges.total_vnd,
         milestones=await _milestones(line_id),
     )
 
@@ -206,8 +225,12 @@ async def create_line(actor: Actor, data: LineCreate) -> LineOut:
     async with write_transaction():
         if data.parent_id is not None:
             parent = await _locked(BudgetLine, data.parent_id, "dòng ngân sách cấp trên", "parent_id")
-            sub_lines, allocated = await _line_used(parent["id"])
-            rules.check_sub_line_fits(parent["amount_vnd"], sub_lines, allocated, data.amount_vnd)
+            rules.check_line_charge(
+                parent["amount_vnd"],
+                await _line_charges(parent["id"]),
+                data.amount_vnd,
+                limit="parent_line_remaining",
+            )
             if data.decision_date < parent["decision_date"]:
                 raise rules.RuleViolation("decision_date", "dòng con không thể quyết định trước dòng cấp trên")
             province_id = parent["province"]
@@ -282,7 +305,7 @@ async def list_allocations(actor: Actor, line_id: int) -> list[AllocationOut]:
     paid = {
         r["allocation"]: int(r["total"] or 0)
         for r in await Payment.select(Payment.allocation, Sum(Payment.amount_vnd).as_alias("total"))
-        .where(Payment.line == line_id)
+        .where(Payment.line == line_id, paid_as_of_clause(today_vn()))
         .group_by(Payment.allocation)
     }
     return [AllocationOut(**r, contracted_vnd=contracted.get(r["id"], 0), paid_vnd=paid.get(r["id"], 0)) for r in rows]
@@ -305,8 +328,7 @@ async def create_allocation(actor: Actor, line_id: int, data: AllocationCreate) 
             commune = await Commune.select(Commune.province).where(Commune.id == commune_id).first()
             if commune["province"] != line["province"]:
                 raise rules.RuleViolation("commune_code", "xã/phường không thuộc tỉnh của dòng ngân sách")
-        sub_lines, allocated = await _line_used(line_id)
-        rules.check_allocation_fits(line["amount_vnd"], allocated, data.amount_vnd, sub_lines)
+        rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), data.amount_vnd)
         allocation = Allocation(
             line=line_id,
             commune=commune_id,
@@ -389,8 +411,7 @@ async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) ->
         return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=False, allocations=out)
     async with write_transaction():
         locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
-        sub_lines, allocated = await _line_used(line_id)
-        rules.check_allocation_fits(locked["amount_vnd"], allocated, data.total_vnd, sub_lines)
+        rules.check_line_charge(locked["amount_vnd"], await _line_charges(line_id), data.total_vnd)
         at = now()
         created = await Allocation.insert(
             *[
@@ -641,7 +662,7 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
     )
     return ContractOut(
         **row,
-        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id),
+        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id, paid_as_of_clause(today_vn())),
         items=[ContractItemOut(**i, delivered=delivered.get(i["category"], 0)) for i in items],
     )
 
@@ -687,7 +708,7 @@ async def contract_summaries(
     rows = rows[:limit]
     paid_query = (
         Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid"))
-        .where(Payment.contract.is_in([r["id"] for r in rows] or [0]))
+        .where(Payment.contract.is_in([r["id"] for r in rows] or [0]), paid_as_of_clause(today_vn()))
         .group_by(Payment.contract)
     )
     paid = {p["contract_id"]: int(p["paid"] or 0) for p in await paid_query}
@@ -698,12 +719,16 @@ async def contract_summaries(
 
 
 async def _supplier_id(name: str, tax_code: str) -> int:
+    """The supplier with this tax code, created on first use. Inside the caller's
+    transaction: INSERT … ON CONFLICT DO NOTHING, then read. Two contracts naming the
+    same new supplier at once (on different allocations, so under different locks)
+    therefore never hit the unique index: PostgreSQL makes the second insert wait for
+    the first transaction and then do nothing; SQLite has one writer at a time."""
+    await Supplier.insert(Supplier(name=name, tax_code=tax_code)).on_conflict(
+        target=Supplier.tax_code, action="DO NOTHING"
+    )
     row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
-    if row:
-        return row["id"]
-    supplier = Supplier(name=name, tax_code=tax_code)
-    await supplier.save()
-    return supplier.id
+    return row["id"]
 
 
 async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
@@ -731,12 +756,8 @@ async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
         else:
             line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
             line_id = line["id"]
-            # Central purchasing on the line itself: what the line has not handed down or contracted.
-            sub_lines, allocated = await _line_used(line_id)
-            direct = await _sum(Contract.value_vnd, Contract.line == line_id, Contract.allocation.is_null())
-            rules.check_contract_fits(
-                line["amount_vnd"], sub_lines + allocated + direct, value, central_purchasing=True
-            )
+            # Central purchasing on the line itself: whatever every earlier charge has left.
+            rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), value)
         rules.check_contract_signed_after_decision(data.signed_on, line["decision_date"])
         package = None
         if data.package_id is not None:
@@ -940,16 +961,28 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
     """A disbursement against a contract (≤ its unpaid value, not before signing),
     or against an allocation for costs without contract (≤ what is left of it)."""
     actor.require(*FINANCE_WRITERS)
-    if (data.contract_id is None) == (data.allocation_id is None):
+    if [data.contract_id, data.allocation_id, data.line_id].count(None) != 2:
         raise rules.RuleViolation(
-            "contract_id", "ghi đúng một trong hai: hợp đồng (contract_id) hoặc phân bổ (allocation_id)"
+            "contract_id",
+            "ghi đúng một trong ba: hợp đồng (contract_id), phân bổ (allocation_id) hoặc dòng ngân sách (line_id)",
         )
     async with write_transaction():
         if data.contract_id is not None:
             contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id")
             paid = await _sum(Payment.amount_vnd, Payment.contract == contract["id"])
-            rules.check_payment(contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"])
+            rules.check_payment(
+                contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"], today_vn()
+            )
             line_id, allocation_id = contract["line"], contract["allocation"]
+        elif data.line_id is not None:
+            # Costs without contract straight on the line (central purchasing).
+            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
+            rules.check_amount(data.amount_vnd)
+            rules.check_line_charge(line["amount_vnd"], await _line_charges(line["id"]), data.amount_vnd)
+            if data.paid_on < line["decision_date"]:
+                raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")
+            rules.check_payment_date(data.paid_on, today_vn())
+            line_id, allocation_id = line["id"], None
         else:
             allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
             rules.check_amount(data.amount_vnd)
@@ -964,6 +997,7 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
             )["decision_date"]
             if data.paid_on < decision:
                 raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")
+            rules.check_payment_date(data.paid_on, today_vn())
             line_id, allocation_id = allocation["line"], allocation["id"]
         payment = Payment(
             line=line_id,
@@ -993,12 +1027,16 @@ async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -
         if original["contract"]:
             await _locked(Contract, original["contract"], "hợp đồng", "contract_id")
             paid = await _sum(Payment.amount_vnd, Payment.contract == original["contract"])
+        elif original["allocation"] is None:
+            await _locked(BudgetLine, original["line"], "dòng ngân sách", "line_id")
+            paid = (await _line_charges(original["line"])).paid_direct_vnd
         else:
             await _locked(Allocation, original["allocation"], "phân bổ", "allocation_id")
             paid = await _sum(
                 Payment.amount_vnd, Payment.allocation == original["allocation"], Payment.contract.is_null()
             )
         already = await Payment.exists().where(Payment.reverses_payment == payment_id)
+        rules.check_payment_date(data.paid_on, today_vn())
         rules.check_reversal(
             amount,
             original_amount_vnd=original["amount_vnd"],

@@ -65,7 +65,12 @@ class LineOut(BaseModel):
     deadline: dt.date | None
     sub_lines_vnd: int
     allocated_vnd: int
-    remaining_vnd: int = Field(description="Amount not yet handed to sub-lines or allocations")
+    contracted_direct_vnd: int = Field(0, description="Contracts signed straight on the line (central purchasing)")
+    paid_direct_vnd: int = Field(0, description="Payments straight on the line, without contract or allocation")
+    remaining_vnd: int = Field(
+        description="Amount minus everything charged to the line: sub-lines, allocations, contracts and "
+        "payments straight on it"
+    )
     milestones: list[MilestoneOut]
 
 
@@ -252,7 +257,8 @@ class DeliveryOut(BaseModel):
 
 class PaymentCreate(_Input):
     contract_id: Id | None = None
-    allocation_id: Id | None = Field(default=None, description="Costs without a contract")
+    allocation_id: Id | None = Field(default=None, description="Costs without a contract, on an allocation")
+    line_id: Id | None = Field(default=None, description="Costs without a contract, straight on a line")
     amount_vnd: PositiveVND
     paid_on: dt.date
     voucher_number: Annotated[ShortText, Field(min_length=1, description="Treasury voucher number")]
