@@ -126,6 +126,22 @@ class AssetEvent(Table, tablename="asset_event"):
     response = JSON(null=True, default=None)
 
 
+class ClientEvent(Table, tablename="client_event"):
+    """A write sent with the client's own event id, and the answer it got, so that a
+    resend (a retried payment, a queued form) is answered again and stored once.
+    Written by :mod:`procurement.core.replay` in the same transaction as the write.
+    (Device events keep theirs on ``asset_event``, the event itself.)"""
+
+    id = Serial(primary_key=True)
+    client_event_id = Varchar(length=64, unique=True)
+    action = Varchar(length=60)  # e.g. finance.payment.create
+    target = Varchar(length=60, default="")  # the object acted on, e.g. contract:12
+    fingerprint = Varchar(length=64, default="")  # sha256 of the request body
+    response = JSON(null=True, default=None)  # the answer given the first time
+    actor = ForeignKey(AppUser, null=True, default=None)
+    at = Timestamptz()
+
+
 class LoginThrottle(Table, tablename="login_throttle"):
     """Failed log-ins per user name (also for names that do not exist)."""
 
@@ -135,4 +151,4 @@ class LoginThrottle(Table, tablename="login_throttle"):
     locked_until = Timestamptz(null=True, default=None)
 
 
-TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, LoginThrottle]
+TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, ClientEvent, LoginThrottle]

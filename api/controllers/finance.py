@@ -40,6 +40,7 @@ from procurement.finance.schemas import (
     ReversalCreate,
     SplitOut,
 )
+from procurement.register.schemas import ClientEventId
 
 READ = roles(*budget.FINANCE_READERS)
 WRITE = roles(*budget.FINANCE_WRITERS)
@@ -67,8 +68,14 @@ class FinanceController(Controller):
         return await budget.get_line(request.user, line_id)
 
     @put("/lines/{line_id:int}/milestones", opt=WRITE, responses=WRITE_ERRORS)
-    async def replace_milestones(self, request: Request, line_id: RowId, data: JSONBody[list[MilestoneIn]]) -> LineOut:
-        return await budget.replace_milestones(request.user, line_id, data)
+    async def replace_milestones(
+        self,
+        request: Request,
+        line_id: RowId,
+        data: JSONBody[list[MilestoneIn]],
+        client_event_id: FromQuery[ClientEventId | None] = None,
+    ) -> LineOut:
+        return await budget.replace_milestones(request.user, line_id, data, client_event_id)
 
     @get("/lines/{line_id:int}/allocations", opt=READ, responses=READ_ERRORS)
     async def list_allocations(self, request: Request, line_id: RowId) -> list[AllocationOut]:

@@ -39,7 +39,8 @@ from models.tables import Asset, AssetEvent, Category, Commune, Province
 from procurement.core.actor import Actor
 from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.money import split_by_weights
+from procurement.core.money import format_vnd, split_by_weights
+from procurement.core.replay import once
 from procurement.core.text import has_words, search_key
 from procurement.core.transactions import is_sqlite, write_transaction
 from procurement.finance import rules
@@ -218,6 +219,20 @@ def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> 
 
 
 async def create_line(actor: Actor, data: LineCreate) -> LineOut:
+    """See :func:`_create_line`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.line.create",
+        target="",
+        body=data,
+        out=LineOut,
+        actor=actor,
+        run=lambda: _create_line(actor, data),
+    )
+
+
+async def _create_line(actor: Actor, data: LineCreate) -> LineOut:
     actor.require(*FINANCE_WRITERS)
     rules.check_amount(data.amount_vnd)
     rules.check_line_dates(data.decision_date, data.deadline)
@@ -267,7 +282,23 @@ async def create_line(actor: Actor, data: LineCreate) -> LineOut:
     return await get_line(actor, line.id)
 
 
-async def replace_milestones(actor: Actor, line_id: int, milestones: list[MilestoneIn]) -> LineOut:
+async def replace_milestones(
+    actor: Actor, line_id: int, milestones: list[MilestoneIn], client_event_id: str | None = None
+) -> LineOut:
+    """See :func:`_replace_milestones`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        client_event_id,
+        action="finance.line.milestones",
+        target=f"line:{line_id}",
+        body=milestones,
+        out=LineOut,
+        actor=actor,
+        run=lambda: _replace_milestones(actor, line_id, milestones),
+    )
+
+
+async def _replace_milestones(actor: Actor, line_id: int, milestones: list[MilestoneIn]) -> LineOut:
     """A new schedule for a line (the schedule is a target, not money: it may be revised)."""
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
@@ -319,6 +350,20 @@ async def _commune_id(code: str, field: str = "commune_code") -> int:
 
 
 async def create_allocation(actor: Actor, line_id: int, data: AllocationCreate) -> AllocationOut:
+    """See :func:`_create_allocation`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.allocation.create",
+        target=f"line:{line_id}",
+        body=data,
+        out=AllocationOut,
+        actor=actor,
+        run=lambda: _create_allocation(actor, line_id, data),
+    )
+
+
+async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate) -> AllocationOut:
     actor.require(*FINANCE_WRITERS)
     rules.check_amount(data.amount_vnd)
     commune_id = await _commune_id(data.commune_code) if data.commune_code else None
@@ -392,6 +437,20 @@ async def split_weights(
 
 
 async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
+    """See :func:`_split_allocation`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        None if data.dry_run else data.client_event_id,
+        action="finance.allocation.split",
+        target=f"line:{line_id}",
+        body=data,
+        out=SplitOut,
+        actor=actor,
+        run=lambda: _split_allocation(actor, line_id, data),
+    )
+
+
+async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
     """Split ``total_vnd`` across communes by weight (parts add up exactly) and,
     unless ``dry_run``, write one allocation per commune with a share > 0."""
     actor.require(*FINANCE_WRITERS)
@@ -555,6 +614,20 @@ async def package_summaries(
 
 
 async def create_package(actor: Actor, data: PackageCreate) -> PackageOut:
+    """See :func:`_create_package`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS, "planner")
+    return await once(
+        data.client_event_id,
+        action="finance.package.create",
+        target="",
+        body=data,
+        out=PackageOut,
+        actor=actor,
+        run=lambda: _create_package(actor, data),
+    )
+
+
+async def _create_package(actor: Actor, data: PackageCreate) -> PackageOut:
     """A new package, status ``planned`` (logged). Planning calls this to turn a
     replacement plan into packages."""
     actor.require(*FINANCE_WRITERS, "planner")
@@ -622,6 +695,20 @@ async def _move(package: dict[str, Any], target: PackageStatus, actor: Actor, no
 
 
 async def move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
+    """See :func:`_move_package`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.package.move",
+        target=f"package:{package_id}",
+        body=data,
+        out=PackageOut,
+        actor=actor,
+        run=lambda: _move_package(actor, package_id, data),
+    )
+
+
+async def _move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
         package = await _locked(ProcurementPackage, package_id, "gói thầu", "package_id")
@@ -732,6 +819,20 @@ async def _supplier_id(name: str, tax_code: str) -> int:
 
 
 async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
+    """See :func:`_create_contract`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.contract.create",
+        target="",
+        body=data,
+        out=ContractOut,
+        actor=actor,
+        run=lambda: _create_contract(actor, data),
+    )
+
+
+async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
     """A contract's value is the sum of its items; it must fit in what is left of
     its allocation (or, for central purchasing on a line, of the line)."""
     actor.require(*FINANCE_WRITERS)
@@ -804,6 +905,20 @@ async def _delivered(contract_id: int) -> dict[str, int]:
 
 
 async def accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) -> DeliveryOut:
+    """See :func:`_accept_delivery`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.delivery.accept",
+        target=f"contract:{contract_id}",
+        body=data,
+        out=DeliveryOut,
+        actor=actor,
+        run=lambda: _accept_delivery(actor, contract_id, data),
+    )
+
+
+async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) -> DeliveryOut:
     """Accept a delivery: its devices become assets of the commune, linked to the
     contract, its package and budget line, each with a fresh tag and a
     "delivered" history event. Never more devices than the contract bought."""
@@ -953,11 +1068,43 @@ async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
     return PaymentOut(**row)
 
 
+async def _voucher_unused(contract_id: int, voucher_number: str) -> None:
+    """A treasury voucher is recorded once per contract (under the contract's lock):
+    the same number again is a resent or retyped payment, refused naming the earlier one."""
+    earlier = (
+        await Payment.select(Payment.id, Payment.paid_on, Payment.amount_vnd)
+        .where(Payment.contract == contract_id, Payment.voucher_number == voucher_number)
+        .order_by(Payment.id)
+        .first()
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"Số chứng từ {voucher_number} đã ghi cho hợp đồng này: thanh toán số {earlier['id']} "
+            f"ngày {earlier['paid_on']:%d/%m/%Y}, {format_vnd(earlier['amount_vnd'])}.",
+            field="voucher_number",
+            code="voucher_recorded",
+        )
+
+
 async def _payment_out(payment_id: int) -> PaymentOut:
     return PaymentOut(**await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first())
 
 
 async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
+    """See :func:`_record_payment`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.payment.create",
+        target="",
+        body=data,
+        out=PaymentOut,
+        actor=actor,
+        run=lambda: _record_payment(actor, data),
+    )
+
+
+async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
     """A disbursement against a contract (≤ its unpaid value, not before signing),
     or against an allocation for costs without contract (≤ what is left of it)."""
     actor.require(*FINANCE_WRITERS)
@@ -969,6 +1116,7 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
     async with write_transaction():
         if data.contract_id is not None:
             contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id")
+            await _voucher_unused(contract["id"], data.voucher_number)
             paid = await _sum(Payment.amount_vnd, Payment.contract == contract["id"])
             rules.check_payment(
                 contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"], today_vn()
@@ -1015,6 +1163,20 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
 
 
 async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -> PaymentOut:
+    """See :func:`_reverse_payment`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.payment.reverse",
+        target=f"payment:{payment_id}",
+        body=data,
+        out=PaymentOut,
+        actor=actor,
+        run=lambda: _reverse_payment(actor, payment_id, data),
+    )
+
+
+async def _reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -> PaymentOut:
     """A reversing entry (bút toán đảo): a negative payment naming the original;
     the original stays. Once per payment, never more than it, never below 0 net."""
     actor.require(*FINANCE_WRITERS)
@@ -1045,6 +1207,8 @@ async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -
             paid_vnd=paid,
             reversed_on=data.paid_on,
         )
+        if original["contract"]:
+            await _voucher_unused(original["contract"], data.voucher_number)
         payment = Payment(
             line=original["line"],
             allocation=original["allocation"],

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
-from procurement.register.schemas import VND, LongText, Note, ShortText
+from procurement.register.schemas import VND, ClientEventId, LongText, Note, ShortText
 
 PositiveVND = Annotated[VND, Field(gt=0)]
 Quantity = Annotated[int, Field(ge=1, le=100_000)]
@@ -44,6 +44,9 @@ class LineCreate(_Input):
     parent_id: Id | None = Field(default=None, description="The line this one is carved out of")
     province_code: ProvinceCode | None = Field(default=None, description="Required for a top-level line")
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=24)
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class MilestoneOut(BaseModel):
@@ -78,6 +81,9 @@ class AllocationCreate(_Input):
     commune_code: CommuneCode | None = Field(default=None, description="Null: the province's central purchasing")
     amount_vnd: PositiveVND
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class SplitBasis(StrEnum):
@@ -93,6 +99,9 @@ class AllocationSplit(_Input):
         default=None, max_length=4000, description="Default: every commune of the line's province"
     )
     dry_run: bool = Field(default=False, description="Only compute the split, write nothing")
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class AllocationOut(BaseModel):
@@ -125,11 +134,17 @@ class PackageCreate(_Input):
     estimate_vnd: PositiveVND
     items: list[ItemIn] = Field(default_factory=list, max_length=50)
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class PackageMove(_Input):
     status: PackageStatus
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class StatusChangeOut(BaseModel):
@@ -192,6 +207,9 @@ class ContractCreate(_Input):
     signed_on: dt.date
     items: list[ContractItemIn] = Field(min_length=1, max_length=50)
     value_vnd: PositiveVND | None = Field(default=None, description="If given, must equal the sum of the items")
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class ContractItemOut(BaseModel):
@@ -245,6 +263,9 @@ class DeliveryCreate(_Input):
     )
     items: list[DeliveredItem] = Field(min_length=1, max_length=50)
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -263,6 +284,9 @@ class PaymentCreate(_Input):
     paid_on: dt.date
     voucher_number: Annotated[ShortText, Field(min_length=1, description="Treasury voucher number")]
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class ReversalCreate(_Input):
@@ -270,6 +294,9 @@ class ReversalCreate(_Input):
     paid_on: dt.date
     voucher_number: Annotated[ShortText, Field(min_length=1)]
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class PaymentOut(BaseModel):
