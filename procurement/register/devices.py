@@ -20,8 +20,9 @@ from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
+from procurement.core.replay import replay_or_run
 from procurement.core.text import like_pattern, search_key
-from procurement.core.transactions import is_unique_violation, write_transaction
+from procurement.core.transactions import write_transaction
 from procurement.register.schemas import (
     Acquisition,
     AssetCreate,
@@ -267,18 +268,14 @@ async def _replayed(client_event_id: str | None, asset_id: int | None) -> dict |
 
 
 async def _with_replay(client_event_id: str | None, asset_id: int | None, change: Callable):
-    """Run ``change`` once per client event id, also when two resends race."""
-    replay = await _replayed(client_event_id, asset_id)
-    if replay is not None:
-        return AssetOut.model_validate(replay)
-    try:
-        return await change()
-    except Exception as error:
-        if client_event_id and is_unique_violation(error):
-            replay = await _replayed(client_event_id, asset_id)
-            if replay is not None:
-                return AssetOut.model_validate(replay)
-        raise
+    """Run ``change`` once per client event id, also when two resends race (the flow of
+    :func:`procurement.core.replay.replay_or_run`; the answer is kept on the event row)."""
+
+    async def lookup() -> AssetOut | None:
+        replay = await _replayed(client_event_id, asset_id)
+        return None if replay is None else AssetOut.model_validate(replay)
+
+    return await replay_or_run(lookup, change)
 
 
 async def _write_event(
