@@ -206,12 +206,38 @@ async def get_line(actor: Actor, line_id: int) -> LineOut:
     )
 
 
-async def list_lines(actor: Actor, province_code: str | None = None) -> list[LineOut]:
+def _window(query, limit: int | None, offset: int):
+    """A page of ``query``: ``offset`` rows skipped, at most ``limit`` (None: all) kept."""
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return query
+
+
+async def _count(table: type[Table], where: list) -> int:
+    query = table.count()
+    return await (query.where(*where) if where else query)
+
+
+def _line_filters(province_code: str | None) -> list:
+    return [BudgetLine.province.code == province_code] if province_code else []
+
+
+async def list_lines(
+    actor: Actor, province_code: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[LineOut]:
     actor.require(*FINANCE_READERS)
     query = BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id)
-    if province_code:
-        query = query.where(BudgetLine.province.code == province_code)
-    return [await get_line(actor, r["id"]) for r in await query]
+    where = _line_filters(province_code)
+    if where:
+        query = query.where(*where)
+    return [await get_line(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_lines(actor: Actor, province_code: str | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(BudgetLine, _line_filters(province_code))
 
 
 def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> None:
@@ -324,9 +350,20 @@ _ALLOCATION_COLUMNS = (
 )
 
 
-async def list_allocations(actor: Actor, line_id: int) -> list[AllocationOut]:
+async def count_allocations(actor: Actor, line_id: int) -> int:
     actor.require(*FINANCE_READERS)
-    rows = await Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id)
+    return await _count(Allocation, [Allocation.line == line_id])
+
+
+async def list_allocations(
+    actor: Actor, line_id: int, limit: int | None = None, offset: int = 0
+) -> list[AllocationOut]:
+    actor.require(*FINANCE_READERS)
+    rows = await _window(
+        Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id),
+        limit,
+        offset,
+    )
     contracted = {
         r["allocation"]: int(r["total"] or 0)
         for r in await Contract.select(Contract.allocation, Sum(Contract.value_vnd).as_alias("total"))
@@ -565,14 +602,23 @@ def _package_filters(line_id: int | None, status: PackageStatus | None) -> list:
 
 
 async def list_packages(
-    actor: Actor, line_id: int | None = None, status: PackageStatus | None = None
+    actor: Actor,
+    line_id: int | None = None,
+    status: PackageStatus | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[PackageOut]:
     actor.require(*FINANCE_READERS)
     query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
     where = _package_filters(line_id, status)
     if where:
         query = query.where(*where)
-    return [await get_package(actor, r["id"]) for r in await query.limit(500)]
+    return [await get_package(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_packages(actor: Actor, line_id: int | None = None, status: PackageStatus | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(ProcurementPackage, _package_filters(line_id, status))
 
 
 async def package_summaries(
@@ -754,12 +800,19 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
     )
 
 
-async def list_contracts(actor: Actor, line_id: int | None = None) -> list[ContractOut]:
+async def list_contracts(
+    actor: Actor, line_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[ContractOut]:
     actor.require(*FINANCE_READERS)
-    query = Contract.select(Contract.id).order_by(Contract.id).limit(500)
+    query = Contract.select(Contract.id).order_by(Contract.id)
     if line_id:
         query = query.where(Contract.line == line_id)
-    return [await get_contract(actor, r["id"]) for r in await query]
+    return [await get_contract(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_contracts(actor: Actor, line_id: int | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(Contract, [Contract.line == line_id] if line_id else [])
 
 
 async def contract_summaries(
@@ -1047,17 +1100,33 @@ _PAYMENT_COLUMNS = (
 )
 
 
-async def list_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> list[PaymentOut]:
-    actor.require(*FINANCE_READERS)
-    query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id).limit(1000)
+def _payment_filters(contract_id: int | None, line_id: int | None) -> list:
     where = []
     if contract_id:
         where.append(Payment.contract == contract_id)
     if line_id:
         where.append(Payment.line == line_id)
+    return where
+
+
+async def list_payments(
+    actor: Actor,
+    contract_id: int | None = None,
+    line_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PaymentOut]:
+    actor.require(*FINANCE_READERS)
+    query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id)
+    where = _payment_filters(contract_id, line_id)
     if where:
         query = query.where(*where)
-    return [PaymentOut(**r) for r in await query]
+    return [PaymentOut(**r) for r in await _window(query, limit, offset)]
+
+
+async def count_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(Payment, _payment_filters(contract_id, line_id))
 
 
 async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:

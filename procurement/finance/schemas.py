@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,20 @@ Share = Annotated[float, Field(gt=0, le=1, description="Cumulative share of the 
 CommuneCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^\d{5}$")]
 ProvinceCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^\d{2}$")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a finance list: the rows from ``offset``, at most ``limit`` of them,
+    and ``total``, how many match in all. The next page starts at ``offset + limit``
+    while that is below ``total``."""
+
+    items: list[T]
+    total: int = Field(description="Rows matching the filters, over every page")
+    limit: int
+    offset: int
 
 
 class _Input(BaseModel):

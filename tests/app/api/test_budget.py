@@ -251,7 +251,9 @@ async def test_a_payment_is_reversed_once_by_a_negative_entry_and_never_deleted(
     await post(client, finance, "/payments", {**pay, "amount_vnd": 40_000_001}, 409)
     await post(client, finance, "/payments", {**pay, "amount_vnd": 40_000_000}, 201)
     assert await Payment.count() == 3
-    listed = (await client.get(f"{API}/payments", params={"contract_id": contract["id"]}, headers=finance)).json()
+    listed = (await client.get(f"{API}/payments", params={"contract_id": contract["id"]}, headers=finance)).json()[
+        "items"
+    ]
     assert sum(p["amount_vnd"] for p in listed) == 100_000_000
 
 

@@ -176,3 +176,64 @@ async def test_a_voucher_is_recorded_once_per_contract(client, finance):
     other = await post(client, finance, "/contracts", contract_body(world["alloc"]["id"], quantity=1), 201)
     await post(client, finance, "/payments", {**again, "contract_id": other["id"]}, 201)
     assert await Payment.count() == 2
+
+
+# --- defect 5: every finance list pages and says how many there are -------------------
+
+
+async def _pages(client, headers, path: str, params: dict, size: int) -> tuple[list[int], set[int]]:
+    """Walk a list page by page; (ids in order, totals seen)."""
+    ids, totals, offset = [], set(), 0
+    while True:
+        answer = await client.get(f"{API}{path}", params={**params, "limit": size, "offset": offset}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert (page["limit"], page["offset"]) == (size, offset) and len(page["items"]) <= size
+        totals.add(page["total"])
+        ids += [item["id"] for item in page["items"]]
+        offset += size
+        if offset >= page["total"]:
+            return ids, totals
+
+
+async def test_finance_lists_page_with_limit_offset_and_a_total(client, finance):
+    world = await _world(client, finance)
+    line, alloc, contract = world["line"]["id"], world["alloc"]["id"], world["contract"]["id"]
+    for n in range(6):
+        await post(
+            client,
+            finance,
+            "/payments",
+            {"contract_id": contract, "amount_vnd": 1_000, "paid_on": "2025-10-01", "voucher_number": f"P-{n}"},
+            201,
+        )
+        await post(client, finance, "/contracts", contract_body(alloc, quantity=1), 201)
+        await post(client, finance, f"/lines/{line}/allocations", {"commune_code": None, "amount_vnd": 1_000}, 201)
+        await post(client, finance, "/lines", line_body(amount_vnd=1_000), 201)
+        body = {"line_id": line, "name": f"Gói {n}", "method": "competitive_quotation", "estimate_vnd": 1_000}
+        await post(client, finance, "/packages", body, 201)
+    expected = {
+        ("/payments", "contract_id", contract): 7,
+        ("/contracts", "line_id", line): 7,
+        (f"/lines/{line}/allocations", None, None): 7,
+        ("/lines", None, None): 7,
+        ("/packages", "line_id", line): 7,
+    }
+    for (path, key, value), count in expected.items():
+        params = {key: value} if key else {}
+        ids, totals = await _pages(client, finance, path, params, 3)
+        assert totals == {count} and len(ids) == count and ids == sorted(set(ids)), (path, ids, totals)
+    too_many = await client.get(f"{API}/payments", params={"limit": 1001}, headers=finance)
+    assert too_many.status_code == 400 and too_many.json()["extra"][0]["key"] == "limit"
+    negative = await client.get(f"{API}/contracts", params={"offset": -1}, headers=finance)
+    assert negative.status_code == 400
+
+
+async def test_the_openapi_schema_describes_the_pages(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path in ("/api/finance/payments", "/api/finance/contracts", "/api/finance/lines", "/api/finance/packages"):
+        operation = schema["paths"][path]["get"]
+        assert {"limit", "offset"} <= {p["name"] for p in operation["parameters"]}, path
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert {"items", "total", "limit", "offset"} <= set(page["properties"]), path

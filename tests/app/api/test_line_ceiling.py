@@ -223,7 +223,7 @@ async def test_views_and_reports_count_what_is_paid_as_of_today(client, finance)
         )
     view = (await client.get(f"{API}/contracts/{contract['id']}", headers=finance)).json()
     assert view["paid_vnd"] == 100
-    allocations = (await client.get(f"{API}/lines/{line['id']}/allocations", headers=finance)).json()
+    allocations = (await client.get(f"{API}/lines/{line['id']}/allocations", headers=finance)).json()["items"]
     assert [a["paid_vnd"] for a in allocations] == [100]
     report = (await client.get(f"{API}/reports/by_line", params={"line_id": line["id"]}, headers=finance)).json()
     assert [r["paid_vnd"] for r in report if r["line_id"] == line["id"]] == [100]
