@@ -41,7 +41,7 @@ from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import format_vnd, split_by_weights
 from procurement.core.replay import once
-from procurement.core.text import has_words, search_key
+from procurement.core.text import has_words, like_pattern, search_key
 from procurement.core.transactions import is_sqlite, write_transaction
 from procurement.finance import rules
 from procurement.finance.packages import (
@@ -840,12 +840,10 @@ async def contract_summaries(
         query = query.where(Contract.line == line_id)
     if package_id:
         query = query.where(Contract.package == package_id)
-    if not q:
-        query = query.limit(limit)
-    rows = await query
-    if q:  # supplier names carry diacritics: matched here, on the search key
-        rows = [r for r in rows if has_words(q, f"{r['number']} {r['supplier_name']}")]
-    rows = rows[:limit]
+    # Every word of q in the stored search key of number and supplier, diacritics ignored.
+    for word in search_key(q or "").split():
+        query = query.where(Contract.search_text.like(like_pattern(word)))
+    rows = await query.limit(limit)
     paid_query = (
         Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid"))
         .where(Payment.contract.is_in([r["id"] for r in rows] or [0]), paid_as_of_clause(today_vn()))
@@ -858,7 +856,7 @@ async def contract_summaries(
     ]
 
 
-async def _supplier_id(name: str, tax_code: str) -> int:
+async def _supplier(name: str, tax_code: str) -> dict[str, Any]:
     """The supplier with this tax code, created on first use. Inside the caller's
     transaction: INSERT … ON CONFLICT DO NOTHING, then read. Two contracts naming the
     same new supplier at once (on different allocations, so under different locks)
@@ -867,8 +865,9 @@ async def _supplier_id(name: str, tax_code: str) -> int:
     await Supplier.insert(Supplier(name=name, tax_code=tax_code)).on_conflict(
         target=Supplier.tax_code, action="DO NOTHING"
     )
-    row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
-    return row["id"]
+    row = await Supplier.select(Supplier.id, Supplier.name).where(Supplier.tax_code == tax_code).first()
+    assert row is not None  # inserted just above, or already there
+    return row
 
 
 async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
@@ -920,12 +919,14 @@ async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
                 raise rules.RuleViolation("package_id", "gói thầu không thuộc dòng ngân sách / phân bổ của hợp đồng")
             if package["status"] in (PackageStatus.CLOSED, PackageStatus.CANCELLED):
                 raise Conflict("Gói thầu đã đóng hoặc đã hủy.", field="package_id", code="package_final")
+        supplier = await _supplier(data.supplier.name, data.supplier.tax_code)
         contract = Contract(
             line=line_id,
             allocation=data.allocation_id,
             package=data.package_id,
-            supplier=await _supplier_id(data.supplier.name, data.supplier.tax_code),
+            supplier=supplier["id"],
             number=data.number,
+            search_text=search_key(f"{data.number} {supplier['name']}"),
             signed_on=data.signed_on,
             value_vnd=value,
             created_by=_user(actor),

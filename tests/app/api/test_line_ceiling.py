@@ -227,3 +227,28 @@ async def test_views_and_reports_count_what_is_paid_as_of_today(client, finance)
     assert [a["paid_vnd"] for a in allocations] == [100]
     report = (await client.get(f"{API}/reports/by_line", params={"line_id": line["id"]}, headers=finance)).json()
     assert [r["paid_vnd"] for r in report if r["line_id"] == line["id"]] == [100]
+
+
+# --- contract list searched by supplier without diacritics, in SQL -------------------
+
+
+async def test_contract_list_finds_suppliers_without_diacritics(client, finance):
+    from models.tables import AppUser
+    from procurement.core.actor import Actor
+    from procurement.finance import budget
+
+    line = await post(client, finance, "/lines", line_body(amount_vnd=LINE * 10), 201)
+    for name, tax in (("Công ty TNHH Tin học Phong Vũ", "3600123457"), ("Công ty Đồng Tiến", "3600123458")):
+        path, body, _ = _charge_body("contract", line["id"], 1_000)
+        await post(client, finance, path, {**body, "supplier": {"name": name, "tax_code": tax}}, 201)
+    user = await AppUser.select(AppUser.id).first()
+    actor = Actor(user_id=user["id"], username="x", role="finance")
+
+    async def found(q: str) -> list[str]:
+        return [c.supplier_name for c in await budget.contract_summaries(actor, q=q)]
+
+    assert await found("phong vu") == ["Công ty TNHH Tin học Phong Vũ"]
+    assert await found("DONG tien") == ["Công ty Đồng Tiến"]
+    assert sorted(await found("cong ty hd")) == sorted(["Công ty Đồng Tiến", "Công ty TNHH Tin học Phong Vũ"])
+    assert await found("phong tien") == [] and await found("50%") == []
+    assert len(await found("")) == 2
