@@ -12,7 +12,7 @@ import time
 from models.procurement import Allocation, BudgetLine, Contract, Milestone, Payment, Supplier
 from models.tables import Commune, Province
 from procurement.core.text import search_key
-from procurement.core.transactions import write_transaction
+from procurement.core.transactions import refresh_statistics, write_transaction
 from procurement.seed.synthetic_money import synthetic_disbursement
 
 
@@ -128,6 +128,8 @@ async def load_national_budget(
         ],
     )
     await _reset_sequences()
+    # PostgreSQL: plan the contract search and payment sums for the tables' new size.
+    await refresh_statistics("budget_line", "allocation", "contract", "payment")
     return {
         "lines": frames.lines.height,
         "allocations": frames.allocations.height,
