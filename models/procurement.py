@@ -111,6 +111,8 @@ class Contract(Table, tablename="contract"):
     number = Varchar(length=80)
     signed_on = Date()
     value_vnd = BigInt()
+    # procurement.core.text.search_key of "number supplier name": "phong vu" finds "Phong Vũ".
+    search_text = Varchar(length=400, default="")
     created_by = ForeignKey(AppUser, null=True, default=None)
     created_at = Timestamptz()
 

@@ -126,6 +126,22 @@ class AssetEvent(Table, tablename="asset_event"):
     response = JSON(null=True, default=None)
 
 
+class ClientEvent(Table, tablename="client_event"):
+    """A write sent with the client's own event id, and the answer it got, so that a
+    resend (a retried payment, a queued form) is answered again and stored once.
+    Written by :mod:`procurement.core.replay` in the same transaction as the write.
+    (Device events keep theirs on ``asset_event``, the event itself.)"""
+
+    id = Serial(primary_key=True)
+    client_event_id = Varchar(length=64, unique=True)
+    action = Varchar(length=60)  # e.g. finance.payment.create
+    target = Varchar(length=60, default="")  # the object acted on, e.g. contract:12
+    fingerprint = Varchar(length=64, default="")  # sha256 of the request body
+    response = JSON(null=True, default=None)  # the answer given the first time
+    actor = ForeignKey(AppUser, null=True, default=None)
+    at = Timestamptz()
+
+
 class LoginLimit(Table, tablename="login_limit"):
     """Failed log-ins counted per key: one row per (user name, client address) pair
     ("n:<name>|<address>") and one per client address ("a:<address>"), also for
@@ -150,4 +166,4 @@ class AccountEvent(Table, tablename="account_event"):
     note = Text(default="")
 
 
-TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, LoginLimit, AccountEvent]
+TABLES = [Province, Commune, Category, AppUser, AuthToken, Asset, AssetEvent, ClientEvent, LoginLimit, AccountEvent]

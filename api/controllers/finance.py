@@ -35,16 +35,20 @@ from procurement.finance.schemas import (
     PackageCreate,
     PackageMove,
     PackageOut,
+    Page,
     PaymentCreate,
     PaymentOut,
     ReversalCreate,
     SplitOut,
 )
+from procurement.register.schemas import ClientEventId
 
 READ = roles(*budget.FINANCE_READERS)
 WRITE = roles(*budget.FINANCE_WRITERS)
 READ_ERRORS = error_responses(400, 401, 403, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Rows per page (at most 1,000)")]
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip: the page starts there")]
 OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
 ProvinceCode = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$", description="Province code")]
 
@@ -55,8 +59,15 @@ class FinanceController(Controller):
 
     # budget lines and allocations
     @get("/lines", opt=READ, responses=READ_ERRORS)
-    async def list_lines(self, request: Request, province: ProvinceCode = None) -> list[LineOut]:
-        return await budget.list_lines(request.user, province)
+    async def list_lines(
+        self, request: Request, province: ProvinceCode = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[LineOut]:
+        return Page[LineOut](
+            items=await budget.list_lines(request.user, province, limit, offset),
+            total=await budget.count_lines(request.user, province),
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/lines", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def create_line(self, request: Request, data: JSONBody[LineCreate]) -> LineOut:
@@ -67,13 +78,26 @@ class FinanceController(Controller):
         return await budget.get_line(request.user, line_id)
 
     @put("/lines/{line_id:int}/milestones", opt=WRITE, responses=WRITE_ERRORS)
-    async def replace_milestones(self, request: Request, line_id: RowId, data: JSONBody[list[MilestoneIn]]) -> LineOut:
-        return await budget.replace_milestones(request.user, line_id, data)
+    async def replace_milestones(
+        self,
+        request: Request,
+        line_id: RowId,
+        data: JSONBody[list[MilestoneIn]],
+        client_event_id: FromQuery[ClientEventId | None] = None,
+    ) -> LineOut:
+        return await budget.replace_milestones(request.user, line_id, data, client_event_id)
 
     @get("/lines/{line_id:int}/allocations", opt=READ, responses=READ_ERRORS)
-    async def list_allocations(self, request: Request, line_id: RowId) -> list[AllocationOut]:
+    async def list_allocations(
+        self, request: Request, line_id: RowId, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[AllocationOut]:
         await budget.get_line(request.user, line_id)
-        return await budget.list_allocations(request.user, line_id)
+        return Page[AllocationOut](
+            items=await budget.list_allocations(request.user, line_id, limit, offset),
+            total=await budget.count_allocations(request.user, line_id),
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/lines/{line_id:int}/allocations", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def create_allocation(
@@ -92,8 +116,15 @@ class FinanceController(Controller):
         request: Request,
         line_id: OptionalId = None,
         status: FromQuery[PackageStatus | None] = None,
-    ) -> list[PackageOut]:
-        return await budget.list_packages(request.user, line_id, status)
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[PackageOut]:
+        return Page[PackageOut](
+            items=await budget.list_packages(request.user, line_id, status, limit, offset),
+            total=await budget.count_packages(request.user, line_id, status),
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/packages", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def create_package(self, request: Request, data: JSONBody[PackageCreate]) -> PackageOut:
@@ -109,8 +140,15 @@ class FinanceController(Controller):
 
     # contracts and deliveries
     @get("/contracts", opt=READ, responses=READ_ERRORS)
-    async def list_contracts(self, request: Request, line_id: OptionalId = None) -> list[ContractOut]:
-        return await budget.list_contracts(request.user, line_id)
+    async def list_contracts(
+        self, request: Request, line_id: OptionalId = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[ContractOut]:
+        return Page[ContractOut](
+            items=await budget.list_contracts(request.user, line_id, limit, offset),
+            total=await budget.count_contracts(request.user, line_id),
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/contracts", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def create_contract(self, request: Request, data: JSONBody[ContractCreate]) -> ContractOut:
@@ -133,8 +171,15 @@ class FinanceController(Controller):
         request: Request,
         contract_id: OptionalId = None,
         line_id: OptionalId = None,
-    ) -> list[PaymentOut]:
-        return await budget.list_payments(request.user, contract_id, line_id)
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[PaymentOut]:
+        return Page[PaymentOut](
+            items=await budget.list_payments(request.user, contract_id, line_id, limit, offset),
+            total=await budget.count_payments(request.user, contract_id, line_id),
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/payments", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
     async def record_payment(self, request: Request, data: JSONBody[PaymentCreate]) -> PaymentOut:

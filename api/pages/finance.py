@@ -10,6 +10,7 @@ and what was typed kept, and nothing is written.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Annotated
 
 import polars as pl
@@ -107,6 +108,8 @@ async def _contract_page(
         category_names=category_names,
         reversed_ids={p.reverses_payment_id for p in payments if p.reverses_payment_id},
         values=values or {"paid_on": today},
+        # A payment form sent twice (a double tap, a resend on a weak signal) pays once.
+        event_id=(values or {}).get("client_event_id") or str(uuid.uuid4()),
         errors=errors or {},
         reversing=reversing,
         today=today,
@@ -147,6 +150,7 @@ async def record_payment_submit(request: Request, contract_id: RowId, data: Form
                 request.user,
                 PaymentCreate(
                     contract_id=contract_id,
+                    client_event_id=(data.get("client_event_id") or "").strip() or None,
                     voucher_number=(data.get("voucher_number") or "").strip(),
                     note=(data.get("note") or "").strip(),
                     **values,

@@ -1,17 +1,18 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import SmallInt
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -88,17 +89,11 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="assets", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="assets", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Category", tablename="category", schema=None, columns=None
-    )
+    manager.add_table(class_name="Category", tablename="category", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="AuthToken", tablename="auth_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="AuthToken", tablename="auth_token", schema=None, columns=None)
 
     manager.add_table(
         class_name="LoginThrottle",
@@ -107,13 +102,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AppUser", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="AppUser", tablename="app_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Province", tablename="province", schema=None, columns=None
-    )
+    manager.add_table(class_name="Province", tablename="province", schema=None, columns=None)
 
     manager.add_table(
         class_name="AssetEvent",
@@ -122,13 +113,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Commune", tablename="commune", schema=None, columns=None
-    )
+    manager.add_table(class_name="Commune", tablename="commune", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Asset", tablename="asset", schema=None, columns=None
-    )
+    manager.add_table(class_name="Asset", tablename="asset", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Category",

@@ -1,15 +1,16 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import DoublePrecision
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    BigInt,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -139,9 +140,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="assets", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="assets", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Milestone",
@@ -164,9 +163,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Allocation", tablename="allocation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Allocation", tablename="allocation", schema=None, columns=None)
 
     manager.add_table(
         class_name="ContractItem",
@@ -182,9 +179,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Payment", tablename="payment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
 
     manager.add_table(
         class_name="BudgetLine",
@@ -193,17 +188,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Supplier", tablename="supplier", schema=None, columns=None
-    )
+    manager.add_table(class_name="Supplier", tablename="supplier", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Contract", tablename="contract", schema=None, columns=None
-    )
+    manager.add_table(class_name="Contract", tablename="contract", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Delivery", tablename="delivery", schema=None, columns=None
-    )
+    manager.add_table(class_name="Delivery", tablename="delivery", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Milestone",

@@ -36,10 +36,11 @@ from models.procurement import (
 )
 from models.tables import Asset, AssetEvent, Category, Commune, Province
 from procurement.core.actor import Actor
-from procurement.core.clock import now
+from procurement.core.clock import now, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.money import split_by_weights
-from procurement.core.text import has_words
+from procurement.core.money import format_vnd, split_by_weights
+from procurement.core.replay import once
+from procurement.core.text import has_words, like_pattern, search_key
 from procurement.core.transactions import insert_many, is_sqlite, reserve_ids, write_transaction
 from procurement.finance import rules
 from procurement.finance.packages import (
@@ -103,17 +104,33 @@ async def _locked(table: type[Table], row_id: int, what: str, field: str) -> dic
     return row
 
 
+def paid_as_of_clause(day: dt.date):
+    """*Paid as of a day*, in SQL: payment rows (reversals included) dated on or
+    before ``day`` — the same filter as :func:`procurement.finance.disbursement.paid_as_of`.
+    Views (contract, contract list, allocations) show what is paid as of Vietnam's
+    today; the ceilings count every row."""
+    return Payment.paid_on <= day
+
+
 async def _sum(column, *where) -> int:
     row = await column._meta.table.select(Sum(column).as_alias("total")).where(*where).first()
     # PostgreSQL sums a bigint into numeric (Decimal): back to whole dong.
     return int(row["total"] or 0) if row else 0
 
 
-async def _line_used(line_id: int) -> tuple[int, int]:
-    """(Σ sub-line amounts, Σ allocation amounts) of a line."""
-    return (
-        await _sum(BudgetLine.amount_vnd, BudgetLine.parent == line_id),
-        await _sum(Allocation.amount_vnd, Allocation.line == line_id),
+async def _line_charges(line_id: int) -> rules.LineCharges:
+    """Everything charged to a line: sub-lines, allocations, contracts signed
+    straight on it, payments straight on it without contract or allocation."""
+    return rules.LineCharges(
+        sub_lines_vnd=await _sum(BudgetLine.amount_vnd, BudgetLine.parent == line_id),
+        allocated_vnd=await _sum(Allocation.amount_vnd, Allocation.line == line_id),
+        contracted_vnd=await _sum(Contract.value_vnd, Contract.line == line_id, Contract.allocation.is_null()),
+        paid_direct_vnd=await _sum(
+            Payment.amount_vnd,
+            Payment.line == line_id,
+            Payment.allocation.is_null(),
+            Payment.contract.is_null(),
+        ),
     )
 
 
@@ -129,7 +146,7 @@ async def uncommitted(actor: Actor, line_id: int) -> tuple[int, dict[str, int]]:
     commune's allocation remainder), whole dong. Free = not carved into
     sub-lines, not under contract, not paid without a contract."""
     line = await get_line(actor, line_id)
-    sub_lines, _ = await _line_used(line_id)
+    sub_lines = (await _line_charges(line_id)).sub_lines_vnd
     contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
     direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
     by_commune = {
@@ -173,22 +190,50 @@ async def get_line(actor: Actor, line_id: int) -> LineOut:
     )
     if row is None:
         raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
-    sub_lines, allocated = await _line_used(line_id)
+    charges = await _line_charges(line_id)
     return LineOut(
         **{k: v for k, v in row.items() if k in LineOut.model_fields},
-        sub_lines_vnd=sub_lines,
-        allocated_vnd=allocated,
-        remaining_vnd=row["amount_vnd"] - sub_lines - allocated,
+        sub_lines_vnd=charges.sub_lines_vnd,
+        allocated_vnd=charges.allocated_vnd,
+        contracted_direct_vnd=charges.contracted_vnd,
+        paid_direct_vnd=charges.paid_direct_vnd,
+        remaining_vnd=row["amount_vnd"] - charges.total_vnd,
         milestones=await _milestones(line_id),
     )
 
 
-async def list_lines(actor: Actor, province_code: str | None = None) -> list[LineOut]:
+def _window(query, limit: int | None, offset: int):
+    """A page of ``query``: ``offset`` rows skipped, at most ``limit`` (None: all) kept."""
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return query
+
+
+async def _count(table: type[Table], where: list) -> int:
+    query = table.count()
+    return await (query.where(*where) if where else query)
+
+
+def _line_filters(province_code: str | None) -> list:
+    return [BudgetLine.province.code == province_code] if province_code else []
+
+
+async def list_lines(
+    actor: Actor, province_code: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[LineOut]:
     actor.require(*FINANCE_READERS)
     query = BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id)
-    if province_code:
-        query = query.where(BudgetLine.province.code == province_code)
-    return [await get_line(actor, r["id"]) for r in await query]
+    where = _line_filters(province_code)
+    if where:
+        query = query.where(*where)
+    return [await get_line(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_lines(actor: Actor, province_code: str | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(BudgetLine, _line_filters(province_code))
 
 
 def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> None:
@@ -196,6 +241,20 @@ def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> 
 
 
 async def create_line(actor: Actor, data: LineCreate) -> LineOut:
+    """See :func:`_create_line`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.line.create",
+        target="",
+        body=data,
+        out=LineOut,
+        actor=actor,
+        run=lambda: _create_line(actor, data),
+    )
+
+
+async def _create_line(actor: Actor, data: LineCreate) -> LineOut:
     actor.require(*FINANCE_WRITERS)
     rules.check_amount(data.amount_vnd)
     rules.check_line_dates(data.decision_date, data.deadline)
@@ -203,8 +262,12 @@ async def create_line(actor: Actor, data: LineCreate) -> LineOut:
     async with write_transaction():
         if data.parent_id is not None:
             parent = await _locked(BudgetLine, data.parent_id, "dòng ngân sách cấp trên", "parent_id")
-            sub_lines, allocated = await _line_used(parent["id"])
-            rules.check_sub_line_fits(parent["amount_vnd"], sub_lines, allocated, data.amount_vnd)
+            rules.check_line_charge(
+                parent["amount_vnd"],
+                await _line_charges(parent["id"]),
+                data.amount_vnd,
+                limit="parent_line_remaining",
+            )
             if data.decision_date < parent["decision_date"]:
                 raise rules.RuleViolation("decision_date", "dòng con không thể quyết định trước dòng cấp trên")
             province_id = parent["province"]
@@ -241,7 +304,23 @@ async def create_line(actor: Actor, data: LineCreate) -> LineOut:
     return await get_line(actor, line.id)
 
 
-async def replace_milestones(actor: Actor, line_id: int, milestones: list[MilestoneIn]) -> LineOut:
+async def replace_milestones(
+    actor: Actor, line_id: int, milestones: list[MilestoneIn], client_event_id: str | None = None
+) -> LineOut:
+    """See :func:`_replace_milestones`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        client_event_id,
+        action="finance.line.milestones",
+        target=f"line:{line_id}",
+        body=milestones,
+        out=LineOut,
+        actor=actor,
+        run=lambda: _replace_milestones(actor, line_id, milestones),
+    )
+
+
+async def _replace_milestones(actor: Actor, line_id: int, milestones: list[MilestoneIn]) -> LineOut:
     """A new schedule for a line (the schedule is a target, not money: it may be revised)."""
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
@@ -267,9 +346,20 @@ _ALLOCATION_COLUMNS = (
 )
 
 
-async def list_allocations(actor: Actor, line_id: int) -> list[AllocationOut]:
+async def count_allocations(actor: Actor, line_id: int) -> int:
     actor.require(*FINANCE_READERS)
-    rows = await Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id)
+    return await _count(Allocation, [Allocation.line == line_id])
+
+
+async def list_allocations(
+    actor: Actor, line_id: int, limit: int | None = None, offset: int = 0
+) -> list[AllocationOut]:
+    actor.require(*FINANCE_READERS)
+    rows = await _window(
+        Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id),
+        limit,
+        offset,
+    )
     contracted = {
         r["allocation"]: int(r["total"] or 0)
         for r in await Contract.select(Contract.allocation, Sum(Contract.value_vnd).as_alias("total"))
@@ -279,7 +369,7 @@ async def list_allocations(actor: Actor, line_id: int) -> list[AllocationOut]:
     paid = {
         r["allocation"]: int(r["total"] or 0)
         for r in await Payment.select(Payment.allocation, Sum(Payment.amount_vnd).as_alias("total"))
-        .where(Payment.line == line_id)
+        .where(Payment.line == line_id, paid_as_of_clause(today_vn()))
         .group_by(Payment.allocation)
     }
     return [AllocationOut(**r, contracted_vnd=contracted.get(r["id"], 0), paid_vnd=paid.get(r["id"], 0)) for r in rows]
@@ -293,6 +383,20 @@ async def _commune_id(code: str, field: str = "commune_code") -> int:
 
 
 async def create_allocation(actor: Actor, line_id: int, data: AllocationCreate) -> AllocationOut:
+    """See :func:`_create_allocation`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.allocation.create",
+        target=f"line:{line_id}",
+        body=data,
+        out=AllocationOut,
+        actor=actor,
+        run=lambda: _create_allocation(actor, line_id, data),
+    )
+
+
+async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate) -> AllocationOut:
     actor.require(*FINANCE_WRITERS)
     rules.check_amount(data.amount_vnd)
     commune_id = await _commune_id(data.commune_code) if data.commune_code else None
@@ -302,8 +406,7 @@ async def create_allocation(actor: Actor, line_id: int, data: AllocationCreate) 
             commune = await Commune.select(Commune.province).where(Commune.id == commune_id).first()
             if commune["province"] != line["province"]:
                 raise rules.RuleViolation("commune_code", "xã/phường không thuộc tỉnh của dòng ngân sách")
-        sub_lines, allocated = await _line_used(line_id)
-        rules.check_allocation_fits(line["amount_vnd"], allocated, data.amount_vnd, sub_lines)
+        rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), data.amount_vnd)
         allocation = Allocation(
             line=line_id,
             commune=commune_id,
@@ -367,6 +470,20 @@ async def split_weights(
 
 
 async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
+    """See :func:`_split_allocation`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        None if data.dry_run else data.client_event_id,
+        action="finance.allocation.split",
+        target=f"line:{line_id}",
+        body=data,
+        out=SplitOut,
+        actor=actor,
+        run=lambda: _split_allocation(actor, line_id, data),
+    )
+
+
+async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
     """Split ``total_vnd`` across communes by weight (parts add up exactly) and,
     unless ``dry_run``, write one allocation per commune with a share > 0."""
     actor.require(*FINANCE_WRITERS)
@@ -386,8 +503,7 @@ async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) ->
         return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=False, allocations=out)
     async with write_transaction():
         locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
-        sub_lines, allocated = await _line_used(line_id)
-        rules.check_allocation_fits(locked["amount_vnd"], allocated, data.total_vnd, sub_lines)
+        rules.check_line_charge(locked["amount_vnd"], await _line_charges(line_id), data.total_vnd)
         at = now()
         created = await Allocation.insert(
             *[
@@ -482,14 +598,23 @@ def _package_filters(line_id: int | None, status: PackageStatus | None) -> list:
 
 
 async def list_packages(
-    actor: Actor, line_id: int | None = None, status: PackageStatus | None = None
+    actor: Actor,
+    line_id: int | None = None,
+    status: PackageStatus | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[PackageOut]:
     actor.require(*FINANCE_READERS)
     query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
     where = _package_filters(line_id, status)
     if where:
         query = query.where(*where)
-    return [await get_package(actor, r["id"]) for r in await query.limit(500)]
+    return [await get_package(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_packages(actor: Actor, line_id: int | None = None, status: PackageStatus | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(ProcurementPackage, _package_filters(line_id, status))
 
 
 async def package_summaries(
@@ -531,6 +656,20 @@ async def package_summaries(
 
 
 async def create_package(actor: Actor, data: PackageCreate) -> PackageOut:
+    """See :func:`_create_package`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS, "planner")
+    return await once(
+        data.client_event_id,
+        action="finance.package.create",
+        target="",
+        body=data,
+        out=PackageOut,
+        actor=actor,
+        run=lambda: _create_package(actor, data),
+    )
+
+
+async def _create_package(actor: Actor, data: PackageCreate) -> PackageOut:
     """A new package, status ``planned`` (logged). Planning calls this to turn a
     replacement plan into packages."""
     actor.require(*FINANCE_WRITERS, "planner")
@@ -589,7 +728,7 @@ async def free_for_packages(line_id: int) -> tuple[int, dict[int, int]]:
     (amount less sub-lines, contracts, payments without contract) less the estimates of its open
     packages (planned, tendering); an allocation's likewise. Inside a write transaction it is exact."""
     amount = (await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id"))["amount_vnd"]
-    sub_lines, _ = await _line_used(line_id)
+    sub_lines = (await _line_charges(line_id)).sub_lines_vnd
     contracted = await _sum(Contract.value_vnd, Contract.line == line_id)
     direct = await _sum(Payment.amount_vnd, Payment.line == line_id, Payment.contract.is_null())
     is_open = ProcurementPackage.status.is_in(list(OPEN_PACKAGE_STATUSES))
@@ -692,6 +831,20 @@ async def _move(package: dict[str, Any], target: PackageStatus, actor: Actor, no
 
 
 async def move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
+    """See :func:`_move_package`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.package.move",
+        target=f"package:{package_id}",
+        body=data,
+        out=PackageOut,
+        actor=actor,
+        run=lambda: _move_package(actor, package_id, data),
+    )
+
+
+async def _move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
         package = await _locked(ProcurementPackage, package_id, "gói thầu", "package_id")
@@ -732,17 +885,24 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
     )
     return ContractOut(
         **row,
-        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id),
+        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id, paid_as_of_clause(today_vn())),
         items=[ContractItemOut(**i, delivered=delivered.get(i["category"], 0)) for i in items],
     )
 
 
-async def list_contracts(actor: Actor, line_id: int | None = None) -> list[ContractOut]:
+async def list_contracts(
+    actor: Actor, line_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[ContractOut]:
     actor.require(*FINANCE_READERS)
-    query = Contract.select(Contract.id).order_by(Contract.id).limit(500)
+    query = Contract.select(Contract.id).order_by(Contract.id)
     if line_id:
         query = query.where(Contract.line == line_id)
-    return [await get_contract(actor, r["id"]) for r in await query]
+    return [await get_contract(actor, r["id"]) for r in await _window(query, limit, offset)]
+
+
+async def count_contracts(actor: Actor, line_id: int | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(Contract, [Contract.line == line_id] if line_id else [])
 
 
 async def contract_summaries(
@@ -770,15 +930,13 @@ async def contract_summaries(
         query = query.where(Contract.line == line_id)
     if package_id:
         query = query.where(Contract.package == package_id)
-    if not q:
-        query = query.limit(limit)
-    rows = await query
-    if q:  # supplier names carry diacritics: matched here, on the search key
-        rows = [r for r in rows if has_words(q, f"{r['number']} {r['supplier_name']}")]
-    rows = rows[:limit]
+    # Every word of q in the stored search key of number and supplier, diacritics ignored.
+    for word in search_key(q or "").split():
+        query = query.where(Contract.search_text.like(like_pattern(word)))
+    rows = await query.limit(limit)
     paid_query = (
         Payment.select(Payment.contract.as_alias("contract_id"), Sum(Payment.amount_vnd).as_alias("paid"))
-        .where(Payment.contract.is_in([r["id"] for r in rows] or [0]))
+        .where(Payment.contract.is_in([r["id"] for r in rows] or [0]), paid_as_of_clause(today_vn()))
         .group_by(Payment.contract)
     )
     paid = {p["contract_id"]: int(p["paid"] or 0) for p in await paid_query}
@@ -788,16 +946,35 @@ async def contract_summaries(
     ]
 
 
-async def _supplier_id(name: str, tax_code: str) -> int:
-    row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
-    if row:
-        return row["id"]
-    supplier = Supplier(name=name, tax_code=tax_code)
-    await supplier.save()
-    return supplier.id
+async def _supplier(name: str, tax_code: str) -> dict[str, Any]:
+    """The supplier with this tax code, created on first use. Inside the caller's
+    transaction: INSERT … ON CONFLICT DO NOTHING, then read. Two contracts naming the
+    same new supplier at once (on different allocations, so under different locks)
+    therefore never hit the unique index: PostgreSQL makes the second insert wait for
+    the first transaction and then do nothing; SQLite has one writer at a time."""
+    await Supplier.insert(Supplier(name=name, tax_code=tax_code)).on_conflict(
+        target=Supplier.tax_code, action="DO NOTHING"
+    )
+    row = await Supplier.select(Supplier.id, Supplier.name).where(Supplier.tax_code == tax_code).first()
+    assert row is not None  # inserted just above, or already there
+    return row
 
 
 async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
+    """See :func:`_create_contract`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.contract.create",
+        target="",
+        body=data,
+        out=ContractOut,
+        actor=actor,
+        run=lambda: _create_contract(actor, data),
+    )
+
+
+async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
     """A contract's value is the sum of its items; it must fit in what is left of
     its allocation (or, for central purchasing on a line, of the line)."""
     actor.require(*FINANCE_WRITERS)
@@ -822,12 +999,8 @@ async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
         else:
             line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
             line_id = line["id"]
-            # Central purchasing on the line itself: what the line has not handed down or contracted.
-            sub_lines, allocated = await _line_used(line_id)
-            direct = await _sum(Contract.value_vnd, Contract.line == line_id, Contract.allocation.is_null())
-            rules.check_contract_fits(
-                line["amount_vnd"], sub_lines + allocated + direct, value, central_purchasing=True
-            )
+            # Central purchasing on the line itself: whatever every earlier charge has left.
+            rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), value)
         rules.check_contract_signed_after_decision(data.signed_on, line["decision_date"])
         package = None
         if data.package_id is not None:
@@ -836,12 +1009,14 @@ async def create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
                 raise rules.RuleViolation("package_id", "gói thầu không thuộc dòng ngân sách / phân bổ của hợp đồng")
             if package["status"] in (PackageStatus.CLOSED, PackageStatus.CANCELLED):
                 raise Conflict("Gói thầu đã đóng hoặc đã hủy.", field="package_id", code="package_final")
+        supplier = await _supplier(data.supplier.name, data.supplier.tax_code)
         contract = Contract(
             line=line_id,
             allocation=data.allocation_id,
             package=data.package_id,
-            supplier=await _supplier_id(data.supplier.name, data.supplier.tax_code),
+            supplier=supplier["id"],
             number=data.number,
+            search_text=search_key(f"{data.number} {supplier['name']}"),
             signed_on=data.signed_on,
             value_vnd=value,
             created_by=_user(actor),
@@ -874,6 +1049,20 @@ async def _delivered(contract_id: int) -> dict[str, int]:
 
 
 async def accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) -> DeliveryOut:
+    """See :func:`_accept_delivery`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.delivery.accept",
+        target=f"contract:{contract_id}",
+        body=data,
+        out=DeliveryOut,
+        actor=actor,
+        run=lambda: _accept_delivery(actor, contract_id, data),
+    )
+
+
+async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate) -> DeliveryOut:
     """Accept a delivery: its devices become assets of the commune, linked to the
     contract, its package and budget line, each with a fresh tag and a
     "delivered" history event. Never more devices than the contract bought."""
@@ -992,17 +1181,33 @@ _PAYMENT_COLUMNS = (
 )
 
 
-async def list_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> list[PaymentOut]:
-    actor.require(*FINANCE_READERS)
-    query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id).limit(1000)
+def _payment_filters(contract_id: int | None, line_id: int | None) -> list:
     where = []
     if contract_id:
         where.append(Payment.contract == contract_id)
     if line_id:
         where.append(Payment.line == line_id)
+    return where
+
+
+async def list_payments(
+    actor: Actor,
+    contract_id: int | None = None,
+    line_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PaymentOut]:
+    actor.require(*FINANCE_READERS)
+    query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id)
+    where = _payment_filters(contract_id, line_id)
     if where:
         query = query.where(*where)
-    return [PaymentOut(**r) for r in await query]
+    return [PaymentOut(**r) for r in await _window(query, limit, offset)]
+
+
+async def count_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> int:
+    actor.require(*FINANCE_READERS)
+    return await _count(Payment, _payment_filters(contract_id, line_id))
 
 
 async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
@@ -1013,24 +1218,69 @@ async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
     return PaymentOut(**row)
 
 
+async def _voucher_unused(contract_id: int, voucher_number: str) -> None:
+    """A treasury voucher is recorded once per contract (under the contract's lock):
+    the same number again is a resent or retyped payment, refused naming the earlier one."""
+    earlier = (
+        await Payment.select(Payment.id, Payment.paid_on, Payment.amount_vnd)
+        .where(Payment.contract == contract_id, Payment.voucher_number == voucher_number)
+        .order_by(Payment.id)
+        .first()
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"Số chứng từ {voucher_number} đã ghi cho hợp đồng này: thanh toán số {earlier['id']} "
+            f"ngày {earlier['paid_on']:%d/%m/%Y}, {format_vnd(earlier['amount_vnd'])}.",
+            field="voucher_number",
+            code="voucher_recorded",
+        )
+
+
 async def _payment_out(payment_id: int) -> PaymentOut:
     return PaymentOut(**await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first())
 
 
 async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
+    """See :func:`_record_payment`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.payment.create",
+        target="",
+        body=data,
+        out=PaymentOut,
+        actor=actor,
+        run=lambda: _record_payment(actor, data),
+    )
+
+
+async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
     """A disbursement against a contract (≤ its unpaid value, not before signing),
     or against an allocation for costs without contract (≤ what is left of it)."""
     actor.require(*FINANCE_WRITERS)
-    if (data.contract_id is None) == (data.allocation_id is None):
+    if [data.contract_id, data.allocation_id, data.line_id].count(None) != 2:
         raise rules.RuleViolation(
-            "contract_id", "ghi đúng một trong hai: hợp đồng (contract_id) hoặc phân bổ (allocation_id)"
+            "contract_id",
+            "ghi đúng một trong ba: hợp đồng (contract_id), phân bổ (allocation_id) hoặc dòng ngân sách (line_id)",
         )
     async with write_transaction():
         if data.contract_id is not None:
             contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id")
+            await _voucher_unused(contract["id"], data.voucher_number)
             paid = await _sum(Payment.amount_vnd, Payment.contract == contract["id"])
-            rules.check_payment(contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"])
+            rules.check_payment(
+                contract["value_vnd"], paid, data.amount_vnd, data.paid_on, contract["signed_on"], today_vn()
+            )
             line_id, allocation_id = contract["line"], contract["allocation"]
+        elif data.line_id is not None:
+            # Costs without contract straight on the line (central purchasing).
+            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
+            rules.check_amount(data.amount_vnd)
+            rules.check_line_charge(line["amount_vnd"], await _line_charges(line["id"]), data.amount_vnd)
+            if data.paid_on < line["decision_date"]:
+                raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")
+            rules.check_payment_date(data.paid_on, today_vn())
+            line_id, allocation_id = line["id"], None
         else:
             allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
             rules.check_amount(data.amount_vnd)
@@ -1045,6 +1295,7 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
             )["decision_date"]
             if data.paid_on < decision:
                 raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")
+            rules.check_payment_date(data.paid_on, today_vn())
             line_id, allocation_id = allocation["line"], allocation["id"]
         payment = Payment(
             line=line_id,
@@ -1062,6 +1313,20 @@ async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
 
 
 async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -> PaymentOut:
+    """See :func:`_reverse_payment`; with a client event id, a resend is answered again and stored once."""
+    actor.require(*FINANCE_WRITERS)
+    return await once(
+        data.client_event_id,
+        action="finance.payment.reverse",
+        target=f"payment:{payment_id}",
+        body=data,
+        out=PaymentOut,
+        actor=actor,
+        run=lambda: _reverse_payment(actor, payment_id, data),
+    )
+
+
+async def _reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -> PaymentOut:
     """A reversing entry (bút toán đảo): a negative payment naming the original;
     the original stays. Once per payment, never more than it, never below 0 net."""
     actor.require(*FINANCE_WRITERS)
@@ -1074,12 +1339,16 @@ async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -
         if original["contract"]:
             await _locked(Contract, original["contract"], "hợp đồng", "contract_id")
             paid = await _sum(Payment.amount_vnd, Payment.contract == original["contract"])
+        elif original["allocation"] is None:
+            await _locked(BudgetLine, original["line"], "dòng ngân sách", "line_id")
+            paid = (await _line_charges(original["line"])).paid_direct_vnd
         else:
             await _locked(Allocation, original["allocation"], "phân bổ", "allocation_id")
             paid = await _sum(
                 Payment.amount_vnd, Payment.allocation == original["allocation"], Payment.contract.is_null()
             )
         already = await Payment.exists().where(Payment.reverses_payment == payment_id)
+        rules.check_payment_date(data.paid_on, today_vn())
         rules.check_reversal(
             amount,
             original_amount_vnd=original["amount_vnd"],
@@ -1088,6 +1357,8 @@ async def reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) -
             paid_vnd=paid,
             reversed_on=data.paid_on,
         )
+        if original["contract"]:
+            await _voucher_unused(original["contract"], data.voucher_number)
         payment = Payment(
             line=original["line"],
             allocation=original["allocation"],

@@ -63,6 +63,7 @@ __all__ = [
     "MILESTONES_SCHEMA",
     "PAYMENTS_SCHEMA",
     "lagging_communes",
+    "paid_as_of",
     "progress_by_commune",
     "progress_by_line",
     "progress_by_month",
@@ -243,8 +244,15 @@ def _share_as_of(lines: pl.LazyFrame, milestones: pl.LazyFrame, today: date) -> 
     )
 
 
+def paid_as_of(payments: pl.LazyFrame, day: date) -> pl.LazyFrame:
+    """*Paid as of a day*: the payment rows (reversals included, so sums are net)
+    dated on or before ``day``. The one definition; the database side
+    (:func:`procurement.finance.budget.paid_as_of_clause`) is the same filter in SQL."""
+    return payments.filter(pl.col("paid_on") <= day)
+
+
 def _as_of(contracts: pl.LazyFrame, payments: pl.LazyFrame, today: date) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    return contracts.filter(pl.col("signed_on") <= today), payments.filter(pl.col("paid_on") <= today)
+    return contracts.filter(pl.col("signed_on") <= today), paid_as_of(payments, today)
 
 
 # --- reports ----------------------------------------------------------------------
@@ -264,7 +272,10 @@ def progress_by_line(
     Output columns: line_id, parent_id, province_code, number, name,
     fiscal_year, decision_date, deadline, amount_vnd, allocated_vnd,
     committed_vnd, paid_vnd, remaining_vnd (amount − paid), unallocated_vnd
-    (amount − allocated), share_paid (paid / amount), scheduled_share,
+    (amount − allocated), uncharged_vnd (amount − everything charged to the
+    line itself: its sub-lines, its own allocations, contracts signed straight on
+    it and payments straight on it without contract or allocation — what it can
+    still take; not rolled up), share_paid (paid / amount), scheduled_share,
     scheduled_vnd (round(scheduled_share × amount)), schedule_gap_vnd
     (scheduled − paid; > 0 behind, < 0 ahead), days_to_deadline (Int64,
     negative once overdue, null without deadline).  Sorted by line_id.
@@ -284,15 +295,37 @@ def progress_by_line(
             .rename({"ancestor_id": "line_id"})
         )
 
+    def own(frame: pl.LazyFrame, key: str, value: str) -> pl.LazyFrame:
+        return frame.select(pl.col(key).alias("line_id"), pl.col(value).alias("charge"))
+
+    charged = (
+        pl.concat(
+            [
+                own(lines.filter(pl.col("parent_id").is_not_null()), "parent_id", "amount_vnd"),
+                own(allocations, "line_id", "amount_vnd"),
+                own(contracts.filter(pl.col("allocation_id").is_null()), "line_id", "value_vnd"),
+                own(
+                    payments.filter(pl.col("allocation_id").is_null() & pl.col("contract_id").is_null()),
+                    "line_id",
+                    "amount_vnd",
+                ),
+            ]
+        )
+        .group_by("line_id")
+        .agg(pl.col("charge").sum().cast(MONEY).alias("charged_vnd"))
+    )
+
     return (
         lines.join(rolled(allocations, "amount_vnd", "allocated_vnd"), on="line_id", how="left")
+        .join(charged, on="line_id", how="left")
         .join(rolled(contracts, "value_vnd", "committed_vnd"), on="line_id", how="left")
         .join(rolled(payments, "amount_vnd", "paid_vnd"), on="line_id", how="left")
         .join(_share_as_of(lines, milestones, today), on="line_id", how="left")
-        .with_columns(pl.col("allocated_vnd", "committed_vnd", "paid_vnd").fill_null(0))
+        .with_columns(pl.col("allocated_vnd", "committed_vnd", "paid_vnd", "charged_vnd").fill_null(0))
         .with_columns(
             (pl.col("amount_vnd") - pl.col("paid_vnd")).alias("remaining_vnd"),
             (pl.col("amount_vnd") - pl.col("allocated_vnd")).alias("unallocated_vnd"),
+            (pl.col("amount_vnd") - pl.col("charged_vnd")).alias("uncharged_vnd"),
             _ratio("paid_vnd", "amount_vnd").alias("share_paid"),
             _round_money(pl.col("scheduled_share") * pl.col("amount_vnd")).alias("scheduled_vnd"),
             (pl.col("deadline") - pl.lit(today)).dt.total_days().cast(pl.Int64).alias("days_to_deadline"),
@@ -313,6 +346,7 @@ def progress_by_line(
             "paid_vnd",
             "remaining_vnd",
             "unallocated_vnd",
+            "uncharged_vnd",
             "share_paid",
             "scheduled_share",
             "scheduled_vnd",

@@ -15,14 +15,17 @@ locking the parent row (``SELECT ... FOR UPDATE`` on the line / allocation /
 contract) and to pass the *current* totals read under that lock.  When an
 existing row is being edited, pass totals that exclude that row.
 
-"Remaining" of a budget line is ``amount − Σ sub-line amounts − Σ allocation
-amounts``: money handed to a sub-line or to an allocation is no longer
+"Remaining" of a budget line is its amount minus everything charged to it
+(:class:`LineCharges`): sub-lines, allocations, contracts signed straight on the
+line (central purchasing) and payments made straight on the line without a
+contract. Money handed down or committed by any of these paths is no longer
 available at the line's own level.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,15 +34,18 @@ from procurement.core.money import format_vnd
 __all__ = [
     "DomainError",
     "LimitExceeded",
+    "LineCharges",
     "RuleViolation",
     "check_allocation_fits",
     "check_amount",
     "check_contract_fits",
     "check_contract_signed_after_decision",
+    "check_line_charge",
     "check_line_dates",
     "check_milestones",
     "check_payment",
     "check_payment_after_signing",
+    "check_payment_date",
     "check_reversal",
     "check_sub_line_fits",
     "check_within",
@@ -143,28 +149,59 @@ def check_within(limit: str, capacity_vnd: int, used_vnd: int, requested_vnd: in
         )
 
 
+@dataclass(frozen=True)
+class LineCharges:
+    """Everything already charged to one budget line, whole dong (read under the line's lock).
+
+    * ``sub_lines_vnd`` — amounts of its sub-lines;
+    * ``allocated_vnd`` — amounts of its allocations (communes or central purchasing);
+    * ``contracted_vnd`` — values of contracts signed straight on the line (no allocation);
+    * ``paid_direct_vnd`` — net payments made straight on the line with neither
+      contract nor allocation (reversals included).
+
+    Payments under a contract are not added: they stay within the contract's value,
+    which is already counted (on the line or in its allocation).
+    """
+
+    sub_lines_vnd: int = 0
+    allocated_vnd: int = 0
+    contracted_vnd: int = 0
+    paid_direct_vnd: int = 0
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(
+            _total(getattr(self, name), name)
+            for name in ("sub_lines_vnd", "allocated_vnd", "contracted_vnd", "paid_direct_vnd")
+        )
+
+    def remaining_vnd(self, line_amount_vnd: int) -> int:
+        """What the line can still take (never below 0)."""
+        return max(_total(line_amount_vnd, "line_amount_vnd") - self.total_vnd, 0)
+
+
+def check_line_charge(
+    line_amount_vnd: int, charges: LineCharges, requested_vnd: int, *, limit: str = "line_remaining"
+) -> None:
+    """Any new charge on a line (sub-line, allocation, split, contract or payment
+    straight on the line) must fit in what every earlier charge has left."""
+    check_within(limit, line_amount_vnd, charges.total_vnd, requested_vnd)
+
+
 def check_sub_line_fits(
     parent_amount_vnd: int, parent_sub_lines_vnd: int, parent_allocated_vnd: int, requested_vnd: int
 ) -> None:
     """A new sub-line must fit in what the parent line has not yet handed down."""
-    check_within(
-        "parent_line_remaining",
-        parent_amount_vnd,
-        _total(parent_sub_lines_vnd, "parent_sub_lines_vnd") + _total(parent_allocated_vnd, "parent_allocated_vnd"),
-        requested_vnd,
-    )
+    charges = LineCharges(sub_lines_vnd=parent_sub_lines_vnd, allocated_vnd=parent_allocated_vnd)
+    check_line_charge(parent_amount_vnd, charges, requested_vnd, limit="parent_line_remaining")
 
 
 def check_allocation_fits(
     line_amount_vnd: int, line_allocated_vnd: int, requested_vnd: int, line_sub_lines_vnd: int = 0
 ) -> None:
     """An allocation (a commune's share, or central purchasing) must fit in the line's remaining."""
-    check_within(
-        "line_remaining",
-        line_amount_vnd,
-        _total(line_allocated_vnd, "line_allocated_vnd") + _total(line_sub_lines_vnd, "line_sub_lines_vnd"),
-        requested_vnd,
-    )
+    charges = LineCharges(sub_lines_vnd=line_sub_lines_vnd, allocated_vnd=line_allocated_vnd)
+    check_line_charge(line_amount_vnd, charges, requested_vnd)
 
 
 def check_contract_fits(
@@ -212,16 +249,36 @@ def check_payment_after_signing(paid_on: date, contract_signed_on: date) -> None
         )
 
 
+def check_payment_date(paid_on: date, today: date, field: str = "paid_on") -> None:
+    """A payment (or reversal) cannot be dated after today — Vietnam's today, see
+    :func:`procurement.core.clock.today_vn`: the treasury pays on a day that has come.
+    A date in the future is a typo (2099 for 2025), refused rather than hidden from
+    the "as of today" figures."""
+    if paid_on > today:
+        raise RuleViolation(
+            field,
+            f"ngày thanh toán {paid_on:%d/%m/%Y} sau ngày hôm nay {today:%d/%m/%Y}: không ghi trước khoản chưa chi",
+        )
+
+
 def check_payment(
-    contract_value_vnd: int, paid_vnd: int, amount_vnd: int, paid_on: date, contract_signed_on: date
+    contract_value_vnd: int,
+    paid_vnd: int,
+    amount_vnd: int,
+    paid_on: date,
+    contract_signed_on: date,
+    today: date | None = None,
 ) -> None:
-    """A (positive) payment: after signing, and ``paid + amount ≤ contract value``.
+    """A (positive) payment: after signing, not after ``today`` (when given), and
+    ``paid + amount ≤ contract value``.
 
     ``paid_vnd`` is the contract's net paid so far (payments minus reversals).
     Reversals go through :func:`check_reversal`.
     """
     check_amount(amount_vnd, "amount_vnd")
     check_payment_after_signing(paid_on, contract_signed_on)
+    if today is not None:
+        check_payment_date(paid_on, today)
     check_within("contract_unpaid", contract_value_vnd, _total(paid_vnd, "paid_vnd"), amount_vnd)
 
 

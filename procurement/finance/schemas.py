@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
-from procurement.register.schemas import VND, LongText, Note, ShortText
+from procurement.register.schemas import VND, ClientEventId, LongText, Note, ShortText
 
 PositiveVND = Annotated[VND, Field(gt=0)]
 Quantity = Annotated[int, Field(ge=1, le=100_000)]
@@ -21,6 +21,20 @@ Share = Annotated[float, Field(gt=0, le=1, description="Cumulative share of the 
 CommuneCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^\d{5}$")]
 ProvinceCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^\d{2}$")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a finance list: the rows from ``offset``, at most ``limit`` of them,
+    and ``total``, how many match in all. The next page starts at ``offset + limit``
+    while that is below ``total``."""
+
+    items: list[T]
+    total: int = Field(description="Rows matching the filters, over every page")
+    limit: int
+    offset: int
 
 
 class _Input(BaseModel):
@@ -44,6 +58,9 @@ class LineCreate(_Input):
     parent_id: Id | None = Field(default=None, description="The line this one is carved out of")
     province_code: ProvinceCode | None = Field(default=None, description="Required for a top-level line")
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=24)
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class MilestoneOut(BaseModel):
@@ -65,7 +82,12 @@ class LineOut(BaseModel):
     deadline: dt.date | None
     sub_lines_vnd: int
     allocated_vnd: int
-    remaining_vnd: int = Field(description="Amount not yet handed to sub-lines or allocations")
+    contracted_direct_vnd: int = Field(0, description="Contracts signed straight on the line (central purchasing)")
+    paid_direct_vnd: int = Field(0, description="Payments straight on the line, without contract or allocation")
+    remaining_vnd: int = Field(
+        description="Amount minus everything charged to the line: sub-lines, allocations, contracts and "
+        "payments straight on it"
+    )
     milestones: list[MilestoneOut]
 
 
@@ -73,6 +95,9 @@ class AllocationCreate(_Input):
     commune_code: CommuneCode | None = Field(default=None, description="Null: the province's central purchasing")
     amount_vnd: PositiveVND
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class SplitBasis(StrEnum):
@@ -88,6 +113,9 @@ class AllocationSplit(_Input):
         default=None, max_length=4000, description="Default: every commune of the line's province"
     )
     dry_run: bool = Field(default=False, description="Only compute the split, write nothing")
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class AllocationOut(BaseModel):
@@ -120,11 +148,17 @@ class PackageCreate(_Input):
     estimate_vnd: PositiveVND
     items: list[ItemIn] = Field(default_factory=list, max_length=50)
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class PackageMove(_Input):
     status: PackageStatus
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class StatusChangeOut(BaseModel):
@@ -187,6 +221,9 @@ class ContractCreate(_Input):
     signed_on: dt.date
     items: list[ContractItemIn] = Field(min_length=1, max_length=50)
     value_vnd: PositiveVND | None = Field(default=None, description="If given, must equal the sum of the items")
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class ContractItemOut(BaseModel):
@@ -240,6 +277,9 @@ class DeliveryCreate(_Input):
     )
     items: list[DeliveredItem] = Field(min_length=1, max_length=50)
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -252,11 +292,15 @@ class DeliveryOut(BaseModel):
 
 class PaymentCreate(_Input):
     contract_id: Id | None = None
-    allocation_id: Id | None = Field(default=None, description="Costs without a contract")
+    allocation_id: Id | None = Field(default=None, description="Costs without a contract, on an allocation")
+    line_id: Id | None = Field(default=None, description="Costs without a contract, straight on a line")
     amount_vnd: PositiveVND
     paid_on: dt.date
     voucher_number: Annotated[ShortText, Field(min_length=1, description="Treasury voucher number")]
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class ReversalCreate(_Input):
@@ -264,6 +308,9 @@ class ReversalCreate(_Input):
     paid_on: dt.date
     voucher_number: Annotated[ShortText, Field(min_length=1)]
     note: Note = ""
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
 
 
 class PaymentOut(BaseModel):

@@ -13,7 +13,8 @@ from models.procurement import Allocation, BudgetLine, Contract, Milestone, Paym
 from models.tables import Commune, Province
 from procurement.core.clock import now as clock_now
 from procurement.core.clock import today_vn
-from procurement.core.transactions import write_transaction
+from procurement.core.text import search_key
+from procurement.core.transactions import refresh_statistics, write_transaction
 from procurement.seed.synthetic_money import synthetic_disbursement
 
 
@@ -45,7 +46,7 @@ async def load_national_budget(
 
     line_base, alloc_base = await next_id(BudgetLine), await next_id(Allocation)
     contract_base, payment_base = await next_id(Contract), await next_id(Payment)
-    suppliers = {}
+    suppliers, supplier_names = {}, {}
     for code in provinces:
         tax_code = f"99{int(code):02d}{seed % 1_000_000:06d}"
         row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
@@ -54,6 +55,7 @@ async def load_national_budget(
             await supplier.save()
             row = {"id": supplier.id}
         suppliers[code] = row["id"]
+        supplier_names[code] = f"Nhà cung cấp thử nghiệm tỉnh {code}"
     line_province = {}
     lines = []
     for r in frames.lines.iter_rows(named=True):
@@ -102,6 +104,7 @@ async def load_national_budget(
                 "allocation": alloc_base + r["allocation_id"],
                 "supplier": suppliers[line_province[r["line_id"]]],
                 "number": f"{r['contract_id']}/HĐ-TN",
+                "search_text": search_key(f"{r['contract_id']}/HĐ-TN {supplier_names[line_province[r['line_id']]]}"),
                 "signed_on": r["signed_on"],
                 "value_vnd": r["value_vnd"],
                 "created_at": now,
@@ -127,6 +130,8 @@ async def load_national_budget(
         ],
     )
     await _reset_sequences()
+    # PostgreSQL: plan the contract search and payment sums for the tables' new size.
+    await refresh_statistics("budget_line", "allocation", "contract", "payment")
     return {
         "lines": frames.lines.height,
         "allocations": frames.allocations.height,

@@ -6,15 +6,18 @@ import pytest
 
 from procurement.finance.rules import (
     LimitExceeded,
+    LineCharges,
     RuleViolation,
     check_allocation_fits,
     check_amount,
     check_contract_fits,
     check_contract_signed_after_decision,
+    check_line_charge,
     check_line_dates,
     check_milestones,
     check_payment,
     check_payment_after_signing,
+    check_payment_date,
     check_reversal,
     check_sub_line_fits,
 )
@@ -277,3 +280,41 @@ def test_errors_serialise_for_the_api_layer():
         "over_by_vnd": 1,
         "message_vi": e.value.message_vi,
     }
+
+
+# --- every charge of a line counts (issue 12, defect 1) -------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sub_lines_vnd", "allocated_vnd", "contracted_vnd", "paid_direct_vnd"])
+def test_each_kind_of_charge_uses_the_line(kind):
+    charges = LineCharges(**{kind: 600_000})
+    assert charges.total_vnd == 600_000 and charges.remaining_vnd(1_000_000) == 400_000
+    check_line_charge(1_000_000, charges, 400_000)
+    with pytest.raises(LimitExceeded) as exc_info:
+        check_line_charge(1_000_000, charges, 400_001)
+    assert (exc_info.value.limit, exc_info.value.limit_vnd, over(exc_info)) == ("line_remaining", 400_000, 1)
+    assert "vượt" in exc_info.value.message_vi
+
+
+def test_charges_add_up_and_never_report_below_zero():
+    charges = LineCharges(sub_lines_vnd=1, allocated_vnd=2, contracted_vnd=3, paid_direct_vnd=4)
+    assert charges.total_vnd == 10 and charges.remaining_vnd(9) == 0
+    with pytest.raises(LimitExceeded) as exc_info:
+        check_line_charge(10, charges, 1, limit="parent_line_remaining")
+    assert exc_info.value.limit == "parent_line_remaining"
+    with pytest.raises(RuleViolation):
+        check_line_charge(10, LineCharges(contracted_vnd=1.5), 1)  # type: ignore[arg-type]
+
+
+# --- payment dates (issue 12, defect 3) ------------------------------------------------
+
+
+def test_a_payment_cannot_be_dated_after_today():
+    today = date(2025, 10, 1)
+    check_payment_date(today, today)
+    with pytest.raises(RuleViolation) as exc_info:
+        check_payment_date(date(2025, 10, 2), today)
+    assert exc_info.value.field == "paid_on" and "sau ngày hôm nay" in exc_info.value.message
+    with pytest.raises(RuleViolation):
+        check_payment(100, 0, 1, date(2099, 1, 1), date(2025, 9, 1), today)
+    check_payment(100, 0, 1, today, date(2025, 9, 1), today)

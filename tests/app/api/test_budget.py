@@ -202,6 +202,7 @@ async def test_payments_never_pass_the_contract_value_nor_precede_signing(client
     contract = await post(client, finance, "/contracts", contract_body(alloc["id"]), 201)  # 100 m
     pay = {"contract_id": contract["id"], "paid_on": "2025-10-01", "voucher_number": "KB-001"}
     await post(client, finance, "/payments", {**pay, "amount_vnd": 70_000_000}, 201)
+    pay["voucher_number"] = "KB-002"
     over = await post(client, finance, "/payments", {**pay, "amount_vnd": 30_000_001}, 409)
     item = limit_of(over)
     assert (item["limit"], item["limit_vnd"], item["over_by_vnd"]) == ("contract_unpaid", 30_000_000, 1)
@@ -246,10 +247,13 @@ async def test_a_payment_is_reversed_once_by_a_negative_entry_and_never_deleted(
     of_reversal = await post(client, finance, f"/payments/{undo['id']}/reverse", reversal, 422)
     assert of_reversal["extra"][0]["key"] == "reverses_payment_id"
     # The reversal freed exactly 40 m.
+    pay["voucher_number"] = "KB-002"
     await post(client, finance, "/payments", {**pay, "amount_vnd": 40_000_001}, 409)
     await post(client, finance, "/payments", {**pay, "amount_vnd": 40_000_000}, 201)
     assert await Payment.count() == 3
-    listed = (await client.get(f"{API}/payments", params={"contract_id": contract["id"]}, headers=finance)).json()
+    listed = (await client.get(f"{API}/payments", params={"contract_id": contract["id"]}, headers=finance)).json()[
+        "items"
+    ]
     assert sum(p["amount_vnd"] for p in listed) == 100_000_000
 
 

@@ -56,6 +56,8 @@ async def test_a_payment_recorded_and_reversed_through_the_contract_page(client,
         ({"amount_vnd": "1.000.000", "paid_on": "31/02/2025", "voucher_number": "UNC-03"}, "paid_on"),
         ({"amount_vnd": "1.000.000", "paid_on": "01/09/2025", "voucher_number": "UNC-03"}, "paid_on"),  # before signing
         ({"amount_vnd": "1.000.000", "paid_on": "02/10/2025", "voucher_number": ""}, "voucher_number"),
+        ({"amount_vnd": "1.000.000", "paid_on": "01/01/2099", "voucher_number": "UNC-03"}, "paid_on"),  # future
+        ({"amount_vnd": "1.000.000", "paid_on": "02/10/2025", "voucher_number": "UNC-01"}, "voucher_number"),  # twice
     ):
         refused = await client.post(f"{url}/payments", data=body, headers=finance)
         assert refused.status_code == 422 and f'id="e-{field}"' in refused.text, (body, refused.text)
@@ -118,3 +120,19 @@ async def test_finance_staff_pay_a_contract_from_the_dashboard_in_a_browser(clie
     assert (await page.inner_text("#c-paid")).startswith("0")
     assert "đảo chứng từ" in await page.inner_text("#payments")
     assert await Payment.count().where(Payment.contract == contract["id"]) == 2
+
+
+async def test_a_payment_form_sent_twice_pays_once(client, users):
+    finance = await users.make("finance")
+    contract = await contract_of_100_million(client, finance)
+    url = f"/finance/contracts/{contract['id']}"
+    form = await client.get(url, headers=finance)
+    (event_id,) = re.findall(r'name="client_event_id" value="([^"]+)"', form.text)
+    data = {"amount_vnd": "5.000.000", "paid_on": "01/10/2025", "voucher_number": "UNC-5", "client_event_id": event_id}
+    first = await client.post(f"{url}/payments", data=data, headers=finance)
+    second = await client.post(f"{url}/payments", data=data, headers=finance)
+    assert first.status_code == second.status_code == 303, second.text
+    assert await Payment.count().where(Payment.contract == contract["id"]) == 1
+    # The page after the payment offers a new id for the next one.
+    again = await client.get(url, headers=finance)
+    assert event_id not in again.text
