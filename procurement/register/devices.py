@@ -22,6 +22,8 @@ from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.text import like_pattern, search_key
 from procurement.core.transactions import is_unique_violation, write_transaction
+from procurement.public_property.classification import Kind, classify
+from procurement.public_property.wear import remaining_value
 from procurement.register.schemas import (
     Acquisition,
     AssetCreate,
@@ -114,18 +116,15 @@ def years_ago(today: dt.date, years: int) -> dt.date:
 
 
 def book_value(
-    cost_vnd: int | None, acquired: dt.date | None, useful_life_years: int, today: dt.date | None = None
+    category: str, cost_vnd: int | None, acquired: dt.date | None, today: dt.date | None = None
 ) -> int | None:
-    """Straight-line depreciation over the category's useful life, in whole dong
-    (rounded down), as state bodies' fixed-asset rules do: nothing left at the end."""
-    if cost_vnd is None or acquired is None:
+    """Remaining value (giá trị còn lại) of a fixed asset on ``today``: cost less the yearly
+    wear of the public-property rules (procurement.public_property). A tool, or a device
+    with no known cost or date, has no value on the fixed-asset book: None."""
+    rating = classify(category, cost_vnd, acquired)
+    if rating.kind is not Kind.fixed_asset or rating.original_cost_vnd is None or rating.in_use_on is None:
         return None
-    today = today or today_vn()
-    life_days = useful_life_years * 365.25
-    used_days = max((today - acquired).days, 0)
-    if used_days >= life_days:
-        return 0
-    return cost_vnd * int(life_days - used_days) // int(life_days)
+    return remaining_value(category, rating.original_cost_vnd, rating.in_use_on, today or today_vn())
 
 
 _ENUM_FIELDS = {"location": Location, "acquisition": Acquisition, "status": Status, "condition": Condition}
@@ -141,7 +140,7 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
         **{k: enum(row[k]) for k, enum in _ENUM_FIELDS.items()},
         tag_display=display_tag(row["tag"]),
         age_years=age_years(acquired),
-        book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),
+        book_value_vnd=book_value(row["category"], row["cost_vnd"], acquired),
     )
 
 

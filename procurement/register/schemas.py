@@ -298,7 +298,10 @@ class AssetOut(BaseModel):
     acquired_on: dt.date | None
     acquired_year: int | None
     age_years: float | None
-    book_value_vnd: int | None = Field(description="Cost less straight-line depreciation over the useful life")
+    book_value_vnd: int | None = Field(
+        description="Remaining value of a fixed asset: cost less the yearly wear of the public-property rules"
+        " (None for a tool or an unvalued device)"
+    )
     cost_vnd: int | None
     acquisition: Acquisition
     status: Status
