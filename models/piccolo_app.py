@@ -7,7 +7,9 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="assets",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "migrations"),
-    table_classes=table_finder(modules=["models.tables", "models.procurement", "models.scan"], exclude_imported=True),
+    table_classes=table_finder(
+        modules=["models.tables", "models.procurement", "models.scan", "models.public_property"], exclude_imported=True
+    ),
     migration_dependencies=[],
     commands=[],
 )

@@ -90,6 +90,11 @@ class Role(StrEnum):
     finance = "finance"
     planner = "planner"
     staff = "staff"
+    accountant = "accountant"  # commune accountant: one commune, reads and papers only
+
+
+# Roles scoped to one commune.
+COMMUNE_ROLES = (Role.staff, Role.accountant)
 
 
 STATUS_VI = {
@@ -102,7 +107,13 @@ STATUS_VI = {
 CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
 ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn vị sáp nhập", "donated": "Được tặng"}
 LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
-ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
+ROLE_VI = {
+    "admin": "Quản trị",
+    "finance": "Tài chính",
+    "planner": "Kế hoạch",
+    "staff": "Cán bộ xã",
+    "accountant": "Kế toán xã",
+}
 # What a device's history says happened, and the names of the fields it shows.
 EVENT_KIND_VI = {
     "registered": "Đăng ký",

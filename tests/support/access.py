@@ -6,7 +6,7 @@ an asset of one commune: staff of another commune must get 404 there.
 Other teams add their routes here as they add them to the app.
 """
 
-ALL = ("admin", "finance", "planner", "staff")
+ALL = ("admin", "finance", "planner", "staff", "accountant")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
 FINANCE_READ = ("admin", "finance", "planner")

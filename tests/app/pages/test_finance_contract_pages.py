@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from models.procurement import Payment
-from tests.support.browser import log_in, screenshot
 from tests.app.api.test_budget import contract_body, make_chain, post
+from tests.support.browser import log_in, screenshot
 
 SUPPLIER = {"name": "Công ty TNHH Tin học Phong Vũ", "tax_code": "3600123457"}
 

@@ -5,8 +5,8 @@ and written nowhere; planners read but do not move."""
 from __future__ import annotations
 
 from models.procurement import PackageStatusChange, ProcurementPackage
-from tests.support.browser import log_in, screenshot
 from tests.app.api.test_budget import make_chain, post
+from tests.support.browser import log_in, screenshot
 
 
 async def a_planned_package(client, headers) -> dict:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from models.tables import Asset, AssetEvent
+from tests.app.api.test_importing import twenty_rows, xlsx
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.support.browser import log_in, screenshot
-from tests.app.api.test_importing import twenty_rows, xlsx
 
 
 async def test_staff_filter_register_import_with_an_error_fix_and_commit(live_server, phone, users, tmp_path):
