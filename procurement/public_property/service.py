@@ -17,7 +17,7 @@ import polars as pl
 from models.public_property import AssetValuation, ClassificationOverride, WearClosing, WearRecord
 from models.tables import Asset, AssetEvent, Commune, Province
 from procurement.core.actor import Actor
-from procurement.core.clock import today_vn
+from procurement.core.clock import to_vn, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.transactions import insert_many, is_unique_violation, reserve_ids, write_transaction
 from procurement.public_property.classification import KIND_VI, Kind, Override, Valuation, classify
@@ -560,3 +560,125 @@ async def override_kind(actor: Actor, asset_id: int, kind: Kind, reason: str) ->
         changes = {"classification": {"before": before.kind.value, "after": kind.value}}
         await _event(asset_id, "classification", actor, changes, reason, at)
     return await card(actor, asset_id)
+
+
+# --- stocktake minutes ------------------------------------------------------------------
+
+MINUTES_READERS = ("admin", "finance", "accountant", "staff")
+_CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
+_PLACE_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
+
+
+def _proposal(found: bool, condition: str | None) -> str:
+    if not found:
+        return "Tìm, làm rõ nguyên nhân thiếu"
+    if condition == "broken":
+        return "Đề nghị sửa chữa hoặc thanh lý"
+    if condition == "poor":
+        return "Theo dõi, sửa chữa"
+    return "Tiếp tục sử dụng"
+
+
+async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any]) -> Any:
+    """The minutes of a finished stocktake round: per device, what the books say (quantity,
+    original cost, remaining value after the last December run before the count) against
+    what was counted; devices found but not on the books are surplus."""
+    from procurement.public_property.papers import CATEGORY_VI, Member, Minutes
+
+    actor.require(*MINUTES_READERS)
+    rows = await Asset.raw(
+        "SELECT s.id, s.status, s.finished_at, s.commune AS commune_id FROM stocktake s WHERE s.id = {}", stocktake_id
+    )
+    if not rows or not actor.sees_commune(rows[0]["commune_id"]):
+        raise NotFound("Không tìm thấy đợt kiểm kê.")
+    round_ = rows[0]
+    if round_["status"] != "finished" or round_["finished_at"] is None:
+        raise Conflict("Đợt kiểm kê chưa kết thúc: biên bản lập khi kết thúc đợt.", field="status")
+    if not members or not all(getattr(m, "name", "").strip() for m in members):
+        raise DomainError("Cần ít nhất một thành viên Ban kiểm kê, có họ tên.", field="members")
+    finished = round_["finished_at"]
+    if not isinstance(finished, dt.datetime):
+        finished = dt.datetime.fromisoformat(str(finished))
+    counted_on = to_vn(finished).date()
+    commune = (await _communes("c.id = {}", round_["commune_id"]))[0]
+    book_year = last_run_year(counted_on)
+    values = {r["asset_id"]: r for r in (await book_for([commune], book_year)).frame.iter_rows(named=True)}
+    devices = await Asset.raw(
+        "SELECT a.id, a.tag, a.make, a.model, a.location, a.condition, a.cost_vnd, c.code AS category "
+        "FROM asset a JOIN category c ON c.id = a.category WHERE a.commune = {} AND a.status <> 'disposed' "
+        "ORDER BY a.tag",
+        commune.id,
+    )
+    results = await Asset.raw(
+        "SELECT asset, kind, condition, tag, description FROM stocktake_result WHERE stocktake = {} ORDER BY id",
+        stocktake_id,
+    )
+    latest: dict[int, dict[str, Any]] = {}
+    for r in results:
+        if r["asset"] is not None:
+            latest[r["asset"]] = r
+    out = []
+    for d in devices:
+        result = latest.get(d["id"])
+        found = result is not None and result["kind"] in ("confirmed", "moved")
+        value = values.get(d["id"])
+        cost = value["original_cost_vnd"] if value else (d["cost_vnd"] or 0)
+        remaining = value["remaining_vnd"] if value else 0
+        condition = (result or {}).get("condition") or d["condition"]
+        out.append(
+            {
+                "tag": d["tag"],
+                "category_name": CATEGORY_VI.get(d["category"], d["category"]),
+                "description": f"{d['make']} {d['model']}".strip(),
+                "place": _PLACE_VI.get(d["location"], d["location"]),
+                "book_qty": 1,
+                "book_cost_vnd": cost,
+                "book_remaining_vnd": remaining,
+                "count_qty": 1 if found else 0,
+                "count_cost_vnd": cost if found else 0,
+                "count_remaining_vnd": remaining if found else 0,
+                "diff_qty": 0 if found else -1,
+                "diff_cost_vnd": 0 if found else -cost,
+                "condition": _CONDITION_VI.get(condition or "", "") if found else "Không thấy",
+                "proposal": _proposal(found, condition),
+            }
+        )
+    for r in results:
+        if r["kind"] == "unregistered":
+            out.append(
+                {
+                    "tag": r["tag"] or "",
+                    "category_name": "Chưa có trong sổ",
+                    "description": r["description"] or "",
+                    "place": "",
+                    "book_qty": 0,
+                    "book_cost_vnd": 0,
+                    "book_remaining_vnd": 0,
+                    "count_qty": 1,
+                    "count_cost_vnd": 0,
+                    "count_remaining_vnd": 0,
+                    "diff_qty": 1,
+                    "diff_cost_vnd": 0,
+                    "condition": _CONDITION_VI.get(r["condition"] or "", ""),
+                    "proposal": "Xác định nguồn gốc, nguyên giá và ghi sổ",
+                }
+            )
+    schema = {
+        "tag": pl.String,
+        "category_name": pl.String,
+        "description": pl.String,
+        "place": pl.String,
+        **dict.fromkeys(("book_qty", "book_cost_vnd", "book_remaining_vnd", "count_qty"), pl.Int64),
+        **dict.fromkeys(("count_cost_vnd", "count_remaining_vnd", "diff_qty", "diff_cost_vnd"), pl.Int64),
+        "condition": pl.String,
+        "proposal": pl.String,
+    }
+    return Minutes(
+        stocktake_id,
+        commune.name,
+        commune.province_name,
+        counted_on,
+        [Member(m.name.strip(), m.position.strip(), getattr(m, "role", "") or "") for m in members],
+        pl.DataFrame(out, schema=schema),
+        [f"Giá trị theo sổ: số liệu sau lần tính hao mòn năm {book_year}."],
+    )
