@@ -13,6 +13,7 @@ from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
 from api.controllers.planning import PlanningController
+from api.controllers.public_property import PublicPropertyController
 from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.errors import EXCEPTION_HANDLERS
@@ -54,6 +55,7 @@ def route_handlers() -> list:
         *SCAN_PAGE_HANDLERS,
         PlanningController,
         *PLANNING_PAGES,
+        PublicPropertyController,
     ]
 
 
