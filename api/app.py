@@ -21,6 +21,7 @@ from api.input_guard import RefuseUnstorableText
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.planning import PLANNING_PAGES
+from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
@@ -56,6 +57,7 @@ def route_handlers() -> list:
         PlanningController,
         *PLANNING_PAGES,
         PublicPropertyController,
+        *PUBLIC_PROPERTY_PAGES,
     ]
 
 

@@ -230,3 +230,9 @@ BODIES.update(
         ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"): {"members": [{"name": "A"}]},
     }
 )
+ACCESS.update(
+    {
+        ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
+        ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
+    }
+)
