@@ -274,3 +274,29 @@ async def test_stocktake_minutes_compare_books_and_count(client, users):
     assert tags["elsewhere"] not in diff
     outsider = await users.make("accountant", OTHER_COMMUNE)
     assert (await client.post(minutes_url, json={"members": members}, headers=outsider)).status_code == 404
+
+
+async def test_the_cli_closes_a_year_and_prints_a_provinces_papers(clean, tmp_path):
+    from tests.app.api.test_cli import cli
+
+    await fleet()
+    closed = cli("public-property", "close", "--year", "2024", "--commune", AN_VIEN)
+    assert closed.returncode == 0, closed.stderr
+    assert "khóa sổ 1 xã, 1 tài sản" in closed.stdout
+    again = cli("public-property", "close", "--year", "2024", "--commune", AN_VIEN)
+    assert again.returncode != 0 and "đã khóa sổ" in again.stderr
+    printed = cli(
+        "public-property", "papers", "--year", "2024", "--province", "75", "--out", str(tmp_path), "--no-xlsx"
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert len(list(tmp_path.glob("so-tscd-*-2024.pdf"))) == 95
+    (record,) = await WearRecord.select().where(WearRecord.year == 2024)
+    text = pdf_text((tmp_path / f"so-tscd-{AN_VIEN}-2024.pdf").read_bytes())
+    assert "Đã khóa sổ" in text and money_text(record["remaining_vnd"]) in text
+    summary = xlsx_rows((tmp_path / "tong-hop-tscd-75-2024.xlsx").read_bytes())
+    header = summary[0]
+    assert sum(r[header.index("Số lượng")] for r in summary[1:]) == 2  # An Viễn's and the other commune's desktops
+
+
+def money_text(value: int) -> str:
+    return format_vnd(value).removesuffix(" đ")
