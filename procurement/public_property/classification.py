@@ -10,10 +10,11 @@ it stays "unvalued" until someone enters an assessed value with its date and bas
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
-from procurement.public_property.rules import DEFAULT_RULES, RuleSet
+from procurement.public_property.rules import DEFAULT_RULES, RuleSet, Threshold
 
 
 class Kind(StrEnum):
@@ -89,8 +90,13 @@ def classify(
         return Classification(Kind.unvalued, cost, None, "Chưa có ngày đưa vào sử dụng.", "")
     threshold = rules.threshold_in_force(in_use)
     life = rules.rule_in_force(category, in_use).life_years
-    if cost >= threshold.min_cost_vnd and life >= threshold.min_life_years:
-        reason = f"Nguyên giá từ {threshold.min_cost_vnd:,} đ trở lên".replace(",", ".")
-        return Classification(Kind.fixed_asset, cost, in_use, reason, threshold.source)
-    reason = f"Nguyên giá dưới {threshold.min_cost_vnd:,} đ".replace(",", ".")
-    return Classification(Kind.tool, cost, in_use, reason, threshold.source)
+    kind = Kind.fixed_asset if cost >= threshold.min_cost_vnd and life >= threshold.min_life_years else Kind.tool
+    return Classification(kind, cost, in_use, *_reason(kind, threshold))
+
+
+@functools.lru_cache(maxsize=256)
+def _reason(kind: Kind, threshold: Threshold) -> tuple[str, str]:
+    amount = f"{threshold.min_cost_vnd:,} đ".replace(",", ".")
+    if kind is Kind.fixed_asset:
+        return f"Nguyên giá từ {amount} trở lên", threshold.source
+    return f"Nguyên giá dưới {amount} hoặc thời gian sử dụng dưới {threshold.min_life_years} năm", threshold.source

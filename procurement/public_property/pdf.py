@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from labels.render import BOLD_FONT, MM, REGULAR_FONT, _prepare_reportlab, fit_text, fit_text_lines
 
@@ -34,6 +35,13 @@ class Paper:
     before_table: list[str] = field(default_factory=list)
     after_table: list[str] = field(default_factory=list)
     signatures: list[tuple[str, str]] = field(default_factory=list)  # (title, note)
+
+
+@lru_cache(maxsize=65536)
+def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font, size)
 
 
 def render(paper: Paper) -> bytes:
@@ -95,24 +103,48 @@ def render(paper: Paper) -> bytes:
     for line in paper.before_table:
         text(MARGIN, y, fit_text(line, REGULAR_FONT, 8.5, 6, PAGE_W - 2 * MARGIN)[0], size=8.5)
         y -= 4.5 * MM
+
+    def grid(top: float, bottom: float) -> None:
+        """Vertical rules of a block of rows, drawn once per page instead of a box per cell."""
+        x = MARGIN
+        path = c.beginPath()
+        for w in [0.0, *widths]:
+            x += w
+            path.moveTo(x, top)
+            path.lineTo(x, bottom)
+        c.drawPath(path, stroke=1, fill=0)
+
     y = header_row(y - 1 * MM)
+    block_top = y
     for index, row in enumerate(paper.rows):
         if y - ROW_H < MARGIN + 2 * MM:
+            grid(block_top, y)
             y = header_row(new_page())
+            block_top = y
         bold = index in paper.bold_rows
         font = BOLD_FONT if bold else REGULAR_FONT
+        line = c.beginText()
+        current: tuple[str, float] | None = None
         x = MARGIN
         for value, col, w in zip(row, paper.columns, widths, strict=True):
-            c.rect(x, y - ROW_H, w, ROW_H)
-            shown, size = fit_text(value, font, SIZE, 5.5, w - 2 * MM) if value else ("", SIZE)
-            if col.align == "right":
-                text(x + w - 1 * MM, y - 3.5 * MM, shown, bold=bold, size=size, align="right")
-            elif col.align == "center":
-                text(x + w / 2, y - 3.5 * MM, shown, bold=bold, size=size, align="center")
-            else:
-                text(x + 1 * MM, y - 3.5 * MM, shown, bold=bold, size=size)
+            if value:
+                shown, size = fit_text(value, font, SIZE, 5.5, w - 2 * MM)
+                if current != (font, size):
+                    line.setFont(font, size)
+                    current = (font, size)
+                if col.align == "right":
+                    left = x + w - 1 * MM - _width(shown, font, size)
+                elif col.align == "center":
+                    left = x + (w - _width(shown, font, size)) / 2
+                else:
+                    left = x + 1 * MM
+                line.setTextOrigin(left, y - 3.5 * MM)
+                line.textOut(shown)
             x += w
+        c.drawText(line)
         y -= ROW_H
+        c.line(MARGIN, y, PAGE_W - MARGIN, y)
+    grid(block_top, y)
     y -= 5 * MM
     for line in paper.after_table:
         if y < MARGIN + 5 * MM:

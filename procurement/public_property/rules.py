@@ -28,6 +28,7 @@ Rates are basis points (1/100 of a per cent) so that money stays whole dong:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -126,7 +127,7 @@ FIRST_YEAR_FULL = True
 R = TypeVar("R", "Threshold", "CategoryRule")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a cheap cache key
 class RuleSet:
     """A set of dated rows: the built-in one, or one a test or a newer circular builds."""
 
@@ -135,13 +136,10 @@ class RuleSet:
     first_year_full: bool = FIRST_YEAR_FULL
 
     def threshold_in_force(self, on_date: dt.date) -> Threshold:
-        return _latest(self.thresholds, on_date)
+        return _threshold(self, on_date)
 
     def rule_in_force(self, category: str, on_date: dt.date) -> CategoryRule:
-        rows = tuple(r for r in self.categories if r.category == category)
-        if not rows:
-            raise KeyError(f"no public-property rule for category {category!r}")
-        return _latest(rows, on_date)
+        return _category_rule(self, category, on_date)
 
     def with_rows(self, *rows: CategoryRule | Threshold) -> RuleSet:
         """This set plus rows of a newer document (the old rows stay as they are)."""
@@ -162,6 +160,20 @@ def _latest(rows: tuple[R, ...], on_date: dt.date) -> R:
         if row.effective_from <= on_date:
             chosen = row
     return chosen
+
+
+# Cached: closing a year asks for the same (category, 31 December) for every device.
+@functools.lru_cache(maxsize=4096)
+def _threshold(rules: RuleSet, on_date: dt.date) -> Threshold:
+    return _latest(rules.thresholds, on_date)
+
+
+@functools.lru_cache(maxsize=4096)
+def _category_rule(rules: RuleSet, category: str, on_date: dt.date) -> CategoryRule:
+    rows = tuple(r for r in rules.categories if r.category == category)
+    if not rows:
+        raise KeyError(f"no public-property rule for category {category!r}")
+    return _latest(rows, on_date)
 
 
 DEFAULT_RULES = RuleSet()

@@ -7,8 +7,10 @@ computed from the rules, the devices as they are now, and the last closed year.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +21,13 @@ from models.tables import Asset, AssetEvent, Commune, Province
 from procurement.core.actor import Actor
 from procurement.core.clock import to_vn, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.transactions import insert_many, is_unique_violation, reserve_ids, write_transaction
+from procurement.core.transactions import (
+    insert_many,
+    is_sqlite,
+    is_unique_violation,
+    reserve_ids,
+    write_transaction,
+)
 from procurement.public_property.classification import KIND_VI, Kind, Override, Valuation, classify
 from procurement.public_property.ledger import Device, book_frame, book_rows, summary_by_category
 from procurement.public_property.rules import DEFAULT_RULES, WEAR_MONTH, RuleSet
@@ -126,15 +134,43 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+def _sqlite_read(path: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Plain tuples from a read-only connection of its own: several times faster than rows
+    through the ORM's dict rows for the ~150,000 devices of a national closing. Inside the
+    closing's write transaction this reads what is committed, and no one else can commit."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        connection.execute("PRAGMA busy_timeout = 10000")
+        return connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
+
+
+async def _tuples(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """``sql`` written with ``?`` placeholders; tuples in column order, on either engine."""
+    db: Any = Asset._meta.db
+    if is_sqlite():
+        return await asyncio.to_thread(_sqlite_read, db.path, sql, args)
+    rows = await Asset.raw(sql.replace("?", "{}"), *args)
+    return [tuple(r.values()) for r in rows]
+
+
+# Past this many communes, reading every device and keeping those wanted beats an IN list.
+_WIDE_SCOPE = 1000
+
+
 async def _devices(commune_ids: list[int]) -> list[Device]:
-    rows = await Asset.raw(
-        "SELECT a.id, a.commune AS commune_id, c.code AS category, a.cost_vnd, a.acquired_on, a.acquired_year "
+    wide = len(commune_ids) > _WIDE_SCOPE
+    rows = await _tuples(
+        "SELECT a.id, a.commune, c.code, a.cost_vnd, a.acquired_on, a.acquired_year "
         "FROM asset a JOIN category c ON c.id = a.category "
-        f"WHERE a.status <> 'disposed' AND {_in_list('a.commune', commune_ids)}"
+        f"WHERE a.status <> 'disposed' AND {'1 = 1' if wide else _in_list('a.commune', commune_ids)}"
     )
+    wanted = set(commune_ids)
     return [
-        Device(r["id"], r["commune_id"], r["category"], r["cost_vnd"], _effective(r["acquired_on"], r["acquired_year"]))
-        for r in rows
+        Device(asset_id, commune_id, category, cost, _effective(acquired_on, acquired_year))
+        for asset_id, commune_id, category, cost, acquired_on, acquired_year in rows
+        if not wide or commune_id in wanted
     ]
 
 
@@ -156,12 +192,18 @@ async def _overrides(commune_ids: list[int]) -> dict[int, Override]:
 
 async def _openings(commune_ids: list[int], before_year: int) -> dict[int, Opening]:
     """Per asset, where its last closed year before ``before_year`` left it."""
-    rows = await WearRecord.raw(
-        "SELECT asset, year, accumulated_vnd, years_worn FROM wear_record "
-        f"WHERE year < {{}} AND {_in_list('commune', commune_ids)} ORDER BY year",
+    wide = len(commune_ids) > _WIDE_SCOPE
+    rows = await _tuples(
+        "SELECT asset, year, accumulated_vnd, years_worn, commune FROM wear_record "
+        f"WHERE year < ? AND {'1 = 1' if wide else _in_list('commune', commune_ids)} ORDER BY year",
         before_year,
     )
-    return {r["asset"]: Opening(r["year"], r["accumulated_vnd"], r["years_worn"]) for r in rows}
+    wanted = set(commune_ids)
+    return {
+        asset: Opening(year, accumulated, worn)
+        for asset, year, accumulated, worn, commune in rows
+        if not wide or commune in wanted
+    }
 
 
 async def _closed(commune_ids: list[int]) -> dict[int, list[int]]:

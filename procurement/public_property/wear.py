@@ -14,6 +14,7 @@ changes only the open years.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from procurement.public_property.rules import DEFAULT_RULES, WEAR_MONTH, CategoryRule, RuleSet
@@ -54,6 +55,7 @@ def first_wear_year(in_use: dt.date, rules: RuleSet = DEFAULT_RULES) -> int:
     return in_use.year if rules.first_year_full else in_use.year + 1
 
 
+@functools.lru_cache(maxsize=4096)
 def rule_for_year(category: str, year: int, rules: RuleSet = DEFAULT_RULES) -> CategoryRule:
     """The rule a year's December run applies: the one in force on 31 December."""
     return rules.rule_in_force(category, dt.date(year, 12, 31))
@@ -107,19 +109,30 @@ def year_figures(
     rules: RuleSet = DEFAULT_RULES,
 ) -> WearYear:
     """The figures of one year: that year's wear, accumulated and remaining after it.
-    A device not yet in use in ``year`` has no wear and its whole cost remaining."""
-    rows = schedule(category, original_cost, in_use, year, opening=opening, rules=rules)
-    if rows and rows[-1].year == year:
-        return rows[-1]
+    A device not yet in use in ``year`` has no wear and its whole cost remaining.
+    The same arithmetic as :func:`schedule`, without a row per year (closing a year
+    runs this for every fixed asset in the country)."""
+    start = first_wear_year(in_use, rules)
+    accumulated, worn = 0, 0
+    if opening is not None:
+        start = max(start, opening.year + 1)
+        accumulated, worn = opening.accumulated_vnd, opening.years_worn
+    wear = 0
+    for y in range(start, year + 1):
+        if accumulated >= original_cost:
+            wear = 0
+            break
+        wear = wear_for_year(original_cost, accumulated, worn, rule_for_year(category, y, rules))
+        accumulated += wear
+        if wear > 0:
+            worn += 1
     rule = rule_for_year(category, year, rules)
-    accumulated = opening.accumulated_vnd if opening else 0
-    worn = opening.years_worn if opening else 0
     return WearYear(
         year,
         original_cost,
         rule.rate_bp,
         rule.life_years,
-        0,
+        wear,
         accumulated,
         original_cost - accumulated,
         worn,

@@ -91,7 +91,7 @@ async def main(year: int) -> None:
     from procurement.public_property.papers import Member
 
     await db.open_pool()
-    actor = Actor(user_id=0, username="bench", role="admin")
+    actor = Actor(user_id=None, username="bench", role="admin")  # type: ignore[arg-type]
     devices = await Asset.count()
     print(f"database: {os.environ['DATABASE_URL']}  devices: {devices:,}")
 

@@ -117,3 +117,23 @@ def test_a_closed_year_is_left_untouched_and_a_correction_wears_in_the_open_year
 def test_a_device_not_yet_in_use_has_no_wear_that_year():
     figures = year_figures("printer", 11_000_000, dt.date(2026, 5, 1), 2025)
     assert (figures.wear_vnd, figures.accumulated_vnd, figures.remaining_vnd) == (0, 0, 11_000_000)
+
+
+def test_one_years_figures_agree_with_the_full_schedule():
+    rules = DEFAULT_RULES.with_rows(
+        CategoryRule("ups", dt.date(2021, 1, 1), 3, 3333, "Thông tư Z", "Phụ lục 01", "Bộ lưu điện")
+    )
+    for cost in (10_000_000, 10_000_003, 27_654_321):
+        for start_year in range(2014, 2026):
+            in_use = dt.date(start_year, 8, 1)
+            for year in range(2014, 2028):
+                rows = [r for r in schedule("ups", cost, in_use, year, rules=rules) if r.year == year]
+                one = year_figures("ups", cost, in_use, year, rules=rules)
+                if rows:
+                    assert (one.wear_vnd, one.accumulated_vnd, one.years_worn) == (
+                        rows[0].wear_vnd,
+                        rows[0].accumulated_vnd,
+                        rows[0].years_worn,
+                    )
+                else:
+                    assert (one.wear_vnd, one.accumulated_vnd) == (0, 0)
