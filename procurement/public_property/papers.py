@@ -17,12 +17,24 @@ from procurement.core.xlsx import Column, write_xlsx
 from procurement.geography.places import DEFAULT_CATEGORIES
 from procurement.public_property.forms import DEFAULT_FORMS, FormCodes
 from procurement.public_property.pdf import Col, Paper, render
+from procurement.register.schemas import EVENT_KIND_VI, FIELD_VI
 
 CATEGORY_VI = {code: name for code, name, _, _ in DEFAULT_CATEGORIES}
 
 
 def money(value: int | None) -> str:
     return "" if value is None else format_vnd(int(value)).removesuffix(" đ")
+
+
+def _shown(value: Any) -> str:
+    """A value of a history event as people read it: money with dots, a class by its name."""
+    if value is None:
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return money(value) if value >= 10_000 else str(value)
+    return {"fixed_asset": "Tài sản cố định", "tool": "Công cụ, dụng cụ", "unvalued": "Chưa xác định"}.get(
+        str(value), str(value)
+    )
 
 
 def _date(value: dt.date | None) -> str:
@@ -194,11 +206,13 @@ def card_pdf(card: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
     for e in card.events:
         when = _date(to_vn(e["at"]).date()) if isinstance(e["at"], dt.datetime) else str(e["at"])[:10]
         change = "; ".join(
-            f"{k}: {v.get('before', '')} → {v.get('after', '')}" if isinstance(v, dict) else f"{k}: {v}"
+            f"{FIELD_VI.get(k, k)}: {_shown(v.get('before'))} thành {_shown(v.get('after'))}"
+            if isinstance(v, dict)
+            else f"{FIELD_VI.get(k, k)}: {_shown(v)}"
             for k, v in e["changes"].items()
             if k in ("cost_vnd", "assessed_value_vnd", "classification", "acquired_on", "acquired_year")
         )
-        after.append(f"{when} — {e['kind']}: {change} {e['note'] or ''}".strip())
+        after.append(f"{when} — {EVENT_KIND_VI.get(e['kind'], e['kind'])}: {change} {e['note'] or ''}".strip())
     paper = Paper(
         unit_lines=_unit_lines(a["commune_name"]),
         form_lines=_form_lines(forms.card, forms),

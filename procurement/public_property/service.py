@@ -519,7 +519,7 @@ async def card(actor: Actor, asset_id: int, today: dt.date | None = None, rules:
     value_events = []
     for e in events:
         changes = e["changes"] if isinstance(e["changes"], dict) else json.loads(e["changes"] or "{}")
-        if e["kind"] in ("created", "imported", "valuation", "classification") or "cost_vnd" in changes:
+        if e["kind"] in ("registered", "imported", "delivered", "valuation", "classification") or "cost_vnd" in changes:
             value_events.append({**e, "changes": changes})
     return Card(
         a,

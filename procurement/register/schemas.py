@@ -126,8 +126,13 @@ EVENT_KIND_VI = {
     "not_found": "Không thấy khi kiểm kê",
     "disposal_requested": "Đề nghị thanh lý",
     "disposed": "Thanh lý",
+    "valuation": "Xác định giá trị tài sản",
+    "classification": "Điều chỉnh phân loại tài sản",
 }
 FIELD_VI = {
+    "assessed_value_vnd": "Giá trị đánh giá",
+    "assessed_on": "Ngày đánh giá",
+    "classification": "Phân loại (TSCĐ/CCDC)",
     "tag": "Mã tài sản",
     "category": "Loại thiết bị",
     "category_name": "Loại thiết bị",
