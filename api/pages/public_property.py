@@ -53,9 +53,10 @@ async def _book_page(
         except FORM_ERRORS as error:
             errors |= form_errors(error)
     rows: list[dict[str, Any]] = book.frame.head(500).to_dicts() if book else []
-    closings = []
+    closings, rounds = [], []
     if book and book.commune:
         closings = await service.closings(request.user, book.commune.code)
+        rounds = await service.finished_rounds(request.user, book.commune.code)
     link = urlencode({"year": year, **({"commune": book.commune.code} if book and book.commune else {})})
     return render(
         request,
@@ -68,6 +69,7 @@ async def _book_page(
         rows=rows,
         categories=CATEGORY_VI,
         closings=closings,
+        rounds=rounds,
         errors=errors,
         done=done,
         link=link,

@@ -724,3 +724,15 @@ async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any])
         pl.DataFrame(out, schema=schema),
         [f"Giá trị theo sổ: số liệu sau lần tính hao mòn năm {book_year}."],
     )
+
+
+async def finished_rounds(actor: Actor, commune: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """The commune's latest finished stocktake rounds, whose minutes can be made."""
+    communes = await commune_scope(actor, commune)
+    if len(communes) != 1:
+        return []
+    return await Asset.raw(
+        "SELECT id, finished_at FROM stocktake WHERE commune = {} AND status = 'finished' "
+        f"ORDER BY id DESC LIMIT {int(limit)}",
+        communes[0].id,
+    )

@@ -43,3 +43,34 @@ async def test_accountant_reads_the_book_on_a_phone_and_finance_closes_the_year(
     text = await finance.inner_text("body")
     assert "Đã khóa sổ 1 xã" in text and "Các năm đã khóa sổ" in text
     assert await WearClosing.count().where(WearClosing.year == 2024) == 1
+
+
+async def test_the_book_page_offers_the_minutes_of_a_finished_round(client, users):
+    import uuid
+
+    from models.tables import Asset
+    from tests.app.api.test_public_property import pdf_text
+
+    staff = await users.make("staff", AN_VIEN)
+    accountant = await users.make("accountant", AN_VIEN)
+    asset_id = await make_asset(acquired_on="2023-03-15", cost_vnd=15_000_000)
+    tag = (await Asset.select(Asset.tag).where(Asset.id == asset_id).first())["tag"]
+    round_ = (await client.post("/api/stocktakes", json={}, headers=staff)).json()
+    action = {"client_event_id": uuid.uuid4().hex, "kind": "confirm", "tag": tag}
+    await client.post(f"/api/stocktakes/{round_['id']}/sync", json={"actions": [action]}, headers=staff)
+    await client.post(f"/api/stocktakes/{round_['id']}/finish", headers=staff)
+
+    page = await client.get("/public-property", params={"year": 2024}, headers=accountant)
+    minutes_url = f"/public-property/stocktakes/{round_['id']}/minutes"
+    assert page.status_code == 200 and minutes_url in page.text
+    form = await client.get(minutes_url, headers=accountant)
+    assert form.status_code == 200 and 'name="name_0"' in form.text
+    empty = await client.post(minutes_url, data={"name_0": " ", "format": "pdf"}, headers=accountant)
+    assert empty.status_code == 422 and "Ban kiểm kê" in empty.text
+    made = await client.post(
+        minutes_url,
+        data={"name_0": "Lê Văn Cường", "position_0": "Chủ tịch UBND xã", "role_0": "Trưởng ban", "format": "pdf"},
+        headers=accountant,
+    )
+    assert made.status_code == 200 and made.headers["content-type"].startswith("application/pdf")
+    assert "Lê Văn Cường" in pdf_text(made.content)
