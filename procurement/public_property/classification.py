@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from procurement.public_property.rules import DEFAULT_RULES, RuleSet, Threshold
 
@@ -47,8 +48,7 @@ class Override:
     reason: str
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):  # a tuple: one per device when a year is closed
     kind: Kind
     original_cost_vnd: int | None
     in_use_on: dt.date | None

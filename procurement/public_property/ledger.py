@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -17,8 +16,7 @@ from procurement.public_property.rules import DEFAULT_RULES, RuleSet
 from procurement.public_property.wear import Opening, year_figures
 
 
-@dataclass(frozen=True)
-class Device:
+class Device(NamedTuple):  # a tuple: built 150,000 times when a year is closed nationally
     asset_id: int
     commune_id: int
     category: str

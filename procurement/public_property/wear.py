@@ -111,8 +111,15 @@ def year_figures(
     """The figures of one year: that year's wear, accumulated and remaining after it.
     A device not yet in use in ``year`` has no wear and its whole cost remaining.
     The same arithmetic as :func:`schedule`, without a row per year (closing a year
-    runs this for every fixed asset in the country)."""
-    start = first_wear_year(in_use, rules)
+    runs this for every fixed asset in the country; devices bought together share a
+    category, cost and first year, so the result is cached on those)."""
+    return _year_figures(category, original_cost, first_wear_year(in_use, rules), year, opening, rules)
+
+
+@functools.lru_cache(maxsize=65536)
+def _year_figures(
+    category: str, original_cost: int, start: int, year: int, opening: Opening | None, rules: RuleSet
+) -> WearYear:
     accumulated, worn = 0, 0
     if opening is not None:
         start = max(start, opening.year + 1)
