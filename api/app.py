@@ -19,6 +19,7 @@ from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
 from api.controllers.lifecycle import LifecycleController
 from api.controllers.planning import PlanningController
+from api.controllers.public_property import PublicPropertyController
 from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.csrf import RefuseForeignOrigin
@@ -29,6 +30,7 @@ from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.planning import PLANNING_PAGES
+from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
@@ -65,6 +67,8 @@ def route_handlers() -> list:
         *SCAN_PAGE_HANDLERS,
         PlanningController,
         *PLANNING_PAGES,
+        PublicPropertyController,
+        *PUBLIC_PROPERTY_PAGES,
     ]
 
 

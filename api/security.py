@@ -19,7 +19,7 @@ from procurement.accounts.users import authenticate
 from procurement.core.actor import Actor
 
 SESSION_COOKIE = "ca_session"
-ALL_ROLES = ("admin", "finance", "planner", "staff")
+ALL_ROLES = ("admin", "finance", "planner", "staff", "accountant")
 
 
 def token_from(headers: dict[str, str] | Any, cookies: dict[str, str]) -> str | None:

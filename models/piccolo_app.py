@@ -8,7 +8,8 @@ APP_CONFIG = AppConfig(
     app_name="assets",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "migrations"),
     table_classes=table_finder(
-        modules=["models.tables", "models.procurement", "models.scan", "models.lifecycle"], exclude_imported=True
+        modules=["models.tables", "models.procurement", "models.scan", "models.lifecycle", "models.public_property"],
+        exclude_imported=True,
     ),
     migration_dependencies=[],
     commands=[],

@@ -63,7 +63,7 @@ async def actor_named(username: str | None):
 
 
 # The capability modules register their commands on ``main`` when imported.
-from api.cli import accounts, lifecycle, register, reports, setup  # noqa: E402,F401
+from api.cli import accounts, lifecycle, public_property, register, reports, setup  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -11,7 +11,7 @@ from api.cli import main, run
 
 @main.command("create-user")
 @click.option("--username", required=True)
-@click.option("--role", type=click.Choice(["admin", "finance", "planner", "staff"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "finance", "planner", "staff", "accountant"]), required=True)
 @click.option("--commune", "commune_code", default=None, help="Commune code (staff only)")
 @click.option("--full-name", default="")
 @click.option("--password", default=None, help="Asked for when not given")

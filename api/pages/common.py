@@ -153,7 +153,7 @@ def safe_next(target: str | None) -> str:
 
 
 def home_for(role: str) -> str:
-    return {"finance": "/finance", "planner": "/planning"}.get(role, "/assets")
+    return {"finance": "/finance", "planner": "/planning", "accountant": "/public-property"}.get(role, "/assets")
 
 
 @get("/", opt=PUBLIC_PAGE, include_in_schema=False)

@@ -80,7 +80,8 @@ window.StocktakeRounds = function (app) {
     $("st-report").innerHTML = "<h2>Kết quả kiểm kê số " + r.id + "</h2>" +
       block("Đã xác nhận", r.confirmed) + block("Không thấy", r.not_found) + block("Chưa kiểm", r.unchecked) +
       block("Thuộc đơn vị khác", r.elsewhere.map(function (e) { return e.tag_display; })) +
-      block("Chưa đăng ký", r.unregistered.map(function (u) { return (u.tag || "") + " " + u.description; }));
+      block("Chưa đăng ký", r.unregistered.map(function (u) { return (u.tag || "") + " " + u.description; })) +
+      "<p><a class=\"button primary\" href=\"/public-property/stocktakes/" + r.id + "/minutes\">Lập biên bản kiểm kê</a></p>";
     $("st-result").hidden = false;
   }
 

@@ -30,7 +30,7 @@ from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound, Unauthorized
 from procurement.core.text import nfc
 from procurement.core.transactions import write_transaction
-from procurement.register.schemas import Role
+from procurement.register.schemas import COMMUNE_ROLES, Role
 
 SESSION_HOURS = 12
 REMEMBERED_DAYS = 30
@@ -103,12 +103,12 @@ _USER_COLUMNS = (
 
 
 async def _commune_id(code: str | None, role: str) -> int | None:
-    if role != Role.staff:
+    if role not in COMMUNE_ROLES:
         if code:
-            raise DomainError("Chỉ cán bộ xã gắn với một xã.", field="commune_code")
+            raise DomainError("Chỉ cán bộ xã và kế toán xã gắn với một xã.", field="commune_code")
         return None
     if not code:
-        raise DomainError("Cán bộ xã phải gắn với một xã.", field="commune_code")
+        raise DomainError("Cán bộ xã và kế toán xã phải gắn với một xã.", field="commune_code")
     commune = await Commune.select(Commune.id).where(Commune.code == code).first()
     if commune is None:
         raise DomainError(f"Không có xã/phường mã {code}.", field="commune_code")
@@ -163,7 +163,7 @@ async def update_user(user_id: int, data: UserUpdate, actor: Actor | None = None
     values: dict = {}
     role = changes.get("role") or current.role
     if "role" in changes or "commune_code" in changes:
-        code = changes.get("commune_code", current.commune_code if role == Role.staff else None)
+        code = changes.get("commune_code", current.commune_code if role in COMMUNE_ROLES else None)
         values[AppUser.commune] = await _commune_id(code, role)
         values[AppUser.role] = Role(role).value
     if changes.get("full_name") is not None:

@@ -60,6 +60,8 @@ from procurement.core.reporting import (
     lazy,
     require_columns,
 )
+from procurement.public_property.rules import CATEGORIES as RULE_CATEGORIES
+from procurement.public_property.rules import rule_in_force
 
 ASSET_COLUMNS = (
     "asset_id",
@@ -329,6 +331,10 @@ def commune_shortage(
 # ---------------------------------------------------------------------------
 
 
+def _rule_lives(today: date) -> dict[str, float]:
+    return {code: float(rule_in_force(code, today).life_years) for code in RULE_CATEGORIES}
+
+
 def replacement_priority(
     assets: pl.LazyFrame,
     categories: pl.LazyFrame,
@@ -367,7 +373,11 @@ def replacement_priority(
     cats = categories.select(
         "category_code",
         pl.col("name").alias("category_name"),
-        pl.col("useful_life_years").cast(pl.Float64).alias("_life"),
+        # Useful life from the public-property rules in force today (procurement.public_property.rules);
+        # a category the rules do not list keeps the life set on the category.
+        pl.col("category_code")
+        .replace_strict(_rule_lives(today), default=pl.col("useful_life_years"), return_dtype=pl.Float64)
+        .alias("_life"),
         pl.col("is_computer").fill_null(False).alias("_is_computer"),
     )
     working_computers = (

@@ -25,6 +25,8 @@ from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.idempotency import StoredEvent, run_once
 from procurement.core.text import like_pattern
 from procurement.core.transactions import write_transaction
+from procurement.public_property.classification import Kind, classify
+from procurement.public_property.wear import remaining_value
 from procurement.register.new_device import device_row, draw_free_tags, effective_acquired, search_text
 from procurement.register.schemas import (
     EVENT_KIND_VI,
@@ -103,18 +105,15 @@ def age_years(acquired: dt.date | None, today: dt.date | None = None) -> float |
 
 
 def book_value(
-    cost_vnd: int | None, acquired: dt.date | None, useful_life_years: int, today: dt.date | None = None
+    category: str, cost_vnd: int | None, acquired: dt.date | None, today: dt.date | None = None
 ) -> int | None:
-    """Straight-line depreciation over the category's useful life, in whole dong
-    (rounded down), as state bodies' fixed-asset rules do: nothing left at the end."""
-    if cost_vnd is None or acquired is None:
+    """Remaining value (giá trị còn lại) of a fixed asset on ``today``: cost less the yearly
+    wear of the public-property rules (procurement.public_property). A tool, or a device
+    with no known cost or date, has no value on the fixed-asset book: None."""
+    rating = classify(category, cost_vnd, acquired)
+    if rating.kind is not Kind.fixed_asset or rating.original_cost_vnd is None or rating.in_use_on is None:
         return None
-    today = today or today_vn()
-    life_days = useful_life_years * 365.25
-    used_days = max((today - acquired).days, 0)
-    if used_days >= life_days:
-        return 0
-    return cost_vnd * int(life_days - used_days) // int(life_days)
+    return remaining_value(category, rating.original_cost_vnd, rating.in_use_on, today or today_vn())
 
 
 _ENUM_FIELDS = {"location": Location, "acquisition": Acquisition, "status": Status, "condition": Condition}
@@ -131,7 +130,7 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
         **fields,
         tag_display=display_tag(row["tag"]),
         age_years=age_years(acquired),
-        book_value_vnd=book_value(row["cost_vnd"], acquired, row["useful_life_years"]),
+        book_value_vnd=book_value(row["category"], row["cost_vnd"], acquired),
     )
 
 

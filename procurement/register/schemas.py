@@ -77,6 +77,11 @@ class Role(StrEnum):
     finance = "finance"
     planner = "planner"
     staff = "staff"
+    accountant = "accountant"  # commune accountant: one commune, reads and papers only
+
+
+# Roles scoped to one commune.
+COMMUNE_ROLES = (Role.staff, Role.accountant)
 
 
 STATUS_VI = {
@@ -90,7 +95,13 @@ STATUS_VI = {
 CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
 ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn vị sáp nhập", "donated": "Được tặng"}
 LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
-ROLE_VI = {"admin": "Quản trị", "finance": "Tài chính", "planner": "Kế hoạch", "staff": "Cán bộ xã"}
+ROLE_VI = {
+    "admin": "Quản trị",
+    "finance": "Tài chính",
+    "planner": "Kế hoạch",
+    "staff": "Cán bộ xã",
+    "accountant": "Kế toán xã",
+}
 # What a device's history says happened, and the names of the fields it shows.
 # What a stocktake round stored for one action.
 STOCKTAKE_RESULT_VI = {
@@ -111,8 +122,13 @@ EVENT_KIND_VI = {
     "not_found": "Không thấy khi kiểm kê",
     "disposal_requested": "Đề nghị thanh lý",
     "disposed": "Thanh lý",
+    "valuation": "Xác định giá trị tài sản",
+    "classification": "Điều chỉnh phân loại tài sản",
 }
 FIELD_VI = {
+    "assessed_value_vnd": "Giá trị đánh giá",
+    "assessed_on": "Ngày đánh giá",
+    "classification": "Phân loại (TSCĐ/CCDC)",
     "tag": "Mã tài sản",
     "category": "Loại thiết bị",
     "category_name": "Loại thiết bị",
@@ -311,7 +327,10 @@ class AssetOut(BaseModel):
     acquired_on: dt.date | None
     acquired_year: int | None
     age_years: float | None
-    book_value_vnd: int | None = Field(description="Cost less straight-line depreciation over the useful life")
+    book_value_vnd: int | None = Field(
+        description="Remaining value of a fixed asset: cost less the yearly wear of the public-property rules"
+        " (None for a tool or an unvalued device)"
+    )
     cost_vnd: int | None
     acquisition: Acquisition
     status: Status

@@ -6,7 +6,7 @@ an asset of one commune: staff of another commune must get 404 there.
 Other teams add their routes here as they add them to the app.
 """
 
-ALL = ("admin", "finance", "planner", "staff")
+ALL = ("admin", "finance", "planner", "staff", "accountant")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
 FINANCE_READ = ("admin", "finance", "planner")
@@ -254,5 +254,52 @@ BODIES.update(
             "all_devices": True,
         },
         ("POST", "/api/transfers/{transfer_id:int}/receive"): {"tag": "ABC-DEFG"},
+    }
+)
+
+# Public property (tài sản công): commune accountants read their commune and print papers;
+# finance and admin also close years and enter assessed values; only admin overrides a class.
+PP_READ = ("admin", "finance", "accountant")
+PP_CLOSE = ("admin", "finance")
+ACCESS.update(
+    {
+        ("GET", "/api/public-property/book"): PP_READ,
+        ("GET", "/api/public-property/book.pdf"): PP_READ,
+        ("GET", "/api/public-property/book.xlsx"): PP_READ,
+        ("GET", "/api/public-property/summary"): PP_READ,
+        ("GET", "/api/public-property/summary.pdf"): PP_READ,
+        ("GET", "/api/public-property/summary.xlsx"): PP_READ,
+        ("GET", "/api/public-property/closings"): PP_READ,
+        ("POST", "/api/public-property/years/{year:int}/close"): PP_CLOSE,
+        ("GET", "/api/public-property/cards/{asset_id:int}"): PP_READ,
+        ("GET", "/api/public-property/cards/{asset_id:int}/pdf"): PP_READ,
+        ("POST", "/api/public-property/assets/{asset_id:int}/valuation"): PP_CLOSE,
+        ("POST", "/api/public-property/assets/{asset_id:int}/classification"): ADMIN,
+        ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"): (
+            "admin",
+            "finance",
+            "accountant",
+            "staff",
+        ),
+        ("GET", "/public-property"): PP_READ,
+        ("POST", "/public-property/close"): PP_CLOSE,
+    }
+)
+BODIES.update(
+    {
+        ("POST", "/api/public-property/years/{year:int}/close"): {"commune": "26296"},
+        ("POST", "/api/public-property/assets/{asset_id:int}/valuation"): {
+            "value_vnd": 1_000_000,
+            "assessed_on": "2025-01-01",
+            "basis": "kiểm tra quyền",
+        },
+        ("POST", "/api/public-property/assets/{asset_id:int}/classification"): {"kind": "tool", "reason": "kiểm tra"},
+        ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"): {"members": [{"name": "A"}]},
+    }
+)
+ACCESS.update(
+    {
+        ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
+        ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
     }
 )

@@ -650,3 +650,15 @@ def test_plan_copes_with_an_asset_of_an_unknown_commune():
     assert gone["commune_name"] is None and not gone["included"]
     assert gone["excluded_reason"] == "xã chưa được phân bổ ngân sách"
     assert plan.filter("included")["unit_price_vnd"].sum() <= 15_000_000
+
+
+def test_age_is_weighed_against_the_useful_life_of_the_public_property_rules():
+    # The category table says 10 years; the rule in force (TT 23/2023 Phụ lục 01) says 5:
+    # a 6-year-old desktop is past its useful life by the rule.
+    from procurement.public_property.rules import rule_in_force
+
+    a, c, m = frames([asset(1, category_code="desktop", age=6)])
+    c = c.with_columns(pl.lit(10).cast(pl.Int32).alias("useful_life_years"))
+    result = replacement_priority(a, c, m, today=TODAY).collect().row(0, named=True)
+    assert rule_in_force("desktop", TODAY).life_years == 5
+    assert "quá hạn sử dụng 1 năm" in result["reason"]

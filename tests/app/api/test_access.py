@@ -11,7 +11,7 @@ import pytest
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.support.access import ACCESS, BODIES, SCOPED
 
-ROLES = ("admin", "finance", "planner", "staff")
+ROLES = ("admin", "finance", "planner", "staff", "accountant")
 
 
 def app_routes(app) -> set[tuple[str, str, bool, object]]:
@@ -51,7 +51,7 @@ def _fill(path: str, values: dict[str, str]) -> str:
 
 
 async def test_each_route_answers_by_the_access_table(app, client, users):
-    headers = {role: await users.make(role, AN_VIEN if role == "staff" else None) for role in ROLES}
+    headers = {role: await users.make(role, AN_VIEN if role in ("staff", "accountant") else None) for role in ROLES}
     outsider = await users.make("staff", OTHER_COMMUNE)
     asset_id = await make_asset()
     from models.tables import Asset

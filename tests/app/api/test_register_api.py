@@ -244,19 +244,18 @@ async def test_disposed_devices_are_frozen_and_final_disposal_is_admin_only(clie
     assert frozen.status_code == 409
 
 
-def test_book_value_is_straight_line_in_whole_dong():
+def test_book_value_is_cost_less_the_yearly_wear_of_the_rules():
     import datetime as dt
 
     from procurement.register.devices import book_value
 
-    bought = dt.date(2020, 1, 1)
-    assert book_value(15_000_000, bought, 5, today=bought) == 15_000_000
-    half = book_value(15_000_000, bought, 5, today=bought + dt.timedelta(days=int(5 * 365.25 / 2)))
-    assert abs(half - 7_500_000) <= 1 and isinstance(half, int)
-    assert book_value(15_000_000, bought, 5, today=dt.date(2025, 6, 1)) == 0
-    assert book_value(None, bought, 5) is None and book_value(1_000, None, 5) is None
-    values = [book_value(15_000_000, bought, 5, today=bought + dt.timedelta(days=d)) for d in range(0, 2000, 50)]
-    assert values == sorted(values, reverse=True)
+    bought = dt.date(2023, 3, 1)  # TT 23/2023: desktop 5 years, 20 %/year, recorded each December
+    assert book_value("desktop", 15_000_000, bought, today=dt.date(2023, 11, 30)) == 15_000_000
+    assert book_value("desktop", 15_000_000, bought, today=dt.date(2023, 12, 1)) == 12_000_000
+    assert book_value("desktop", 15_000_000, bought, today=dt.date(2025, 6, 1)) == 9_000_000
+    assert book_value("desktop", 15_000_000, bought, today=dt.date(2028, 1, 1)) == 0
+    assert book_value("desktop", None, bought) is None and book_value("desktop", 15_000_000, None) is None
+    assert book_value("printer", 4_000_000, bought) is None  # a tool: not on the fixed-asset book
 
 
 async def test_assets_show_their_book_value(client, users):

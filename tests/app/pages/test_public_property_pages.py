@@ -1,0 +1,76 @@
+"""The fixed-asset book on a phone: the commune accountant opens their commune's book and
+downloads the PDF; finance closes the year from the page, which then says so; a wrong
+year is refused next to the field."""
+
+from __future__ import annotations
+
+from models.public_property import WearClosing
+from tests.app.conftest import AN_VIEN, make_asset
+from tests.support.browser import log_in, screenshot
+
+
+async def test_accountant_reads_the_book_on_a_phone_and_finance_closes_the_year(live_server, phone, users):
+    await make_asset(acquired_on="2023-03-15", cost_vnd=15_000_000)
+    await make_asset(category="printer", acquired_on="2023-05-01", cost_vnd=4_000_000)
+    await users.make("accountant", AN_VIEN, username="ketoan.phone")
+    await users.make("finance", username="taichinh.pp")
+
+    page = await phone.new_page()
+    await log_in(page, live_server, "ketoan.phone", users.password)
+    assert page.url.endswith("/public-property")
+    await page.goto(f"{live_server}/public-property?year=2024")
+    body = await page.inner_text("body")
+    assert "Xã An Viễn" in body and "Chưa khóa sổ" in body
+    assert "9.000.000" in body  # 15,000,000 less two years of 20 %
+    assert await page.locator("table tbody tr").count() == 1  # the printer is a tool, not on the book
+    assert await page.locator("text=Khóa sổ năm 2024").count() == 0  # accountants do not close
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width
+    async with page.expect_download() as download:
+        await page.click("text=Tải sổ (PDF)")
+    assert (await download.value).suggested_filename == f"so-tscd-{AN_VIEN}-2024.pdf"
+    await screenshot(page, "public-property-phone")
+
+    await page.goto(f"{live_server}/public-property?year=abc")
+    assert "Năm phải là một số" in await page.inner_text("body")
+
+    finance = await phone.new_page()
+    await phone.clear_cookies()
+    await log_in(finance, live_server, "taichinh.pp", users.password)
+    await finance.goto(f"{live_server}/public-property?year=2024&commune={AN_VIEN}")
+    await finance.click("button:has-text('Khóa sổ năm 2024')")
+    await finance.wait_for_load_state("networkidle")
+    text = await finance.inner_text("body")
+    assert "Đã khóa sổ 1 xã" in text and "Các năm đã khóa sổ" in text
+    assert await WearClosing.count().where(WearClosing.year == 2024) == 1
+
+
+async def test_the_book_page_offers_the_minutes_of_a_finished_round(client, users):
+    import uuid
+
+    from models.tables import Asset
+    from tests.app.api.test_public_property import pdf_text
+
+    staff = await users.make("staff", AN_VIEN)
+    accountant = await users.make("accountant", AN_VIEN)
+    asset_id = await make_asset(acquired_on="2023-03-15", cost_vnd=15_000_000)
+    tag = (await Asset.select(Asset.tag).where(Asset.id == asset_id).first())["tag"]
+    round_ = (await client.post("/api/stocktakes", json={}, headers=staff)).json()
+    action = {"client_event_id": uuid.uuid4().hex, "kind": "confirm", "tag": tag}
+    await client.post(f"/api/stocktakes/{round_['id']}/sync", json={"actions": [action]}, headers=staff)
+    await client.post(f"/api/stocktakes/{round_['id']}/finish", headers=staff)
+
+    page = await client.get("/public-property", params={"year": 2024}, headers=accountant)
+    minutes_url = f"/public-property/stocktakes/{round_['id']}/minutes"
+    assert page.status_code == 200 and minutes_url in page.text
+    form = await client.get(minutes_url, headers=accountant)
+    assert form.status_code == 200 and 'name="name_0"' in form.text
+    empty = await client.post(minutes_url, data={"name_0": " ", "format": "pdf"}, headers=accountant)
+    assert empty.status_code == 422 and "Ban kiểm kê" in empty.text
+    made = await client.post(
+        minutes_url,
+        data={"name_0": "Lê Văn Cường", "position_0": "Chủ tịch UBND xã", "role_0": "Trưởng ban", "format": "pdf"},
+        headers=accountant,
+    )
+    assert made.status_code == 200 and made.headers["content-type"].startswith("application/pdf")
+    assert "Lê Văn Cường" in pdf_text(made.content)
