@@ -86,7 +86,7 @@ async def test_planner_ranks_reweights_plans_and_downloads(live_server, browser,
     await page.fill("#plan input[name=budget]", "nhiều tiền")
     await page.click("#plan button[type=submit]")
     await page.wait_for_load_state("networkidle")
-    assert "Số tiền không hợp lệ" in await page.inner_text("#budget-error")
+    assert "không phải chữ số" in await page.inner_text("#budget-error")
     assert await page.input_value("#plan input[name=budget]") == "nhiều tiền"
     await context.close()
 
