@@ -16,7 +16,7 @@ from litestar import Request, Response, get
 from litestar.response import Template
 from pydantic import ValidationError
 
-from api.controllers.planning import plan_file
+from api.controllers.planning import plan_file, plan_scope
 from api.pages.common import page, render
 from models.tables import Category, Province
 from procurement.core import charts
@@ -177,7 +177,7 @@ async def plan_download(request: Request) -> Response:
         rows = await plans.plan(_plan_request(values))
     except (DomainError, ValidationError) as error:
         return render(request, "error.html", status_code=422, message=getattr(error, "message", str(error)))
-    return plan_file(rows, kind)
+    return plan_file(rows, kind, plan_scope(_plan_request(values)))
 
 
 @get("/planning/fleet", opt=PLANNERS, include_in_schema=False)

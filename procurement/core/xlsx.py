@@ -94,6 +94,15 @@ def title_text(title: str, scope: str | None = None, as_of: dt.date | None = Non
     return " — ".join(p for p in parts if p)
 
 
+def scope_text(province: str | None = None, commune: str | None = None) -> str:
+    """The scope line of a report's title from the area filters (codes of the 2025 lists)."""
+    if commune:
+        return f"xã/phường mã {commune}"
+    if province:
+        return f"tỉnh/thành phố mã {province}"
+    return "toàn bộ phạm vi được xem"
+
+
 def _sources(columns: list[Column]) -> list[str]:
     out = []
     for c in columns:

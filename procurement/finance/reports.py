@@ -18,7 +18,7 @@ import polars as pl
 from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
 from procurement.core.transactions import is_sqlite
-from procurement.core.xlsx import Column, write_csv, write_xlsx
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
 
@@ -47,8 +47,8 @@ REPORTS = {
 
 MEDIA_TYPES = {
     Format.json: "application/json",
-    Format.csv: "text/csv; charset=utf-8",
-    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.csv: CSV_MEDIA_TYPE,
+    Format.xlsx: XLSX_MEDIA_TYPE,
 }
 
 _PROVINCE = " WHERE p.code = {}"
