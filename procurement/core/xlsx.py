@@ -42,6 +42,8 @@ import xlsxwriter
 
 from procurement.core.clock import today_vn
 from procurement.core.reporting import require_columns
+from procurement.core.vocabulary import VOCABULARY
+from procurement.core.vocabulary import names as vocabulary_names
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 """The one media type of an .xlsx workbook (downloads, OpenAPI)."""
@@ -72,6 +74,8 @@ class Column:
 
     ``year_source`` (``date`` columns only): a column with the year alone, written
     (as a plain integer) where the date is unknown, e.g. a reused machine's year.
+    ``vocabulary``: the column holds codes of this group of
+    :mod:`procurement.core.vocabulary`; the file shows their Vietnamese names.
     """
 
     source: str
@@ -79,12 +83,28 @@ class Column:
     kind: Kind = "text"
     width: float | None = None
     year_source: str | None = None
+    vocabulary: str | tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in NUM_FORMATS:
             raise ValueError(f"unknown column kind {self.kind!r} for {self.source!r}")
         if self.year_source is not None and self.kind != "date":
             raise ValueError(f"year_source needs a date column ({self.source!r})")
+        if self.vocabulary is not None and (self.kind != "text" or not set(self.groups) <= set(VOCABULARY)):
+            raise ValueError(f"vocabulary {self.vocabulary!r} needs a text column and a known group ({self.source!r})")
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        if self.vocabulary is None:
+            return ()
+        return (self.vocabulary,) if isinstance(self.vocabulary, str) else self.vocabulary
+
+    def named(self, expr: pl.Expr) -> pl.Expr:
+        """``expr`` as the file shows it: codes of a vocabulary column replaced by their names."""
+        if self.vocabulary is None:
+            return expr
+        text = expr.cast(pl.String)
+        return text.replace_strict(vocabulary_names(*self.groups), default=text, return_dtype=pl.String)
 
 
 def title_text(title: str, scope: str | None = None, as_of: dt.date | None = None) -> str:
@@ -123,7 +143,7 @@ def _cell_values(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
             if dtype == pl.Boolean:
                 e = pl.when(c).then(pl.lit("có")).when(~c).then(pl.lit("không"))
             else:
-                e = c.cast(pl.String)
+                e = col.named(c).cast(pl.String)
         elif col.kind in ("int", "money"):
             e = c.cast(pl.Int64)
         elif col.kind in ("share", "number"):
@@ -443,8 +463,8 @@ def write_csv(frame: pl.DataFrame, columns: list[Column], *, date_format: str = 
             c = pl.when(c).then(pl.lit("có")).when(~c).then(pl.lit("không"))
         elif col.year_source:
             c = pl.coalesce(c.cast(pl.Date).dt.strftime(date_format), pl.col(col.year_source).cast(pl.String))
-        elif dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum or dtype == pl.Object:
-            c = _neutral(c.cast(pl.String))
+        elif col.vocabulary or dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum:
+            c = _neutral(col.named(c).cast(pl.String))
         exprs.append(c.alias(col.header))
     headers = [c.header for c in columns]
     if len(set(headers)) != len(headers):
@@ -470,7 +490,7 @@ PRIORITY_COLUMNS = [
     Column("model", "Model"),
     Column("age_years", "Tuổi (năm)", "number"),
     Column("years_over_life", "Quá hạn (năm)", "number"),
-    Column("condition", "Tình trạng"),
+    Column("condition", "Tình trạng", vocabulary="condition"),
     Column("score", "Điểm ưu tiên", "number"),
     Column("reason", "Lý do", width=60),
 ]
@@ -478,11 +498,12 @@ PRIORITY_COLUMNS = [
 
 PLAN_COLUMNS = [
     Column("rank", "Thứ tự", "int"),
-    Column("item_kind", "Loại đề xuất"),
+    Column("item_kind", "Loại đề xuất", vocabulary="plan_item"),
     Column("tag", "Mã tài sản"),
     Column("commune_code", "Mã xã"),
     Column("commune_name", "Xã"),
-    Column("category_code", "Loại thiết bị"),
+    # A replacement names its category; a new machine its group (computer, printer, scanner).
+    Column("category_code", "Loại thiết bị", vocabulary=("category", "category_group")),
     Column("unit_price_vnd", "Đơn giá", "money"),
     Column("score", "Điểm ưu tiên", "number"),
     Column("included", "Được chọn"),
