@@ -121,4 +121,6 @@ class ImportController(Controller):
                 f"thiet-bi-{stamp}.csv",
                 CSV_MEDIA_TYPE,
             )
-        return attachment(await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE)
+        return attachment(
+            await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE
+        )

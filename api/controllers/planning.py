@@ -204,7 +204,7 @@ SHORTAGE_COLUMNS = [
     Column("province_code", "Mã tỉnh"),
     Column("commune_code", "Mã xã"),
     Column("commune_name", "Xã"),
-    Column("category_name", "Loại"),
+    Column("category_code", "Loại", vocabulary="category_group"),
     Column("needed", "Cần", "int"),
     Column("working", "Đang dùng được", "int"),
     Column("lacking", "Còn thiếu", "int"),
@@ -245,20 +245,6 @@ def _stamp() -> str:
     return plans.today().strftime("%Y%m%d")
 
 
-def shortage_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    from procurement.planning.priority import GROUP_NAMES_VI
-
-    return rows.with_columns(
-        pl.col("category_code").replace_strict(GROUP_NAMES_VI, default=pl.col("category_code")).alias("category_name")
-    )
-
-
-def plan_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.with_columns(
-        pl.col("item_kind").replace_strict({"replace": "thay thế", "new": "mua mới"}, default=pl.col("item_kind"))
-    )
-
-
 def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
     if kind == "csv":
         return _file(write_csv(rows, PRIORITY_COLUMNS), CSV, f"uu-tien-thay-the-{_stamp()}.csv")
@@ -272,7 +258,7 @@ def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str |
 
 
 def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
-    frame = shortage_export_frame(rows)
+    frame = rows
     if kind == "csv":
         return _file(write_csv(frame, SHORTAGE_COLUMNS), CSV, f"thieu-thiet-bi-{_stamp()}.csv")
     return _file(
@@ -283,7 +269,7 @@ def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str |
 
 
 def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
-    frame = plan_export_frame(rows)
+    frame = rows
     if kind == "csv":
         return _file(write_csv(frame, PLAN_COLUMNS), CSV, f"ke-hoach-thay-the-{_stamp()}.csv")
     return _file(

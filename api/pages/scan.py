@@ -19,6 +19,7 @@ from api.security import ALL_ROLES
 from labels.render import STOCKS
 from labels.tags import TagError, display_tag, parse_tag
 from models.tables import Commune
+from procurement.core import vocabulary
 from procurement.core.errors import DomainError
 from procurement.register import devices, labelling
 from procurement.register.schemas import AssetMove, ConditionReport, NotFoundReport, StocktakeConfirm
@@ -155,6 +156,17 @@ def _first_message(error: dict) -> str:
 @get("/stocktake", opt=page(*WRITERS), include_in_schema=False)
 async def stocktake_page(request: Request) -> Template:
     return render(request, "stocktake.html")
+
+
+@get("/vocabulary.js", opt=PUBLIC_PAGE, include_in_schema=False)
+async def vocabulary_script() -> Response:
+    """The codes' Vietnamese names for the phone's scripts (``window.VOCAB``), from the one vocabulary."""
+    return Response(
+        content=vocabulary.script(),
+        media_type="text/javascript; charset=utf-8",
+        # Cached by the service worker for offline use; the browser revalidates when online.
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @get("/sw.js", opt=PUBLIC_PAGE, include_in_schema=False)

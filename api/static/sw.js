@@ -1,9 +1,9 @@
 /* Keeps the stocktake page usable with no signal: the page and its files are
    cached; a scanned label's page (/s/TAG) falls back to the stocktake page,
    which then looks the tag up in the device list kept on the phone. */
-var CACHE = "stocktake-v2";  // a new name when the files change: installed together, the old set dropped
+var CACHE = "stocktake-v3";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
-var FILES = ["/static/app.css", "/static/scan.css", "/static/tags.js", "/static/stocktake.js"];
+var FILES = ["/static/app.css", "/static/scan.css", "/static/tags.js", "/vocabulary.js", "/static/stocktake.js"];
 
 function cachePage(cache) {
   return fetch(PAGE, { credentials: "same-origin" }).then(function (response) {

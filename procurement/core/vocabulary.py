@@ -59,7 +59,7 @@ _GROUPS: dict[str, dict[str, str]] = {
     },
     # Stocktakes (models.scan)
     "stocktake_status": {"open": "Đang kiểm kê", "finished": "Đã kết thúc"},
-    "stocktake_result": {"confirmed": "Đã xác nhận", "moved": "Đã chuyển nơi đặt", "not_found": "Không thấy"},
+    "stocktake_result": {"confirmed": "Đã xác nhận", "moved": "Đã chuyển chỗ", "not_found": "Không thấy"},
     # Planning
     "plan_item": {"replace": "Thay thế", "new": "Mua mới"},
     "age_band": {"0-2": "0–2 năm", "3-4": "3–4 năm", "5-7": "5–7 năm", "8+": "từ 8 năm", "unknown": "không rõ"},

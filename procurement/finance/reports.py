@@ -18,7 +18,7 @@ import polars as pl
 from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
 from procurement.core.transactions import is_sqlite
-from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, write_csv, write_xlsx
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
 
@@ -207,13 +207,30 @@ def columns_for(frame: pl.DataFrame) -> list[Column]:
     return columns
 
 
-def encode(frame: pl.DataFrame, fmt: Format, sheet: str) -> bytes:
-    """The collected report as bytes of the chosen format. JSON money stays whole integers."""
+def encode(
+    frame: pl.DataFrame,
+    fmt: Format,
+    sheet: str,
+    *,
+    as_of: dt.date | None = None,
+    province: str | None = None,
+) -> bytes:
+    """The collected report as bytes of the chosen format. JSON money stays whole integers.
+
+    The XLSX title names the report, the province (or the whole country) and the report date.
+    """
     if fmt == Format.json:
         return frame.write_json().encode()
     if fmt == Format.csv:
         return write_csv(frame, columns_for(frame))
-    return write_xlsx(frame, columns_for(frame), sheet_name=sheet)
+    return write_xlsx(
+        frame,
+        columns_for(frame),
+        sheet_name=sheet,
+        title=f"Tiến độ giải ngân — {sheet[:1].lower()}{sheet[1:]}",
+        scope=scope_text(province),
+        as_of=as_of,
+    )
 
 
 def filename(report: Report, fmt: Format, today: dt.date) -> str:
