@@ -163,7 +163,7 @@ async def vocabulary_script() -> Response:
     """The codes' Vietnamese names for the phone's scripts (``window.VOCAB``), from the one vocabulary."""
     return Response(
         content=vocabulary.script(),
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",  # Litestar adds the charset (utf-8)
         # Cached by the service worker for offline use; the browser revalidates when online.
         headers={"Cache-Control": "no-cache"},
     )
@@ -239,4 +239,13 @@ async def labels_submit(
     return render(request, "labels.html", status_code=400, **context)
 
 
-SCAN_PAGE_HANDLERS = [scan_entry, scan_page, scan_action, stocktake_page, service_worker, labels_page, labels_submit]
+SCAN_PAGE_HANDLERS = [
+    scan_entry,
+    scan_page,
+    scan_action,
+    stocktake_page,
+    service_worker,
+    vocabulary_script,
+    labels_page,
+    labels_submit,
+]

@@ -47,8 +47,10 @@ from procurement.core.vocabulary import names as vocabulary_names
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 """The one media type of an .xlsx workbook (downloads, OpenAPI)."""
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-"""The one media type of the CSV files: UTF-8, said once."""
+CSV_MEDIA_TYPE = "text/csv"
+"""The one media type of the CSV files. The body is UTF-8; the web layer (Litestar)
+adds ``; charset=utf-8`` to every ``text/*`` type itself, so it is not written here
+(it would be sent twice)."""
 
 Kind = Literal["text", "int", "money", "share", "number", "date", "datetime"]
 

@@ -363,7 +363,18 @@ def _grid_from_csv(content: bytes) -> list[list[str | None]]:
         raise DomainError(
             f"Tệp CSV bị hỏng, không đọc được ({type(error).__name__}).", field="file", code="broken_file"
         ) from None
-    return [list(row) for row in frame.iter_rows()]
+    return [[_unquote_formula(cell) for cell in row] for row in frame.iter_rows()]
+
+
+_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
+
+
+def _unquote_formula(cell: str | None) -> str | None:
+    """Undo the quote our CSV export puts before text that would start a formula
+    (OWASP "CSV Injection"), so that an exported file imports unchanged."""
+    if cell is not None and _QUOTED_FORMULA.match(cell):
+        return cell[1:]
+    return cell
 
 
 def _grid_from_xlsx(content: bytes) -> list[list[str | None]]:
