@@ -93,7 +93,8 @@ def name(group: str, code: str | None) -> str:
     return VOCABULARY[group].get(str(code), str(code))
 
 
-def script() -> str:
-    """The vocabulary as a small script for the phone's pages: ``window.VOCAB``."""
-    body = json.dumps({g: dict(n) for g, n in VOCABULARY.items()}, ensure_ascii=False, sort_keys=True)
+def script(*groups: str) -> str:
+    """The vocabulary (only ``groups`` if given) as a small script for the phone's pages: ``window.VOCAB``."""
+    chosen = groups or tuple(VOCABULARY)
+    body = json.dumps({g: dict(VOCABULARY[g]) for g in chosen}, ensure_ascii=False, sort_keys=True)
     return f"window.VOCAB = Object.freeze({body});\n"
