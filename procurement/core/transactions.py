@@ -100,15 +100,7 @@ async def read_frame(query, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     else:
         sql, args = query.querystrings[0].compile_string(engine_type="sqlite" if sqlite else "postgres")
     if sqlite:
-        rows = await asyncio.to_thread(_sqlite_rows, db.path, sql, list(args))
-        text_schema = {
-            k: (pl.String if v == pl.Date else pl.Int64 if v == pl.Boolean else v) for k, v in schema.items()
-        }
-        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-        return frame.with_columns(
-            *(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date),
-            *(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean),
-        )
+        return await asyncio.to_thread(_sqlite_frame, db.path, sql, list(args), schema)
     buffer = io.BytesIO()
     if db.pool is not None:
         async with db.pool.acquire() as connection:
@@ -129,11 +121,24 @@ async def read_frame(query, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return frame.with_columns((pl.col(k) == "t").alias(k) for k, v in schema.items() if v == pl.Boolean)
 
 
-def _sqlite_rows(path: str, sql: str, args: list) -> list[tuple]:
-    # Dates as ISO text, as Piccolo stores them (no adapter needed).
+_SQLITE_CHUNK = 20_000  # rows turned into Python tuples at a time (bounded memory)
+
+
+def _sqlite_frame(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """SQLite rows as a frame, a chunk at a time; dates come as ISO text (as Piccolo
+    stores them) and booleans as 0/1, converted by polars column-wise."""
     args = [a.isoformat() if isinstance(a, dt.date) else a for a in args]
+    text_schema = {k: (pl.String if v == pl.Date else pl.Int64 if v == pl.Boolean else v) for k, v in schema.items()}
+    chunks = []
     connection = sqlite3.connect(path)
     try:
-        return connection.execute(sql, args).fetchall()
+        cursor = connection.execute(sql, args)
+        while rows := cursor.fetchmany(_SQLITE_CHUNK):
+            chunks.append(pl.DataFrame(rows, schema=text_schema, orient="row"))
     finally:
         connection.close()
+    frame = pl.concat(chunks, rechunk=True) if chunks else pl.DataFrame(schema=text_schema)
+    return frame.with_columns(
+        *(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date),
+        *(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean),
+    )
