@@ -6,12 +6,16 @@ import asyncio
 import datetime as dt
 import io
 import sqlite3
+from collections.abc import Mapping
 
 import asyncpg
 import polars as pl
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from models.tables import Asset
+
+Schema = Mapping[str, "pl.DataType | type[pl.DataType]"]
+"""Column name -> polars type, in select order."""
 
 
 def engine():
@@ -84,7 +88,7 @@ async def refresh_statistics(*tables: str) -> None:
             await Asset.raw(f'ANALYZE "{table}"')
 
 
-async def read_frame(query, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+async def read_frame(query, schema: Schema) -> pl.DataFrame:
     """Rows of a Piccolo select (or ``(sql, args)`` written for this engine) as a polars
     frame with ``schema`` (column order = select order), without a Python dict per row.
 
@@ -124,7 +128,7 @@ async def read_frame(query, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 _SQLITE_CHUNK = 20_000  # rows turned into Python tuples at a time (bounded memory)
 
 
-def _sqlite_frame(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFrame:
     """SQLite rows as a frame, a chunk at a time; dates come as ISO text (as Piccolo
     stores them) and booleans as 0/1, converted by polars column-wise."""
     args = [a.isoformat() if isinstance(a, dt.date) else a for a in args]

@@ -15,7 +15,7 @@ import polars as pl
 
 from procurement.core.clock import today_vn
 from procurement.core.transactions import is_sqlite, read_frame
-from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, scope_text, write_csv, write_xlsx
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
 
@@ -155,6 +155,7 @@ def columns_for(frame: pl.DataFrame) -> list[Column]:
     """Every column of a report, with its Vietnamese header and cell kind."""
     columns = []
     for name, dtype in frame.schema.items():
+        kind: Kind
         if name.endswith("_vnd"):
             kind = "money"
         elif "share" in name:
