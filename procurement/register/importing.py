@@ -185,19 +185,24 @@ TEMPLATE: tuple[Column, ...] = (
     Column(
         "acquisition",
         "Nguồn gốc",
-        "Mua sắm, Tiếp nhận từ đơn vị sáp nhập, hoặc Được tặng.",
+        ", ".join(ACQUISITION_VI.values()) + ".",
         ("nguon", "hinh thuc", "acquisition"),
         16,
     ),
     Column(
         "status",
         "Trạng thái",
-        "Đang sử dụng, Trong kho, Đang sửa chữa (thanh lý: làm trên trang thiết bị).",
+        ", ".join(STATUS_VI[s] for s in ("in_use", "in_storage", "in_repair"))
+        + " (thanh lý: làm trên trang thiết bị).",
         ("trang thai su dung", "status"),
         14,
     ),
     Column(
-        "condition", "Tình trạng", "Tốt, Trung bình, Kém, Hỏng.", ("tinh trang ky thuat", "chat luong", "condition"), 11
+        "condition",
+        "Tình trạng",
+        ", ".join(CONDITION_VI.values()) + ".",
+        ("tinh trang ky thuat", "chat luong", "condition"),
+        11,
     ),
     Column(
         "antimalware_installed",
