@@ -9,7 +9,9 @@ from typing import Any
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from pydantic import BaseModel
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from procurement.core.xlsx import XLSX_MEDIA_TYPE as XLSX
+
+__all__ = ["XLSX", "downloads"]
 _FILE = Schema(type=OpenAPIType.STRING, format="binary")
 _ROWS = Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT))
 

@@ -172,13 +172,19 @@ def labels(commune_code, tags, asset_id, only_unprinted, stock, skip, username, 
 @click.option("--province", default=None, help="Province code")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option(
-    "--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None, help="CSV file; default: print"
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="CSV or XLSX file (by its extension); default: print CSV",
 )
 def stocktake_coverage(province, since, out_path) -> None:
-    """Stocktake coverage per commune (CSV)."""
+    """Stocktake coverage per commune (CSV or XLSX, Vietnamese headers)."""
     import datetime as dt
+    from pathlib import Path
 
     from procurement.register import stocktake
+    from procurement.register.stocktake_report import coverage_csv, coverage_xlsx
 
     async def go():
         actor = await actor_named(None)
@@ -186,8 +192,10 @@ def stocktake_coverage(province, since, out_path) -> None:
         return await stocktake.coverage(actor, province, when)
 
     frame = run(go())
+    when = since.replace(tzinfo=dt.UTC) if since else None
     if out_path:
-        frame.write_csv(out_path)
+        xlsx = out_path.lower().endswith(".xlsx")
+        Path(out_path).write_bytes(coverage_xlsx(frame, province, when) if xlsx else coverage_csv(frame))
         click.echo(f"{frame.height} communes written to {out_path}")
     else:
-        click.echo(frame.write_csv())
+        click.echo(coverage_csv(frame).decode("utf-8-sig"))

@@ -46,7 +46,7 @@ def report_disbursement(by, fmt, as_of, province, output) -> None:
         raise click.UsageError("--format xlsx needs -o FILE")
     today = as_of.date() if as_of else None
     frame = run(reports.run_report(report_name, today=today, province=province))
-    body = reports.encode(frame, Format(fmt), reports.REPORTS[report_name][1])
+    body = reports.encode(frame, Format(fmt), reports.REPORTS[report_name][1], as_of=today, province=province)
     if output:
         with open(output, "wb") as handle:
             handle.write(body)
@@ -74,17 +74,20 @@ def report_output(function):
     return function
 
 
-def write_report(frame, columns, sheet: str, fmt: str | None, output: str) -> None:
-    """Write ``frame`` as CSV/XLSX (Vietnamese headers of ``columns``) or JSON (all columns)."""
+def write_report(
+    frame, columns, sheet: str, fmt: str | None, output: str, area: tuple[str | None, str | None] = (None, None)
+) -> None:
+    """Write ``frame`` as CSV/XLSX (Vietnamese headers of ``columns``; XLSX titled with ``sheet``
+    and the ``area`` (province, commune) it covers) or JSON (all columns)."""
     from pathlib import Path
 
-    from procurement.core.xlsx import write_csv, write_xlsx
+    from procurement.core.xlsx import scope_text, write_csv, write_xlsx
 
     fmt = fmt or Path(output).suffix.lstrip(".").lower()
     if fmt == "csv":
         Path(output).write_bytes(write_csv(frame, columns))
     elif fmt == "xlsx":
-        Path(output).write_bytes(write_xlsx(frame, columns, sheet))
+        Path(output).write_bytes(write_xlsx(frame, columns, sheet, scope=scope_text(*area)))
     elif fmt == "json":
         frame.write_json(output)
     else:
@@ -123,7 +126,7 @@ def priority(province, commune, category, min_score, weights, fmt, output) -> No
             min_score=min_score,
         )
     )
-    write_report(frame, PRIORITY_COLUMNS, "Ưu tiên thay thế", fmt, output)
+    write_report(frame, PRIORITY_COLUMNS, "Ưu tiên thay thế", fmt, output, area=(province, commune))
 
 
 def _weights(pairs):
@@ -162,7 +165,6 @@ def plan(province, commune, budget_vnd, prices, commune_budgets, min_share, min_
     """The replacement plan under a budget: what is bought, the running total, and what is left out and why."""
     from pydantic import ValidationError
 
-    from api.controllers.planning import plan_export_frame
     from procurement.core.errors import DomainError
     from procurement.core.money import format_vnd
     from procurement.core.xlsx import PLAN_COLUMNS
@@ -191,13 +193,7 @@ def plan(province, commune, budget_vnd, prices, commune_budgets, min_share, min_
         raise click.ClickException(f"{error.field or ''}: {error.message}") from None
     summary = plans.plan_summary(frame, budget_vnd)
     click.echo(f"{summary['included']} lines chosen, {format_vnd(summary['spent_vnd'])} of {format_vnd(budget_vnd)}")
-    write_report(
-        plan_export_frame(frame) if (fmt or output.rsplit(".", 1)[-1]) != "json" else frame,
-        PLAN_COLUMNS,
-        "Kế hoạch",
-        fmt,
-        output,
-    )
+    write_report(frame, PLAN_COLUMNS, "Kế hoạch", fmt, output, area=(province, commune))
 
 
 @report.command()
@@ -206,11 +202,11 @@ def plan(province, commune, budget_vnd, prices, commune_budgets, min_share, min_
 @report_output
 def shortage(province, commune, all_communes, fmt, output) -> None:
     """Needed, working and lacking computers, printers and scanners per commune."""
-    from api.controllers.planning import SHORTAGE_COLUMNS, shortage_export_frame
+    from api.controllers.planning import SHORTAGE_COLUMNS
     from procurement.planning import plans
 
     frame = run(plans.shortage(plans.Area(province, commune), lacking_only=not all_communes))
-    write_report(shortage_export_frame(frame), SHORTAGE_COLUMNS, "Thiếu thiết bị", fmt, output)
+    write_report(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị", fmt, output, area=(province, commune))
 
 
 @report.command()
@@ -229,4 +225,4 @@ def fleet(province, commune, table, since, fmt, output) -> None:
         "age": (result.age, AGE_COLUMNS, "Tuổi thiết bị"),
         "stocktake": (result.stocktake, STOCKTAKE_COLUMNS, "Kiểm kê"),
     }[table]
-    write_report(frame, columns, sheet, fmt, output)
+    write_report(frame, columns, sheet, fmt, output, area=(province, commune))

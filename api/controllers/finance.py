@@ -207,7 +207,7 @@ class FinanceController(Controller):
     ) -> Response[bytes]:
         today = as_of or today_vn()
         frame = await reports.run_report(report, today=today, province=province, line_id=line_id)
-        body = reports.encode(frame, format, reports.REPORTS[report][1])
+        body = reports.encode(frame, format, reports.REPORTS[report][1], as_of=today, province=province)
         headers = {}
         if format != Format.json:
             headers["Content-Disposition"] = f'attachment; filename="{reports.filename(report, format, today)}"'

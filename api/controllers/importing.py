@@ -11,17 +11,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, Parameter
 
 from api.errors import error_responses
-from api.openapi import XLSX as XLSX_MEDIA_TYPE
 from api.openapi import downloads
 from api.security import ALL_ROLES, roles
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from procurement.register import importing
 from procurement.register.importing import ImportReport
 from procurement.register.schemas import AssetFilter, Condition, Status
 
 IMPORTERS = roles("admin", "staff")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Litestar refuses a larger body before reading it; the domain says the exact limit in Vietnamese.
 UPLOAD_BODY_LIMIT = importing.MAX_IMPORT_BYTES + 1024 * 1024
 UPLOAD_ERRORS = error_responses(400, 401, 403, 413, 422)
@@ -51,10 +50,10 @@ class ImportController(Controller):
     path = "/api"
     tags = ["import"]
 
-    @get("/import/template", opt=IMPORTERS, responses=error_responses(401, 403), media_type=XLSX)
+    @get("/import/template", opt=IMPORTERS, responses=error_responses(401, 403), media_type=XLSX_MEDIA_TYPE)
     async def template(self) -> Response[bytes]:
         """The XLSX template: Vietnamese headers, a guide sheet with an example row and allowed values."""
-        return attachment(await importing.template_bytes(), "mau-nhap-thiet-bi.xlsx", XLSX)
+        return attachment(await importing.template_bytes(), "mau-nhap-thiet-bi.xlsx", XLSX_MEDIA_TYPE)
 
     @post(
         "/import/dry-run",
@@ -120,6 +119,8 @@ class ImportController(Controller):
             return attachment(
                 await importing.export_csv_bytes(request.user, filters),
                 f"thiet-bi-{stamp}.csv",
-                "text/csv; charset=utf-8",
+                CSV_MEDIA_TYPE,
             )
-        return attachment(await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX)
+        return attachment(
+            await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE
+        )

@@ -28,14 +28,23 @@ from api.errors import error_responses
 from api.security import roles
 from procurement.core import charts
 from procurement.core.clock import today_vn
-from procurement.core.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
+from procurement.core.xlsx import (
+    CSV_MEDIA_TYPE,
+    PLAN_COLUMNS,
+    PRIORITY_COLUMNS,
+    XLSX_MEDIA_TYPE,
+    Column,
+    scope_text,
+    write_csv,
+    write_xlsx,
+)
 from procurement.finance.schemas import PackageOut
 from procurement.planning import plans
 from procurement.planning.plans import Area, PlanRequest, WeightsIn
 
 READ = roles("admin", "planner", "finance")
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = CSV_MEDIA_TYPE
+XLSX = XLSX_MEDIA_TYPE
 SVG = "image/svg+xml"
 READ_ERRORS = error_responses(400, 401, 403)
 
@@ -196,7 +205,7 @@ SHORTAGE_COLUMNS = [
     Column("province_code", "Mã tỉnh"),
     Column("commune_code", "Mã xã"),
     Column("commune_name", "Xã"),
-    Column("category_name", "Loại"),
+    Column("category_code", "Loại", vocabulary="category_group"),
     Column("needed", "Cần", "int"),
     Column("working", "Đang dùng được", "int"),
     Column("lacking", "Còn thiếu", "int"),
@@ -237,38 +246,38 @@ def _stamp() -> str:
     return today_vn().strftime("%Y%m%d")
 
 
-def shortage_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    from procurement.planning.priority import GROUP_NAMES_VI
-
-    return rows.with_columns(
-        pl.col("category_code").replace_strict(GROUP_NAMES_VI, default=pl.col("category_code")).alias("category_name")
-    )
-
-
-def plan_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.with_columns(
-        pl.col("item_kind").replace_strict({"replace": "thay thế", "new": "mua mới"}, default=pl.col("item_kind"))
-    )
-
-
-def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
     if kind == "csv":
         return _file(write_csv(rows, PRIORITY_COLUMNS), CSV, f"uu-tien-thay-the-{_stamp()}.csv")
-    return _file(write_xlsx(rows, PRIORITY_COLUMNS, "Ưu tiên thay thế"), XLSX, f"uu-tien-thay-the-{_stamp()}.xlsx")
+    return _file(
+        write_xlsx(
+            rows, PRIORITY_COLUMNS, "Ưu tiên thay thế", title="Danh sách ưu tiên thay thế thiết bị", scope=scope
+        ),
+        XLSX,
+        f"uu-tien-thay-the-{_stamp()}.xlsx",
+    )
 
 
-def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
-    frame = shortage_export_frame(rows)
+def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+    frame = rows
     if kind == "csv":
         return _file(write_csv(frame, SHORTAGE_COLUMNS), CSV, f"thieu-thiet-bi-{_stamp()}.csv")
-    return _file(write_xlsx(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị"), XLSX, f"thieu-thiet-bi-{_stamp()}.xlsx")
+    return _file(
+        write_xlsx(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị", title="Xã thiếu thiết bị", scope=scope),
+        XLSX,
+        f"thieu-thiet-bi-{_stamp()}.xlsx",
+    )
 
 
-def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
-    frame = plan_export_frame(rows)
+def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+    frame = rows
     if kind == "csv":
         return _file(write_csv(frame, PLAN_COLUMNS), CSV, f"ke-hoach-thay-the-{_stamp()}.csv")
-    return _file(write_xlsx(frame, PLAN_COLUMNS, "Kế hoạch"), XLSX, f"ke-hoach-thay-the-{_stamp()}.xlsx")
+    return _file(
+        write_xlsx(frame, PLAN_COLUMNS, "Kế hoạch", title="Kế hoạch thay thế và mua mới thiết bị", scope=scope),
+        XLSX,
+        f"ke-hoach-thay-the-{_stamp()}.xlsx",
+    )
 
 
 FleetTable = Literal["by_commune", "age", "stocktake"]
@@ -279,12 +288,20 @@ _FLEET_TABLES = {
 }
 
 
-def fleet_file(fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+def fleet_file(
+    fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"], scope: str | None = None
+) -> Response[bytes]:
     attribute, columns, sheet, name = _FLEET_TABLES[table]
     frame = getattr(fleet, attribute)
     if kind == "csv":
         return _file(write_csv(frame, columns), CSV, f"{name}-{_stamp()}.csv")
-    return _file(write_xlsx(frame, columns, sheet), XLSX, f"{name}-{_stamp()}.xlsx")
+    return _file(write_xlsx(frame, columns, sheet, title=sheet, scope=scope), XLSX, f"{name}-{_stamp()}.xlsx")
+
+
+def plan_scope(data: PlanRequest) -> str:
+    """The plan's scope for its title: the budget line, else the area."""
+    area = scope_text(getattr(data, "province", None), getattr(data, "commune", None))
+    return f"dòng ngân sách số {data.line_id}, {area}" if data.line_id else area
 
 
 def _svg(svg: str) -> Response[str]:
@@ -352,7 +369,8 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
-        return priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "xlsx")
+        rows = await self._ranked(province, commune, category, min_score, rank_weights)
+        return priority_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(
@@ -397,7 +415,7 @@ class PlanningController(Controller):
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
         rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        return shortage_file(rows, "xlsx")
+        return shortage_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def shortage_svg(
@@ -439,7 +457,7 @@ class PlanningController(Controller):
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx")
+        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx", plan_scope(data))
 
     @post(
         "/plan/packages",
@@ -496,7 +514,8 @@ class PlanningController(Controller):
         since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
-        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "xlsx")
+        fleet = await plans.fleet(Area(province, commune), category=category, since=since)
+        return fleet_file(fleet, table, "xlsx", scope_text(province, commune))
 
     @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def fleet_svg(

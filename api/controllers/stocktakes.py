@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.errors import error_responses
 from api.params import RowId
 from api.security import ALL_ROLES, roles
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from procurement.register import stocktake
 from procurement.register.stocktake import (
     ActionOutcome,
@@ -22,6 +23,7 @@ from procurement.register.stocktake import (
     StocktakeStart,
     SyncBatch,
 )
+from procurement.register.stocktake_report import coverage_csv, coverage_xlsx
 
 CHECKERS = roles("admin", "staff")
 
@@ -97,13 +99,27 @@ class CoverageController(Controller):
         frame = await stocktake.coverage(request.user, province, _since(since))
         return [CoverageRow(**row) for row in frame.to_dicts()]
 
-    @get("/csv", opt=roles(*ALL_ROLES), media_type="text/csv", responses=error_responses(400, 401))
+    @get("/csv", opt=roles(*ALL_ROLES), media_type=CSV_MEDIA_TYPE, responses=error_responses(400, 401))
     async def coverage_csv(
         self, request: Request, province: ProvinceParam = None, since: SinceParam = None
     ) -> Response[bytes]:
+        """Coverage as CSV: Vietnamese headers, UTF-8 with the BOM Excel needs for Vietnamese."""
         frame = await stocktake.coverage(request.user, province, _since(since))
         return Response(
-            content=frame.write_csv().encode("utf-8-sig"),  # the BOM makes Excel read Vietnamese right
-            media_type="text/csv; charset=utf-8",
+            content=coverage_csv(frame),
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="bao-phu-kiem-ke.csv"'},
+        )
+
+    @get("/xlsx", opt=roles(*ALL_ROLES), media_type=XLSX_MEDIA_TYPE, responses=error_responses(400, 401))
+    async def coverage_xlsx(
+        self, request: Request, province: ProvinceParam = None, since: SinceParam = None
+    ) -> Response[bytes]:
+        """Coverage as an Excel workbook (title, Vietnamese headers, formatted numbers)."""
+        when = _since(since)
+        frame = await stocktake.coverage(request.user, province, when)
+        return Response(
+            content=coverage_xlsx(frame, province, when),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="bao-phu-kiem-ke.xlsx"'},
         )

@@ -26,6 +26,7 @@ from api.errors import detail_vi, log
 from api.security import ALL_ROLES, PUBLIC, SESSION_COOKIE, set_session_cookie
 from api.weak_signal import VersionedStaticCache, static_url
 from procurement.accounts import users
+from procurement.core import vocabulary
 from procurement.core.clock import to_vn
 from procurement.core.errors import DomainError, TooManyAttempts
 from procurement.core.money import format_vnd
@@ -122,6 +123,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["field_vi"] = lambda v: FIELD_VI.get(str(v), v)
     env.filters["change_vi"] = change_vi
     env.globals["static"] = static_url
+    # The one vocabulary: ``{{ code | vi("condition") }}``, or ``vocab.condition`` for a list of choices.
+    env.globals["vocab"] = vocabulary.VOCABULARY
+    env.filters["vi"] = lambda code, group: vocabulary.name(group, code)
     env.filters["date_vi"] = date_vi
     env.filters["datetime_vi"] = datetime_vi
     env.filters["decimal_vi"] = decimal_vi

@@ -15,7 +15,7 @@ from litestar import Request, Response, get
 from litestar.response import Template
 from pydantic import ValidationError
 
-from api.controllers.planning import plan_file
+from api.controllers.planning import plan_file, plan_scope
 from api.pages.common import page, render
 from api.pages.forms import form_errors
 from models.tables import Category, Province
@@ -176,7 +176,7 @@ async def plan_download(request: Request) -> Response:
         rows = await plans.plan(_plan_request(values))
     except (DomainError, ValidationError) as error:
         return render(request, "error.html", status_code=422, message=" ".join(form_errors(error).values()))
-    return plan_file(rows, kind)
+    return plan_file(rows, kind, plan_scope(_plan_request(values)))
 
 
 @get("/planning/fleet", opt=PLANNERS, include_in_schema=False)

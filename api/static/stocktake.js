@@ -6,8 +6,14 @@
 (function () {
   "use strict";
   var KEY = "stocktake.v1";
-  var KIND_VI = { confirmed: "đã xác nhận", moved: "đã chuyển chỗ", not_found: "không thấy" };
-  var COND_VI = { good: "Tốt", fair: "Trung bình", poor: "Kém", broken: "Hỏng" };
+  // Names of the codes from the one vocabulary (/vocabulary.js, procurement/core/vocabulary.py).
+  var VOCAB = window.VOCAB || {};
+  var COND_VI = VOCAB.condition || {};
+  var KIND_VI = {};
+  Object.keys(VOCAB.stocktake_result || {}).forEach(function (code) {
+    var name = VOCAB.stocktake_result[code];
+    KIND_VI[code] = name.charAt(0).toLowerCase() + name.slice(1);  // inside a sentence
+  });
   var root = document.getElementById("stocktake");
   var state = load(), current = null, syncing = false, retry = null;
   var channel = "BroadcastChannel" in window ? new BroadcastChannel("field-queue") : null;

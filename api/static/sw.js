@@ -1,9 +1,9 @@
 /* Keeps the stocktake page usable with no signal: the page and its files are
    cached; a scanned label's page (/s/TAG) falls back to the stocktake page,
    which then looks the tag up in the device list kept on the phone. */
-var CACHE = "stocktake-v3";  // a new name when the files change: installed together, the old set dropped
+var CACHE = "stocktake-v4";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
-var FILES = ["/static/app.css", "/static/scan.css", "/field/tags.js", "/field/stocktake.js"];
+var FILES = ["/static/app.css", "/static/scan.css", "/field/tags.js", "/vocabulary.js", "/field/stocktake.js"];
 // Fetched when first needed (the camera; rounds.js only ever with signal); kept from then on.
 var LAZY = ["/field/camera.js", "/static/vendor/jsQR.min.js", "/field/rounds.js"];
 

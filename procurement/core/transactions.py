@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import io
 import sqlite3
+from collections.abc import Mapping
 
 import asyncpg
+import polars as pl
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from models.tables import Asset
+
+Schema = Mapping[str, "pl.DataType | type[pl.DataType]"]
+"""Column name -> polars type, in select order."""
 
 
 def engine():
@@ -78,3 +86,63 @@ async def refresh_statistics(*tables: str) -> None:
     if not is_sqlite():
         for table in tables:
             await Asset.raw(f'ANALYZE "{table}"')
+
+
+async def read_frame(query, schema: Schema) -> pl.DataFrame:
+    """Rows of a Piccolo select (or ``(sql, args)`` written for this engine) as a polars
+    frame with ``schema`` (column order = select order), without a Python dict per row.
+
+    SQLite: a plain connection in a worker thread, rows as tuples, dates as ISO text
+    parsed by polars in one go. PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, parsed by
+    polars (about 3× faster than a tuple per row). The WHERE clause stays the query's
+    own (one definition of the filters).
+    """
+    db = engine()
+    sqlite = isinstance(db, SQLiteEngine)
+    if isinstance(query, tuple):
+        sql, args = query
+    else:
+        sql, args = query.querystrings[0].compile_string(engine_type="sqlite" if sqlite else "postgres")
+    if sqlite:
+        return await asyncio.to_thread(_sqlite_frame, db.path, sql, list(args), schema)
+    buffer = io.BytesIO()
+    if db.pool is not None:
+        async with db.pool.acquire() as connection:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+    else:
+        connection = await db.get_new_connection()
+        try:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+        finally:
+            await connection.close()
+    if not buffer.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    buffer.seek(0)
+    # PostgreSQL writes booleans as t/f: read them as text, then compare.
+    csv_schema = {k: (pl.String if v == pl.Boolean else v) for k, v in schema.items()}
+    frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=csv_schema)
+    # ``== "t"`` keeps a NULL a NULL.
+    return frame.with_columns((pl.col(k) == "t").alias(k) for k, v in schema.items() if v == pl.Boolean)
+
+
+_SQLITE_CHUNK = 20_000  # rows turned into Python tuples at a time (bounded memory)
+
+
+def _sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFrame:
+    """SQLite rows as a frame, a chunk at a time; dates come as ISO text (as Piccolo
+    stores them) and booleans as 0/1, converted by polars column-wise."""
+    args = [a.isoformat() if isinstance(a, dt.date) else a for a in args]
+    text_schema = {k: (pl.String if v == pl.Date else pl.Int64 if v == pl.Boolean else v) for k, v in schema.items()}
+    chunks = []
+    connection = sqlite3.connect(path)
+    try:
+        cursor = connection.execute(sql, args)
+        while rows := cursor.fetchmany(_SQLITE_CHUNK):
+            chunks.append(pl.DataFrame(rows, schema=text_schema, orient="row"))
+    finally:
+        connection.close()
+    frame = pl.concat(chunks, rechunk=True) if chunks else pl.DataFrame(schema=text_schema)
+    return frame.with_columns(
+        *(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date),
+        *(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean),
+    )

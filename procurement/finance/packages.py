@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from procurement.core import vocabulary
+
 __all__ = [
     "FINAL_STATUSES",
     "InvalidTransition",
@@ -46,15 +48,7 @@ class PackageStatus(StrEnum):
         return _STATUS_LABELS_VI[self]
 
 
-_STATUS_LABELS_VI = {
-    PackageStatus.PLANNED: "Đã có kế hoạch",
-    PackageStatus.TENDERING: "Đang lựa chọn nhà thầu",
-    PackageStatus.CONTRACTED: "Đã ký hợp đồng",
-    PackageStatus.DELIVERED: "Đã giao hàng",
-    PackageStatus.ACCEPTED: "Đã nghiệm thu",
-    PackageStatus.CLOSED: "Đã thanh lý, đóng",
-    PackageStatus.CANCELLED: "Đã hủy",
-}
+_STATUS_LABELS_VI = {PackageStatus(code): name for code, name in vocabulary.names("package_status").items()}
 
 # The forward path, in order.
 _PATH = (
@@ -83,13 +77,7 @@ class ProcurementMethod(StrEnum):
         return _METHOD_LABELS_VI[self]
 
 
-_METHOD_LABELS_VI = {
-    ProcurementMethod.DIRECT_APPOINTMENT: "Chỉ định thầu",
-    ProcurementMethod.SHORTENED_DIRECT_APPOINTMENT: "Chỉ định thầu rút gọn",
-    ProcurementMethod.COMPETITIVE_QUOTATION: "Chào hàng cạnh tranh",
-    ProcurementMethod.OPEN_BIDDING: "Đấu thầu rộng rãi",
-    ProcurementMethod.DIRECT_PROCUREMENT: "Mua sắm trực tiếp",
-}
+_METHOD_LABELS_VI = {ProcurementMethod(code): name for code, name in vocabulary.names("procurement_method").items()}
 
 
 class InvalidTransition(Exception):

@@ -9,16 +9,13 @@ edge that fetches rows and collects.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import sqlite3
 from enum import StrEnum
 
 import polars as pl
 
-from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
-from procurement.core.transactions import is_sqlite
-from procurement.core.xlsx import Column, write_csv, write_xlsx
+from procurement.core.transactions import is_sqlite, read_frame
+from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
 
@@ -47,8 +44,8 @@ REPORTS = {
 
 MEDIA_TYPES = {
     Format.json: "application/json",
-    Format.csv: "text/csv; charset=utf-8",
-    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.csv: CSV_MEDIA_TYPE,
+    Format.xlsx: XLSX_MEDIA_TYPE,
 }
 
 _PROVINCE = " WHERE p.code = {}"
@@ -94,40 +91,7 @@ async def _fetch(sql: str, schema: dict[str, pl.DataType], province: str | None)
     if province:
         sql += _PROVINCE
         args.append(province)
-    engine = BudgetLine._meta.db
-    if is_sqlite():
-        # A plain connection: rows as tuples, dates left as ISO text for polars to
-        # parse in one go (no Python object per cell).
-        connection = sqlite3.connect(engine.path)
-        try:
-            rows = connection.execute(sql.replace("{}", "?"), args).fetchall()
-        finally:
-            connection.close()
-    else:
-        # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
-        # (about 3× faster than building a Python tuple per row).
-        return await _copy_csv(engine, sql.replace("{}", "$1"), args, schema)
-    # SQLite hands dates back as ISO text: let polars parse them as one column.
-    text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
-    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    return frame.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
-
-
-async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    buffer = io.BytesIO()
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-    else:
-        connection = await engine.get_new_connection()
-        try:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-        finally:
-            await connection.close()
-    if not buffer.getbuffer().nbytes:
-        return pl.DataFrame(schema=schema)
-    buffer.seek(0)
-    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    return await read_frame((sql.replace("{}", "?" if is_sqlite() else "$1"), args), schema)
 
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
@@ -192,6 +156,7 @@ def columns_for(frame: pl.DataFrame) -> list[Column]:
     """Every column of a report, with its Vietnamese header and cell kind."""
     columns = []
     for name, dtype in frame.schema.items():
+        kind: Kind
         if name.endswith("_vnd"):
             kind = "money"
         elif "share" in name:
@@ -208,13 +173,30 @@ def columns_for(frame: pl.DataFrame) -> list[Column]:
     return columns
 
 
-def encode(frame: pl.DataFrame, fmt: Format, sheet: str) -> bytes:
-    """The collected report as bytes of the chosen format. JSON money stays whole integers."""
+def encode(
+    frame: pl.DataFrame,
+    fmt: Format,
+    sheet: str,
+    *,
+    as_of: dt.date | None = None,
+    province: str | None = None,
+) -> bytes:
+    """The collected report as bytes of the chosen format. JSON money stays whole integers.
+
+    The XLSX title names the report, the province (or the whole country) and the report date.
+    """
     if fmt == Format.json:
         return frame.write_json().encode()
     if fmt == Format.csv:
         return write_csv(frame, columns_for(frame))
-    return write_xlsx(frame, columns_for(frame), sheet_name=sheet)
+    return write_xlsx(
+        frame,
+        columns_for(frame),
+        sheet_name=sheet,
+        title=f"Tiến độ giải ngân — {sheet[:1].lower()}{sheet[1:]}",
+        scope=scope_text(province),
+        as_of=as_of,
+    )
 
 
 def filename(report: Report, fmt: Format, today: dt.date) -> str:

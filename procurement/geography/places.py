@@ -13,6 +13,7 @@ from vietnam_provinces import Province as SourceProvince
 from vietnam_provinces import Ward as SourceWard
 
 from models.tables import Category, Commune, Province
+from procurement.core import vocabulary
 from procurement.core.errors import NotFound
 from procurement.core.text import like_pattern, search_key
 from procurement.core.transactions import write_transaction
@@ -20,14 +21,15 @@ from procurement.core.transactions import write_transaction
 # Useful life in years: the Finance Ministry's rate for computers and office
 # machines of state bodies is 5 years; the same is used for the rest of a
 # commune office's IT until a province sets its own (PATCH /api/categories/...).
+_CATEGORY = vocabulary.VOCABULARY["category"]
 DEFAULT_CATEGORIES = [
-    ("desktop", "Máy tính để bàn", 5, True),
-    ("laptop", "Máy tính xách tay", 5, True),
-    ("printer", "Máy in", 5, False),
-    ("scanner", "Máy quét", 5, False),
-    ("monitor", "Màn hình", 5, False),
-    ("network", "Thiết bị mạng", 5, False),
-    ("ups", "Bộ lưu điện (UPS)", 5, False),
+    ("desktop", _CATEGORY["desktop"], 5, True),
+    ("laptop", _CATEGORY["laptop"], 5, True),
+    ("printer", _CATEGORY["printer"], 5, False),
+    ("scanner", _CATEGORY["scanner"], 5, False),
+    ("monitor", _CATEGORY["monitor"], 5, False),
+    ("network", _CATEGORY["network"], 5, False),
+    ("ups", _CATEGORY["ups"], 5, False),
 ]
 
 

@@ -12,24 +12,14 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from procurement.core import vocabulary
 from procurement.core.reporting import age_years_expr, lazy, require_columns
 
 CONDITIONS = ("good", "fair", "poor", "broken")
-CONDITION_NAMES_VI = {
-    "good": "tốt",
-    "fair": "trung bình",
-    "poor": "kém",
-    "broken": "hỏng",
-}
+CONDITION_NAMES_VI = vocabulary.lower("condition")
 
 AGE_BANDS = ("0-2", "3-4", "5-7", "8+", "unknown")
-AGE_BAND_NAMES_VI = {
-    "0-2": "0–2 năm",
-    "3-4": "3–4 năm",
-    "5-7": "5–7 năm",
-    "8+": "từ 8 năm",
-    "unknown": "không rõ",
-}
+AGE_BAND_NAMES_VI = vocabulary.names("age_band")
 
 
 def _present(assets: pl.LazyFrame) -> pl.LazyFrame:

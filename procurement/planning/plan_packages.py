@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from procurement.core import vocabulary
 from procurement.core.reporting import lazy, require_columns
 
 PACKAGE_SCHEMA = {
@@ -31,15 +32,7 @@ PACKAGE_SCHEMA = {
 # The category a "new device" line of a shortage group is bought as.
 GROUP_CATEGORY = {"computer": "desktop"}
 
-CATEGORY_NAMES_VI = {
-    "desktop": "máy tính để bàn",
-    "laptop": "máy tính xách tay",
-    "printer": "máy in",
-    "scanner": "máy quét",
-    "monitor": "màn hình",
-    "network": "thiết bị mạng",
-    "ups": "bộ lưu điện",
-}
+CATEGORY_NAMES_VI = vocabulary.lower("category")
 
 
 def plan_packages(plan: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:

@@ -52,6 +52,7 @@ from typing import cast
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from procurement.core import vocabulary
 from procurement.core.reporting import (
     ACTIVE_STATUSES,
     WORKING_CONDITIONS,
@@ -185,7 +186,7 @@ class ShortageNorms(BaseModel):
 
 
 SHORTAGE_GROUPS = ("computer", "printer", "scanner")
-GROUP_NAMES_VI = {"computer": "máy tính", "printer": "máy in", "scanner": "máy quét"}
+GROUP_NAMES_VI = vocabulary.lower("category_group")
 
 DEFAULT_UNIT_PRICES: dict[str, int] = {
     "desktop": 15_000_000,

@@ -36,7 +36,6 @@ from typing import IO, Any, Literal
 import anyio
 import fastexcel
 import polars as pl
-import xlsxwriter
 from pydantic import BaseModel, ValidationError
 
 from labels.tags import TagError, display_tag, parse_tag
@@ -46,7 +45,18 @@ from procurement.core.clock import now
 from procurement.core.errors import DomainError
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
-from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
+from procurement.core.transactions import (
+    insert_many,
+    is_sqlite,
+    read_frame,
+    refresh_statistics,
+    reserve_ids,
+    write_transaction,
+)
+from procurement.core.xlsx import Column as XlsxColumn
+from procurement.core.xlsx import scope_text
+from procurement.core.xlsx import write_csv as write_table_csv
+from procurement.core.xlsx import write_xlsx as write_table_xlsx
 from procurement.register.devices import filter_conditions
 from procurement.register.new_device import (
     creation_changes,
@@ -189,19 +199,24 @@ TEMPLATE: tuple[Column, ...] = (
     Column(
         "acquisition",
         "Nguồn gốc",
-        "Mua sắm, Tiếp nhận từ đơn vị sáp nhập, hoặc Được tặng.",
+        ", ".join(ACQUISITION_VI.values()) + ".",
         ("nguon", "hinh thuc", "acquisition"),
         16,
     ),
     Column(
         "status",
         "Trạng thái",
-        "Đang sử dụng, Trong kho, Đang sửa chữa (thanh lý: làm trên trang thiết bị).",
+        ", ".join(STATUS_VI[s] for s in ("in_use", "in_storage", "in_repair"))
+        + " (thanh lý: làm trên trang thiết bị).",
         ("trang thai su dung", "status"),
         14,
     ),
     Column(
-        "condition", "Tình trạng", "Tốt, Trung bình, Kém, Hỏng.", ("tinh trang ky thuat", "chat luong", "condition"), 11
+        "condition",
+        "Tình trạng",
+        ", ".join(CONDITION_VI.values()) + ".",
+        ("tinh trang ky thuat", "chat luong", "condition"),
+        11,
     ),
     Column(
         "antimalware_installed",
@@ -374,7 +389,18 @@ def _grid_from_csv(content: bytes) -> list[list[str | None]]:
         raise DomainError(
             f"Tệp CSV bị hỏng, không đọc được ({type(error).__name__}).", field="file", code="broken_file"
         ) from None
-    return [list(row) for row in frame.iter_rows()]
+    return [[_unquote_formula(cell) for cell in row] for row in frame.iter_rows()]
+
+
+_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
+
+
+def _unquote_formula(cell: str | None) -> str | None:
+    """Undo the quote our CSV export puts before text that would start a formula
+    (OWASP "CSV Injection"), so that an exported file imports unchanged."""
+    if cell is not None and _QUOTED_FORMULA.match(cell):
+        return cell[1:]
+    return cell
 
 
 def _grid_from_xlsx(content: bytes) -> list[list[str | None]]:
@@ -1122,93 +1148,129 @@ _EXPORT_COLUMNS = (
 
 
 async def export_rows(actor: Actor, filters: AssetFilter | None = None) -> pl.DataFrame:
-    """The register (as the actor sees it) in the template's columns, Vietnamese values."""
+    """The register (as the actor sees it) in the template's columns, Vietnamese values.
+
+    Read straight into polars (no dict per row): 150,000 devices in well under a second.
+    """
     where = filter_conditions(actor, filters or AssetFilter())
     query = Asset.select(*_EXPORT_COLUMNS).order_by(Asset.commune.code).order_by(Asset.id)
     if where:
         query = query.where(*where)
-    rows = await query
-    return _frame(rows)
+    raw = await read_frame(query, {"id": pl.Int64, **_RAW_SCHEMA})
+    return _named(raw.drop("id"))
 
 
-def _yes_no(value: bool | None) -> str | None:
-    return None if value is None else ("Có" if value else "Không")
+_RAW_SCHEMA = {
+    "tag": pl.String,
+    "category": pl.String,
+    "commune_code": pl.String,
+    "commune_name": pl.String,
+    "make": pl.String,
+    "model": pl.String,
+    "serial": pl.String,
+    "location": pl.String,
+    "location_detail": pl.String,
+    "assigned_to": pl.String,
+    "acquired_on": pl.Date,
+    "acquired_year": pl.Int64,
+    "cost_vnd": pl.Int64,
+    "acquisition": pl.String,
+    "status": pl.String,
+    "condition": pl.String,
+    "antimalware_installed": pl.Boolean,
+    "os_name": pl.String,
+    "os_supported": pl.Boolean,
+    "notes": pl.String,
+}
+
+
+def _yes_no(column: str) -> pl.Expr:
+    c = pl.col(column)
+    return pl.when(c).then(pl.lit("Có")).when(~c).then(pl.lit("Không"))
 
 
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    data = {
-        "tag": [display_tag(r["tag"]) for r in rows],
-        "category": [r["category"] for r in rows],
-        "commune_code": [r["commune_code"] for r in rows],
-        "commune_name": [r["commune_name"] for r in rows],
-        "make": [r["make"] for r in rows],
-        "model": [r["model"] for r in rows],
-        "serial": [r["serial"] for r in rows],
-        "location": [LOCATION_VI.get(r["location"], r["location"]) for r in rows],
-        "location_detail": [r["location_detail"] for r in rows],
-        "assigned_to": [r["assigned_to"] for r in rows],
-        # A date, or the year alone as a number: the cell keeps what is known.
-        "acquired": [r["acquired_on"] or r["acquired_year"] for r in rows],
-        "cost_vnd": [r["cost_vnd"] for r in rows],
-        "acquisition": [ACQUISITION_VI.get(r["acquisition"], r["acquisition"]) for r in rows],
-        "status": [STATUS_VI.get(r["status"], r["status"]) for r in rows],
-        "condition": [CONDITION_VI.get(r["condition"], r["condition"]) for r in rows],
-        "antimalware_installed": [_yes_no(r["antimalware_installed"]) for r in rows],
-        "os_name": [r["os_name"] for r in rows],
-        "os_supported": [_yes_no(r["os_supported"]) for r in rows],
-        "notes": [r["notes"] for r in rows],
-    }
-    return pl.DataFrame(
-        data, schema={k: (pl.Int64 if k == "cost_vnd" else pl.Object if k == "acquired" else pl.String) for k in data}
+    """Stored rows -> the template's columns with Vietnamese values, column-wise in polars.
+
+    ``acquired_on`` is the date when known, ``acquired_year`` the year alone (a
+    reused machine): the sheet shows whichever is known in the one "Ngày mua" column.
+    """
+    raw = pl.DataFrame(rows, schema=_RAW_SCHEMA) if rows else pl.DataFrame(schema=_RAW_SCHEMA)
+    return _named(raw)
+
+
+def _named(raw: pl.DataFrame) -> pl.DataFrame:
+    """Stored codes -> Vietnamese names, tags in their display form, Có/Không."""
+
+    def named(column: str, names: dict[str, str]) -> pl.Expr:
+        return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
+
+    return raw.with_columns(
+        pl.col("tag").map_elements(display_tag, return_dtype=pl.String, skip_nulls=True),
+        named("location", LOCATION_VI),
+        named("acquisition", ACQUISITION_VI),
+        named("status", STATUS_VI),
+        named("condition", CONDITION_VI),
+        _yes_no("antimalware_installed").alias("antimalware_installed"),
+        _yes_no("os_supported").alias("os_supported"),
+        pl.when(pl.col("acquired_on").is_null()).then(pl.col("acquired_year")).alias("acquired_year"),
     )
 
 
-def write_csv(target: IO[str], frame: pl.DataFrame) -> None:
-    """UTF-8 CSV (the caller adds the BOM so Excel opens it in Vietnamese), dates dd/mm/yyyy."""
-    writer = csv.writer(target)
-    writer.writerow([_BY_FIELD[name].header for name in frame.columns])
-    for row in frame.iter_rows():
-        writer.writerow(["" if v is None else v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v for v in row])
+def _sheet_columns() -> list[XlsxColumn]:
+    """The template's columns for the fast writer: text, except the date and the money."""
+    columns = []
+    for c in TEMPLATE:
+        if c.field == "acquired":
+            columns.append(XlsxColumn("acquired_on", c.header, "date", c.width, year_source="acquired_year"))
+        elif c.field == "cost_vnd":
+            columns.append(XlsxColumn("cost_vnd", c.header, "money", c.width))
+        else:
+            columns.append(XlsxColumn(c.field, c.header, "text", c.width))
+    return columns
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    write_csv(buffer, frame)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    """UTF-8 CSV with BOM (Excel opens it in Vietnamese), dates dd/mm/yyyy, formulas neutralised."""
+    return write_table_csv(_legacy(frame), _sheet_columns(), date_format="%d/%m/%Y")
 
 
-def write_xlsx(target: str | IO[bytes], frame: pl.DataFrame, category_names: list[str]) -> None:
-    """The template workbook: data sheet (frozen header, drop-down lists) and a guide sheet."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
-    try:
-        header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-        money = workbook.add_format({"num_format": "#,##0"})
-        day = workbook.add_format({"num_format": "dd/mm/yyyy"})
-        text = workbook.add_format({"num_format": "@"})
-        sheet = workbook.add_worksheet("Thiết bị")
-        guide = workbook.add_worksheet("Hướng dẫn")
-        sheet.freeze_panes(1, 0)
-        fields = [c.field for c in TEMPLATE]
-        for col, column in enumerate(TEMPLATE):
-            fmt = text if column.field in ("tag", "commune_code", "serial") else None
-            sheet.set_column(col, col, column.width, fmt)
-            sheet.write_string(0, col, column.header, header)
-        lists = {
-            "category": category_names,
-            "location": list(LOCATION_VI.values()),
-            "acquisition": list(ACQUISITION_VI.values()),
-            "status": list(STATUS_VI.values()),
-            "condition": list(CONDITION_VI.values()),
-            "antimalware_installed": ["Có", "Không"],
-            "os_supported": ["Có", "Không"],
-        }
-        last_row = max(frame.height, 1000) + 1000
+def _legacy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Accept the older frame shape with one ``acquired`` column (a date or a year)."""
+    if "acquired" not in frame.columns:
+        return frame
+    values = frame.get_column("acquired").to_list()
+    return frame.drop("acquired").with_columns(
+        pl.Series("acquired_on", [v if isinstance(v, dt.date) else None for v in values], pl.Date),
+        pl.Series("acquired_year", [v if isinstance(v, int) else None for v in values], pl.Int64),
+    )
+
+
+def register_xlsx(
+    frame: pl.DataFrame, category_names: list[str], *, title: str = "Sổ thiết bị CNTT", scope: str | None = None
+) -> bytes:
+    """The template workbook through the fast writer: a title row, the data sheet (frozen
+    header, drop-down lists) and a guide sheet. The import reads it back (the header
+    row is found below the title)."""
+    lists = {
+        "category": category_names,
+        "location": list(LOCATION_VI.values()),
+        "acquisition": list(ACQUISITION_VI.values()),
+        "status": list(STATUS_VI.values()),
+        "condition": list(CONDITION_VI.values()),
+        "antimalware_installed": ["Có", "Không"],
+        "os_supported": ["Có", "Không"],
+    }
+    fields = [c.field for c in TEMPLATE]
+
+    def decorate(workbook, sheet, first_row: int, last_row: int) -> None:
+        bottom = max(last_row, first_row + 1000) + 1000
         for name, allowed in lists.items():
             col = fields.index(name)
             sheet.data_validation(
-                1,
+                first_row,
                 col,
-                last_row,
+                bottom,
                 col,
                 {
                     "validate": "list",
@@ -1217,23 +1279,20 @@ def write_xlsx(target: str | IO[bytes], frame: pl.DataFrame, category_names: lis
                     "error_message": "Giá trị không có trong danh sách của mẫu.",
                 },
             )
-        for r, row in enumerate(frame.select(fields).iter_rows(), start=1):
-            for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                name = fields[c]
-                if name == "cost_vnd":
-                    sheet.write_number(r, c, value, money)
-                elif name == "acquired":
-                    if isinstance(value, dt.date):
-                        sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), day)
-                    else:
-                        sheet.write_number(r, c, value)
-                else:
-                    sheet.write_string(r, c, str(value))
-        _write_guide(guide, header, lists)
-    finally:
-        workbook.close()
+        header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+        _write_guide(workbook.add_worksheet("Hướng dẫn"), header, lists)
+
+    return write_table_xlsx(_legacy(frame), _sheet_columns(), "Thiết bị", title=title, scope=scope, decorate=decorate)
+
+
+def write_xlsx(target: str | IO[bytes], frame: pl.DataFrame, category_names: list[str]) -> None:
+    """:func:`register_xlsx` written to a path or a binary stream."""
+    data = register_xlsx(frame, category_names)
+    if isinstance(target, str):
+        with open(target, "wb") as out:
+            out.write(data)
+    else:
+        target.write(data)
 
 
 def _write_guide(guide, header, lists: dict[str, list[str]]) -> None:
@@ -1298,16 +1357,16 @@ async def category_names() -> list[str]:
 
 
 async def template_bytes() -> bytes:
-    buffer = io.BytesIO()
-    write_xlsx(buffer, _frame([]), await category_names())
-    return buffer.getvalue()
+    return register_xlsx(_frame([]), await category_names(), title="Mẫu nhập thiết bị CNTT")
 
 
 async def export_xlsx_bytes(actor: Actor, filters: AssetFilter | None = None) -> bytes:
+    filters = filters or AssetFilter()
     frame = await export_rows(actor, filters)
-    buffer = io.BytesIO()
-    write_xlsx(buffer, frame, await category_names())
-    return buffer.getvalue()
+    scope = scope_text(filters.province, filters.commune)
+    if actor.is_staff and not filters.commune:
+        scope = "xã của người xuất"
+    return register_xlsx(frame, await category_names(), scope=scope)
 
 
 async def export_csv_bytes(actor: Actor, filters: AssetFilter | None = None) -> bytes:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from labels.tags import TagError, parse_tag
+from procurement.core import vocabulary
 from procurement.core.clock import today_vn
 from procurement.core.idempotency import ClientEventId  # noqa: F401  (one definition, used by the schemas here)
 from procurement.core.text import nfc
@@ -84,24 +85,12 @@ class Role(StrEnum):
 COMMUNE_ROLES = (Role.staff, Role.accountant)
 
 
-STATUS_VI = {
-    "in_use": "Đang sử dụng",
-    "in_storage": "Trong kho",
-    "in_repair": "Đang sửa chữa",
-    "in_transit": "Đang điều chuyển",
-    "awaiting_disposal": "Chờ thanh lý",
-    "disposed": "Đã thanh lý",
-}
-CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
-ACQUISITION_VI = {"purchased": "Mua sắm", "reused": "Tiếp nhận từ đơn vị sáp nhập", "donated": "Được tặng"}
-LOCATION_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
-ROLE_VI = {
-    "admin": "Quản trị",
-    "finance": "Tài chính",
-    "planner": "Kế hoạch",
-    "staff": "Cán bộ xã",
-    "accountant": "Kế toán xã",
-}
+# The Vietnamese names come from the one vocabulary (procurement.core.vocabulary).
+STATUS_VI = vocabulary.names("status")
+CONDITION_VI = vocabulary.names("condition")
+ACQUISITION_VI = vocabulary.names("acquisition")
+LOCATION_VI = vocabulary.names("location")
+ROLE_VI = vocabulary.names("role")
 # What a device's history says happened, and the names of the fields it shows.
 # What a stocktake round stored for one action.
 STOCKTAKE_RESULT_VI = {

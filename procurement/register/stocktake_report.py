@@ -18,6 +18,8 @@ import datetime as dt
 
 import polars as pl
 
+from procurement.core.xlsx import Column, scope_text, write_csv, write_xlsx
+
 FOUND_KINDS = ("confirmed", "moved")
 
 
@@ -106,4 +108,40 @@ def stocktake_coverage(
             "share_since",
         )
         .sort("commune_code")
+    )
+
+
+COVERAGE_COLUMNS = [
+    Column("commune_code", "Mã xã"),
+    Column("commune_name", "Xã/phường"),
+    Column("devices", "Số thiết bị", "int"),
+    Column("last_stocktake_id", "Đợt kiểm kê gần nhất", "int"),
+    Column("last_stocktake_started_at", "Bắt đầu lúc", "datetime"),
+    Column("last_stocktake_status", "Trạng thái đợt", vocabulary="stocktake_status"),
+    Column("confirmed_last", "Đã xác nhận trong đợt", "int"),
+    Column("share_last", "Tỷ lệ trong đợt", "share"),
+    Column("confirmed_since", "Đã xác nhận từ ngày chọn", "int"),
+    Column("share_since", "Tỷ lệ từ ngày chọn", "share"),
+]
+"""Columns of the coverage files, with Vietnamese headers (JSON keeps the column names)."""
+
+
+def coverage_file_frame(report: pl.DataFrame) -> pl.DataFrame:
+    """The report as people read it: start times in Vietnam's wall-clock time (UTC+7, no DST)."""
+    started = pl.col("last_stocktake_started_at")
+    return report.with_columns(
+        (started + dt.timedelta(hours=7)).dt.replace_time_zone(None).alias(started.meta.output_name())
+    )
+
+
+def coverage_csv(report: pl.DataFrame) -> bytes:
+    return write_csv(coverage_file_frame(report), COVERAGE_COLUMNS, date_format="%d/%m/%Y")
+
+
+def coverage_xlsx(report: pl.DataFrame, province: str | None, since: dt.datetime | None) -> bytes:
+    scope = scope_text(province)
+    if since is not None:
+        scope += f", xác nhận từ ngày {since:%d/%m/%Y}"
+    return write_xlsx(
+        coverage_file_frame(report), COVERAGE_COLUMNS, "Kiểm kê", title="Mức độ kiểm kê thiết bị theo xã", scope=scope
     )

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from labels.tags import new_tag
+from procurement.core.vocabulary import VOCABULARY
 from procurement.planning.priority import ASSET_SCHEMA, COMMUNE_SCHEMA, DEFAULT_UNIT_PRICES
 
 CATEGORIES = pl.DataFrame(
@@ -31,13 +32,8 @@ CATEGORIES = pl.DataFrame(
             "ups",
         ],
         "name": [
-            "Máy tính để bàn",
-            "Máy tính xách tay",
-            "Máy in",
-            "Máy quét",
-            "Màn hình",
-            "Thiết bị mạng",
-            "Bộ lưu điện",
+            VOCABULARY["category"][code]
+            for code in ("desktop", "laptop", "printer", "scanner", "monitor", "network", "ups")
         ],
         "useful_life_years": [5, 5, 5, 5, 5, 5, 3],
         "is_computer": [True, True, False, False, False, False, False],

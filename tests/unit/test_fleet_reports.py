@@ -122,7 +122,7 @@ def test_xlsx_reads_back_with_headers_rows_and_values(ranked):
     data = write_xlsx(ranked, PRIORITY_COLUMNS, "Danh sách ưu tiên")
     reader = fastexcel.read_excel(data)
     assert reader.sheet_names == ["Danh sách ưu tiên"]
-    back = reader.load_sheet(0).to_polars()
+    back = reader.load_sheet(0, header_row=1).to_polars()  # row 1: the title
     assert back.columns == [c.header for c in PRIORITY_COLUMNS]
     assert back.height == ranked.height
     assert back["Thứ tự"].cast(pl.Int64).to_list() == ranked["rank"].to_list()
@@ -148,7 +148,7 @@ def test_xlsx_money_is_integer_with_dong_format_and_sheet_has_filter_and_frozen_
         Column("ok", "Đạt"),
     ]
     data = write_xlsx(df, cols, "Thử")
-    back = fastexcel.read_excel(data).load_sheet(0).to_polars()
+    back = fastexcel.read_excel(data).load_sheet(0, header_row=1).to_polars()
     assert back["Tên xã"].to_list() == ["Xã A & B <1>", "  Xã C", None]
     assert back["Số tiền"].to_list()[:2] == [1_500_000, 250_000_000_000]
     assert back["Đạt"].to_list() == ["có", "không", None]
@@ -156,17 +156,17 @@ def test_xlsx_money_is_integer_with_dong_format_and_sheet_has_filter_and_frozen_
 
     sheet, styles = _sheet(data)
     money_cells = sheet.findall(".//m:sheetData/m:row/m:c", NS)
-    b2 = next(c for c in money_cells if c.get("r") == "B2")
+    b2 = next(c for c in money_cells if c.get("r") == "B3")
     assert b2.find("m:v", NS).text == "1500000"  # an integer, not text, not 1500000.0
     numfmts = {n.get("numFmtId"): n.get("formatCode") for n in styles.findall(".//m:numFmts/m:numFmt", NS)}
     xfs = styles.findall("./m:cellXfs/m:xf", NS)
     assert numfmts[xfs[int(b2.get("s"))].get("numFmtId")] == '#,##0 "đ"'
-    assert sheet.find(".//m:autoFilter", NS).get("ref") == "A1:E4"
+    assert sheet.find(".//m:autoFilter", NS).get("ref") == "A2:E5"
     pane = sheet.find(".//m:pane", NS)
-    assert (pane.get("ySplit"), pane.get("state")) == ("1", "frozen")
-    assert sheet.find(".//m:dimension", NS).get("ref") == "A1:E4"
-    header = sheet.find(".//m:sheetData/m:row", NS)
-    assert header.get("r") == "1"
+    assert (pane.get("ySplit"), pane.get("state")) == ("2", "frozen")
+    assert sheet.find(".//m:dimension", NS).get("ref") == "A1:E5"
+    header = sheet.findall(".//m:sheetData/m:row", NS)[1]
+    assert header.get("r") == "2"
     bold_xf = xfs[int(header.find("m:c", NS).get("s"))]
     font = styles.findall(".//m:fonts/m:font", NS)[int(bold_xf.get("fontId"))]
     assert font.find("m:b", NS) is not None
@@ -181,12 +181,12 @@ def test_xlsx_of_plan_and_empty_frame(ranked):
         commune_shortage(a, c, m),
         budget_vnd=200_000_000,
     ).collect()
-    back = fastexcel.read_excel(write_xlsx(plan, PLAN_COLUMNS, "Kế hoạch")).load_sheet(0).to_polars()
+    back = fastexcel.read_excel(write_xlsx(plan, PLAN_COLUMNS, "Kế hoạch")).load_sheet(0, header_row=1).to_polars()
     assert back.height == plan.height
     assert back["Lũy kế"].to_list() == plan["running_total_vnd"].to_list()
     empty = write_xlsx(ranked.head(0), PRIORITY_COLUMNS, "Trống")
     sheet, _ = _sheet(empty)
-    assert len(sheet.findall(".//m:sheetData/m:row", NS)) == 1
+    assert len(sheet.findall(".//m:sheetData/m:row", NS)) == 2  # title and header
 
 
 def test_csv_has_bom_and_vietnamese_headers(ranked):

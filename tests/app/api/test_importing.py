@@ -370,7 +370,10 @@ async def test_api_export_and_template(client, users):
 
     reader = fastexcel.read_excel(template.content)
     assert reader.sheet_names == ["Thiết bị", "Hướng dẫn"]
-    assert reader.load_sheet(0).to_polars().columns[:2] == ["Mã tài sản", "Loại thiết bị"]
+    assert reader.load_sheet(0, header_row=1).to_polars().columns[:2] == [
+        "Mã tài sản",
+        "Loại thiết bị",
+    ]  # row 1: the title
     # The empty template imports as a file with no rows.
     report = await client.post(
         "/api/import/dry-run",

@@ -289,7 +289,7 @@ async def test_coverage_api_json_and_csv_agree(client, users):
     csv = await client.get("/api/reports/stocktake-coverage/csv", headers=staff)
     assert csv.headers["content-type"].startswith("text/csv")
     frame = pl.read_csv(csv.content)
-    assert frame.row(0, named=True)["share_last"] == 0.75 and frame.row(0, named=True)["commune_name"] == "Xã An Viễn"
+    assert frame.row(0, named=True)["Tỷ lệ trong đợt"] == 0.75 and frame.row(0, named=True)["Xã/phường"] == "Xã An Viễn"
     planner = await users.make("planner")
     everywhere = (
         await client.get("/api/reports/stocktake-coverage", params={"province": "75"}, headers=planner)

@@ -174,6 +174,8 @@ async def test_offline_stocktake_queues_five_actions_and_syncs_them_once(live_se
         await page.press("#st-tag", "Enter")
 
     await enter(display_tag(tags[0]).lower())
+    # Names of the codes come from /vocabulary.js, cached by the worker with the page.
+    assert "Tình trạng: Tốt" in await page.inner_text("#st-d-place")
     await page.click("#st-device >> text=Vẫn ở đây")
     await enter(tags[1])
     await page.click("#st-device .choices >> text=Kém")
