@@ -140,6 +140,9 @@ def complete_openapi(
                 continue
             if (method.upper(), path) in public:
                 operation["security"] = []
+            responses = operation.get("responses", {})
+            if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
+                responses.setdefault("415", {**responses["400"], "description": "Unsupported Media Type"})
             for parameter in operation.get("parameters", []):
                 for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
