@@ -24,6 +24,7 @@ from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
+from procurement.accounts import users
 
 
 class Health(BaseModel):
@@ -59,6 +60,8 @@ def route_handlers() -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
+    # A revocation in another server process reaches this one within this bound.
+    users.TOKEN_CACHE_SECONDS = settings.token_cache_seconds
     handlers = route_handlers()
     if settings.bench_raw_routes:
         from tests.bench.routes import raw_lookup

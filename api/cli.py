@@ -427,8 +427,9 @@ def stocktake_coverage(province, since, out_path) -> None:
 @click.option("--demo/--no-demo", default=True, help="Load demo data on first start")
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-def serve(demo: bool, host: str | None, port: int | None) -> None:
-    """Migrate, load demo data on first start, and serve."""
+@click.option("--workers", type=int, default=None, help="Server processes (default: WORKERS, else one per core)")
+def serve(demo: bool, host: str | None, port: int | None, workers: int | None) -> None:
+    """Migrate, load demo data on first start, and serve with one process per core."""
     import uvicorn
 
     from procurement.seed.demo import DEMO_PASSWORD, demo_loaded, ensure_reference_data, load_demo
@@ -445,11 +446,20 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     run(prepare())
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"\nServing on http://{host}:{port}/  (API under /api/, OpenAPI at /schema/openapi.json)")
+    workers = workers or settings.workers
+    click.echo(
+        f"\nServing on http://{host}:{port}/ with {workers} process(es)"
+        "  (API under /api/, OpenAPI at /schema/openapi.json)"
+    )
     if demo:
         click.echo(f"Demo log-in: admin / {DEMO_PASSWORD}  (also taichinh, kehoach, anvien)\n")
     sys.stdout.flush()
-    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info")
+    # Each worker is a process of its own with its own event loop, caches and
+    # connections: SQLite in WAL mode lets them read side by side while one writes
+    # (writers queue on BEGIN IMMEDIATE and busy_timeout); the kept register frames
+    # notice other processes' writes (PRAGMA data_version); a token revoked in one
+    # worker stops working in the others within TOKEN_CACHE_SECONDS.
+    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info", workers=workers)
 
 
 # --- planning reports: ``python -m api report priority|plan|shortage|fleet -o FILE`` ---------

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from api.errors import error_responses
 from api.security import roles
 from procurement.core import charts
+from procurement.core.heavy import run_heavy
 from procurement.core.xlsx import PLAN_COLUMNS, PRIORITY_COLUMNS, Column, write_csv, write_xlsx
 from procurement.finance.schemas import PackageOut
 from procurement.planning import plans
@@ -250,24 +251,25 @@ def plan_export_frame(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+async def _table_file(
+    frame: pl.DataFrame, columns: list[Column], kind: Literal["csv", "xlsx"], sheet: str, name: str
+) -> Response[bytes]:
+    """The frame as a CSV or XLSX download, written off the event loop."""
     if kind == "csv":
-        return _file(write_csv(rows, PRIORITY_COLUMNS), CSV, f"uu-tien-thay-the-{_stamp()}.csv")
-    return _file(write_xlsx(rows, PRIORITY_COLUMNS, "Ưu tiên thay thế"), XLSX, f"uu-tien-thay-the-{_stamp()}.xlsx")
+        return _file(await run_heavy(write_csv, frame, columns), CSV, f"{name}-{_stamp()}.csv")
+    return _file(await run_heavy(write_xlsx, frame, columns, sheet), XLSX, f"{name}-{_stamp()}.xlsx")
 
 
-def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
-    frame = shortage_export_frame(rows)
-    if kind == "csv":
-        return _file(write_csv(frame, SHORTAGE_COLUMNS), CSV, f"thieu-thiet-bi-{_stamp()}.csv")
-    return _file(write_xlsx(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị"), XLSX, f"thieu-thiet-bi-{_stamp()}.xlsx")
+async def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    return await _table_file(rows, PRIORITY_COLUMNS, kind, "Ưu tiên thay thế", "uu-tien-thay-the")
 
 
-def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
-    frame = plan_export_frame(rows)
-    if kind == "csv":
-        return _file(write_csv(frame, PLAN_COLUMNS), CSV, f"ke-hoach-thay-the-{_stamp()}.csv")
-    return _file(write_xlsx(frame, PLAN_COLUMNS, "Kế hoạch"), XLSX, f"ke-hoach-thay-the-{_stamp()}.xlsx")
+async def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    return await _table_file(shortage_export_frame(rows), SHORTAGE_COLUMNS, kind, "Thiếu thiết bị", "thieu-thiet-bi")
+
+
+async def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+    return await _table_file(plan_export_frame(rows), PLAN_COLUMNS, kind, "Kế hoạch", "ke-hoach-thay-the")
 
 
 FleetTable = Literal["by_commune", "age", "stocktake"]
@@ -278,12 +280,9 @@ _FLEET_TABLES = {
 }
 
 
-def fleet_file(fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
+async def fleet_file(fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"]) -> Response[bytes]:
     attribute, columns, sheet, name = _FLEET_TABLES[table]
-    frame = getattr(fleet, attribute)
-    if kind == "csv":
-        return _file(write_csv(frame, columns), CSV, f"{name}-{_stamp()}.csv")
-    return _file(write_xlsx(frame, columns, sheet), XLSX, f"{name}-{_stamp()}.xlsx")
+    return await _table_file(getattr(fleet, attribute), columns, kind, sheet, name)
 
 
 def _svg(svg: str) -> Response[str]:
@@ -337,7 +336,7 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
-        return priority_file(await self._ranked(province, commune, category, min_score, weights), "csv")
+        return await priority_file(await self._ranked(province, commune, category, min_score, weights), "csv")
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
@@ -349,7 +348,7 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
-        return priority_file(await self._ranked(province, commune, category, min_score, weights), "xlsx")
+        return await priority_file(await self._ranked(province, commune, category, min_score, weights), "xlsx")
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(
@@ -383,7 +382,7 @@ class PlanningController(Controller):
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
         rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        return shortage_file(rows, "csv")
+        return await shortage_file(rows, "csv")
 
     @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def shortage_xlsx(
@@ -394,7 +393,7 @@ class PlanningController(Controller):
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
         rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        return shortage_file(rows, "xlsx")
+        return await shortage_file(rows, "xlsx")
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def shortage_svg(
@@ -405,7 +404,7 @@ class PlanningController(Controller):
     ) -> Response[str]:
         """Bar chart of the communes lacking the most devices."""
         rows = await plans.shortage(Area(province, commune), lacking_only=True)
-        return _svg(charts.shortage_bar_svg(rows, top=top))
+        return _svg(await run_heavy(charts.shortage_bar_svg, rows, top=top))
 
     @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422))
     async def plan(
@@ -432,11 +431,11 @@ class PlanningController(Controller):
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
+        return await plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx")
+        return await plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx")
 
     @post(
         "/plan/packages",
@@ -481,7 +480,9 @@ class PlanningController(Controller):
         since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
-        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "csv")
+        return await fleet_file(
+            await plans.fleet(Area(province, commune), category=category, since=since), table, "csv"
+        )
 
     @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def fleet_xlsx(
@@ -493,7 +494,9 @@ class PlanningController(Controller):
         since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
-        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "xlsx")
+        return await fleet_file(
+            await plans.fleet(Area(province, commune), category=category, since=since), table, "xlsx"
+        )
 
     @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def fleet_svg(
@@ -505,9 +508,9 @@ class PlanningController(Controller):
     ) -> Response[str]:
         """Chart of the fleet: devices per category by condition, or by age band."""
         result = await plans.fleet(Area(province, commune), category=category)
-        svg = (
-            charts.fleet_condition_svg(result.by_commune)
+        svg = await (
+            run_heavy(charts.fleet_condition_svg, result.by_commune)
             if chart == "condition"
-            else charts.age_profile_svg(result.age)
+            else run_heavy(charts.age_profile_svg, result.age)
         )
         return _svg(svg)

@@ -17,6 +17,7 @@ import polars as pl
 
 from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
+from procurement.core.heavy import run_heavy
 from procurement.core.transactions import is_sqlite
 from procurement.core.xlsx import Column, write_csv, write_xlsx
 from procurement.finance import disbursement
@@ -96,17 +97,21 @@ async def _fetch(sql: str, schema: dict[str, pl.DataType], province: str | None)
         args.append(province)
     engine = BudgetLine._meta.db
     if is_sqlite():
-        # A plain connection: rows as tuples, dates left as ISO text for polars to
-        # parse in one go (no Python object per cell).
-        connection = sqlite3.connect(engine.path)
-        try:
-            rows = connection.execute(sql.replace("{}", "?"), args).fetchall()
-        finally:
-            connection.close()
-    else:
-        # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
-        # (about 3× faster than building a Python tuple per row).
-        return await _copy_csv(engine, sql.replace("{}", "$1"), args, schema)
+        return await run_heavy(_sqlite_fetch, engine.path, sql.replace("{}", "?"), args, schema)
+    # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
+    # (about 3× faster than building a Python tuple per row).
+    return await _copy_csv(engine, sql.replace("{}", "$1"), args, schema)
+
+
+def _sqlite_fetch(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    # A plain connection of its own (in a worker thread): rows as tuples, dates left
+    # as ISO text for polars to parse in one go (no Python object per cell).
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA busy_timeout = 10000")
+        rows = connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
     # SQLite hands dates back as ISO text: let polars parse them as one column.
     text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
     frame = pl.DataFrame(rows, schema=text_schema, orient="row")
@@ -127,7 +132,7 @@ async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]
     if not buffer.getbuffer().nbytes:
         return pl.DataFrame(schema=schema)
     buffer.seek(0)
-    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    return await run_heavy(pl.read_csv, buffer, has_header=False, new_columns=list(schema), schema=schema)
 
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
@@ -144,7 +149,7 @@ async def run_report(
     result = function(*frames, today=today or today_vn())
     if line_id is not None and report != Report.provinces:
         result = result.filter(pl.col("line_id") == line_id)
-    return result.collect()
+    return await run_heavy(result.collect)
 
 
 # Spreadsheets are for people: Vietnamese headers (JSON keeps the column names).

@@ -20,6 +20,7 @@ from models.scan import LabelPrint
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.errors import DomainError, Forbidden, NotFound
+from procurement.core.heavy import run_heavy
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Status, Tag, _Input
 
@@ -148,7 +149,7 @@ async def record_printed(actor: Actor, asset_ids: list[int], stock: str) -> None
 async def print_sheet(actor: Actor, selection: LabelSelection, base_url: str) -> tuple[bytes, int]:
     """PDF sheets for the selection, recorded as printed; returns (pdf, label count)."""
     rows = await select_assets(actor, selection)
-    pdf = label_sheet_pdf(label_data(rows, base_url), stock=selection.stock, skip=selection.skip)
+    pdf = await run_heavy(label_sheet_pdf, label_data(rows, base_url), stock=selection.stock, skip=selection.skip)
     await record_printed(actor, [row["id"] for row in rows], selection.stock)
     return pdf, len(rows)
 

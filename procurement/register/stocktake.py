@@ -20,7 +20,9 @@ from labels.tags import TagError, display_tag, parse_tag
 from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
+from procurement.core.columns import ColumnQuery, is_postgres, placeholder, read_columns, time_format
 from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.heavy import run_heavy
 from procurement.core.transactions import is_sqlite, is_unique_violation, write_transaction
 from procurement.register import devices as register_devices
 from procurement.register.schemas import (
@@ -473,68 +475,66 @@ async def sync(actor: Actor, stocktake_id: int, batch: SyncBatch) -> list[Action
 
 # --- coverage report -----------------------------------------------------------
 
-_UTC = pl.Datetime("us", "UTC")
-
 
 async def coverage(actor: Actor, province: str | None = None, since: dt.datetime | None = None) -> pl.DataFrame:
-    """Stocktake coverage per commune (staff: their own commune only)."""
+    """Stocktake coverage per commune (staff: their own commune only).
+
+    The four inputs are read column-wise (no Python object per device: 150,000
+    row dicts took 84% of the time) and the report runs off the event loop.
+    """
+    postgres = is_postgres()
+    t = "::text" if postgres else ""  # times as ISO text on both engines
+    args: list[Any] = []
     commune_where = []
     if actor.is_staff:
-        commune_where.append(Commune.id == actor.commune_id)
+        args.append(actor.commune_id)
+        commune_where.append(f"c.id = {placeholder(postgres, args)}")
     if province:
-        commune_where.append(Commune.province.code == province)
-    commune_rows = (
-        await Commune.select(
-            Commune.id.as_alias("commune_id"),
-            Commune.code.as_alias("commune_code"),
-            Commune.name.as_alias("commune_name"),
-        ).where(*commune_where)
-        if commune_where
-        else await Commune.select(
-            Commune.id.as_alias("commune_id"),
-            Commune.code.as_alias("commune_code"),
-            Commune.name.as_alias("commune_name"),
-        )
-    )
-    ids = [row["commune_id"] for row in commune_rows] or [0]
-    in_scope = len(commune_where) > 0
-    asset_query = Asset.select(
-        Asset.id.as_alias("asset_id"), Asset.commune.id.as_alias("commune_id"), Asset.status, Asset.last_audited_at
-    )
-    stocktake_query = Stocktake.select(
-        Stocktake.id.as_alias("stocktake_id"),
-        Stocktake.commune.id.as_alias("commune_id"),
-        Stocktake.started_at,
-        Stocktake.status,
-    )
-    result_query = (
-        StocktakeResult.select(
-            StocktakeResult.stocktake.id.as_alias("stocktake_id"),
-            StocktakeResult.asset.id.as_alias("asset_id"),
-            StocktakeResult.kind,
-            StocktakeResult.at,
-        )
-        .where(StocktakeResult.asset.is_not_null())
-        .order_by(StocktakeResult.id)
-    )
-    if in_scope:
-        asset_query = asset_query.where(Asset.commune.id.is_in(ids))
-        stocktake_query = stocktake_query.where(Stocktake.commune.id.is_in(ids))
-        result_query = result_query.where(StocktakeResult.stocktake.commune.id.is_in(ids))
-    frames = (
-        pl.LazyFrame(
-            commune_rows, schema={"commune_id": pl.Int64, "commune_code": pl.String, "commune_name": pl.String}
+        args.append(province)
+        commune_where.append(f"c.province IN (SELECT id FROM province WHERE code = {placeholder(postgres, args)})")
+    scope = " AND ".join(commune_where)
+    in_scope = f" IN (SELECT c.id FROM commune c WHERE {scope})" if scope else ""
+    queries = (
+        ColumnQuery(
+            ["c.id", "c.code", "c.name"],
+            "commune c" + (f" WHERE {scope}" if scope else ""),
+            args,
+            {"commune_id": pl.Int64, "commune_code": pl.String, "commune_name": pl.String},
         ),
-        pl.LazyFrame(
-            await asset_query,
-            schema={"asset_id": pl.Int64, "commune_id": pl.Int64, "status": pl.String, "last_audited_at": _UTC},
+        ColumnQuery(
+            ["a.id", "a.commune", "a.status", f"a.last_audited_at{t}"],
+            "asset a" + (f" WHERE a.commune{in_scope}" if scope else ""),
+            args,
+            {"asset_id": pl.Int64, "commune_id": pl.Int64, "status": pl.String, "last_audited_at": pl.String},
         ),
-        pl.LazyFrame(
-            await stocktake_query,
-            schema={"stocktake_id": pl.Int64, "commune_id": pl.Int64, "started_at": _UTC, "status": pl.String},
+        ColumnQuery(
+            ["s.id", "s.commune", f"s.started_at{t}", "s.status"],
+            "stocktake s" + (f" WHERE s.commune{in_scope}" if scope else ""),
+            args,
+            {"stocktake_id": pl.Int64, "commune_id": pl.Int64, "started_at": pl.String, "status": pl.String},
         ),
-        pl.LazyFrame(
-            await result_query, schema={"stocktake_id": pl.Int64, "asset_id": pl.Int64, "kind": pl.String, "at": _UTC}
+        ColumnQuery(
+            ["r.stocktake", "r.asset", "r.kind", f"r.at{t}"],
+            "stocktake_result r WHERE r.asset IS NOT NULL"
+            + (f" AND r.stocktake IN (SELECT s.id FROM stocktake s WHERE s.commune{in_scope})" if scope else "")
+            + " ORDER BY r.id",
+            args,
+            {"stocktake_id": pl.Int64, "asset_id": pl.Int64, "kind": pl.String, "at": pl.String},
         ),
     )
-    return stocktake_coverage(*frames, since=since).collect()
+    communes, assets, stocktakes, results = await read_columns(queries)
+    times = time_format()
+
+    def report() -> pl.DataFrame:
+        def utc(frame: pl.DataFrame, column: str) -> pl.LazyFrame:
+            return frame.lazy().with_columns(pl.col(column).str.to_datetime(times, time_unit="us", time_zone="UTC"))
+
+        return stocktake_coverage(
+            communes.lazy(),
+            utc(assets, "last_audited_at"),
+            utc(stocktakes, "started_at"),
+            utc(results, "at"),
+            since=since,
+        ).collect()
+
+    return await run_heavy(report)
