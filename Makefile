@@ -1,5 +1,6 @@
 # Two commands on a fresh machine:
 #   make run   - set up, migrate a SQLite file, load demo data on first start, serve on :8000
+#                with one server process per core (WORKERS=n to choose; SQLite in WAL mode)
 #   make test  - set up (including Debian's chromium for page tests) and run the whole suite
 #                on SQLite, then on PostgreSQL when one answers at $(TEST_POSTGRES_URL)
 
@@ -10,6 +11,7 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 RESULTS := .test-results
+WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast test-sqlite test-postgres browser bench clean
@@ -27,7 +29,7 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
-	$(PY) -m api serve
+	$(PY) -m api serve --workers $(WORKERS)
 
 # Page tests drive Debian's chromium (a browser download does not work everywhere).
 browser:
