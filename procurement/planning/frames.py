@@ -25,6 +25,7 @@ Piccolo's rows. Measured on the national fleet (150,000 devices) in
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from procurement.core.columns import (
     TIME_FORMAT_SQLITE,
     ColumnQuery,
     postgres_csv,
+    read_columns,
     read_csv,
     sqlite_connection,
     sqlite_part,
@@ -192,21 +194,49 @@ def _flag(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Boolean)
 
 
-class _SQLiteSnapshots:
-    """Frames already read from a SQLite file, kept while the file is unchanged.
+# A write is caught by the next read when its row's ``updated_at`` (the writer's
+# clock when it changed the row) is at most this long before that read began: far
+# longer than any write transaction (SQLite's busy_timeout is 10 s; a 20,000-row
+# import commits in seconds) or than clocks of the workers differ by.
+CHANGE_WINDOW = dt.timedelta(minutes=2)
 
-    Planners reload the ranked list again and again while adjusting weights; on
-    SQLite, re-reading 150,000 devices is most of that time. ``PRAGMA
-    data_version`` on a connection of our own changes whenever any other
-    connection commits, so a kept frame is used only when nothing has been
-    written since it was read: never stale, and no guess about what changed.
+
+@dataclass(frozen=True)
+class _Kept:
+    frames: RegisterFrames
+    assets: pl.DataFrame
+    version: int | None  # SQLite: PRAGMA data_version when read
+    read_at: dt.datetime
+
+
+class _KeptFrames:
+    """Register frames kept between reads, brought up to date by reading only what changed.
+
+    Planners reload the ranked list again and again while adjusting weights, and
+    a device changes now and then; re-reading 150,000 devices each time is most
+    of the time of a report. So the frames read are kept (per database and
+    filter) and a later read fetches only:
+
+    * the devices whose ``updated_at`` falls after the last read (less
+      :data:`CHANGE_WINDOW`), upserted by id (those that left the filter, e.g.
+      disposed or moved to another area, are dropped);
+    * the communes and categories (a few thousand rows: their counts of
+      officials, remoteness, useful lives);
+    * the number of devices the filter selects: when the kept frame, brought up
+      to date, does not hold exactly that many (a device deleted), it is read
+      again in full.
+
+    Every write of a device goes through the register's use cases, which set
+    ``updated_at``. On SQLite, ``PRAGMA data_version`` on a connection of our
+    own changes whenever another connection (of any process) commits, so while
+    nothing is written a kept frame is used with no query at all.
     """
 
-    KEEP = 4  # filters remembered per file (e.g. the country and a few provinces)
+    KEEP = 4  # filters remembered per database (e.g. the country and a few provinces)
 
     def __init__(self) -> None:
         self._probes: dict[str, sqlite3.Connection] = {}
-        self._frames: dict[tuple[str, RegisterFilter], tuple[int, RegisterFrames]] = {}
+        self._frames: dict[tuple[str, RegisterFilter], _Kept] = {}
 
     def version(self, path: str) -> int:
         probe = self._probes.get(path)
@@ -214,13 +244,12 @@ class _SQLiteSnapshots:
             probe = self._probes[path] = sqlite_connection(path)
         return probe.execute("PRAGMA data_version").fetchone()[0]
 
-    def get(self, path: str, filters: RegisterFilter, version: int) -> RegisterFrames | None:
-        kept = self._frames.get((path, filters))
-        return kept[1] if kept and kept[0] == version else None
+    def get(self, key: tuple[str, RegisterFilter]) -> _Kept | None:
+        return self._frames.get(key)
 
-    def put(self, path: str, filters: RegisterFilter, version: int, frames: RegisterFrames) -> None:
-        self._frames.pop((path, filters), None)
-        self._frames[(path, filters)] = (version, frames)
+    def put(self, key: tuple[str, RegisterFilter], kept: _Kept) -> None:
+        self._frames.pop(key, None)
+        self._frames[key] = kept
         while len(self._frames) > self.KEEP:
             self._frames.pop(next(iter(self._frames)))
 
@@ -231,7 +260,13 @@ class _SQLiteSnapshots:
         self._frames.clear()
 
 
-sqlite_snapshots = _SQLiteSnapshots()
+kept_frames = _KeptFrames()
+
+
+def _database_key(engine) -> str:
+    if isinstance(engine, SQLiteEngine):
+        return engine.path
+    return repr(sorted((k, str(v)) for k, v in engine.config.items() if k != "password"))
 
 
 async def load_register(filters: RegisterFilter | None = None, engine=None) -> RegisterFrames:
@@ -243,14 +278,76 @@ async def load_register(filters: RegisterFilter | None = None, engine=None) -> R
     """
     filters = filters or RegisterFilter()
     engine = engine or Asset._meta.db
-    if isinstance(engine, SQLiteEngine):
-        version = sqlite_snapshots.version(engine.path)
-        kept = sqlite_snapshots.get(engine.path, filters, version)
-        if kept is None:
-            kept = await _read_register(filters, engine)
-            sqlite_snapshots.put(engine.path, filters, version, kept)
-        return kept
-    return await _read_register(filters, engine)
+    key = (_database_key(engine), filters)
+    version = kept_frames.version(engine.path) if isinstance(engine, SQLiteEngine) else None
+    kept = kept_frames.get(key)
+    if kept is not None and version is not None and kept.version == version:
+        return kept.frames
+    read_at = dt.datetime.now(dt.UTC)  # before reading: a write during the read is caught next time
+    frames = None
+    if kept is not None:
+        frames = await _read_changes(filters, engine, kept)
+    if frames is None:
+        frames = await _read_register(filters, engine)
+    assets = frames.assets.collect()  # already in memory: no work
+    kept_frames.put(key, _Kept(frames, assets, version, read_at))
+    return frames
+
+
+async def _read_changes(filters: RegisterFilter, engine, kept: _Kept) -> RegisterFrames | None:
+    """The kept frames with the devices changed since they were read; None when a full read is needed."""
+    postgres = isinstance(engine, PostgresEngine)
+    assets, communes, categories = _queries(postgres, filters)
+    since = kept.read_at - CHANGE_WINDOW
+    args = [*assets.args, since if postgres else since.isoformat(sep=" ")]
+    mark = f"${len(args)}" if postgres else "?"
+    # julianday() reads the offset of SQLite's ISO text, whatever zone it was written in.
+    changed = f"a.updated_at >= {mark}::timestamptz" if postgres else f"julianday(a.updated_at) >= julianday({mark})"
+    glue = " AND " if " WHERE " in assets.source else " WHERE "
+    queries = (
+        ColumnQuery(assets.columns, assets.source + glue + changed, args, assets.schema),
+        ColumnQuery(
+            ["a.id"],
+            f"asset a WHERE {changed.replace(mark, '$1' if postgres else '?')}",
+            args[-1:],
+            {"asset_id": pl.Int64},
+        ),
+        ColumnQuery(
+            ["n"], f"(SELECT count(*) AS n FROM {assets.source}) AS counted", assets.args, {"devices": pl.Int64}
+        ),
+        communes,
+        categories,
+    )
+    raw_changed, changed_ids, count, raw_communes, raw_categories = await read_columns(queries, engine)
+    tz_format = TIME_FORMAT_POSTGRES if postgres else TIME_FORMAT_SQLITE
+    return await run_heavy(
+        _upsert, kept, raw_changed, changed_ids, int(count["devices"][0]), raw_communes, raw_categories, tz_format
+    )
+
+
+def _upsert(
+    kept: _Kept,
+    raw_changed: pl.DataFrame,
+    changed_ids: pl.DataFrame,
+    count: int,
+    raw_communes: pl.DataFrame,
+    raw_categories: pl.DataFrame,
+    tz_format: str,
+) -> RegisterFrames | None:
+    fresh = _build(raw_changed, raw_communes, raw_categories, tz_format=tz_format)
+
+    def codes(frames: RegisterFrames, table: str) -> pl.DataFrame:
+        frame = getattr(frames, table).collect()
+        return frame.select(frame.columns[:2]).sort(frame.columns[0])
+
+    if any(not codes(fresh, t).equals(codes(kept.frames, t)) for t in ("communes", "categories")):
+        return None  # a code changed under the devices already joined to it
+    assets = pl.concat(
+        [kept.assets.filter(~pl.col("asset_id").is_in(changed_ids["asset_id"].implode())), fresh.assets.collect()]
+    ).sort("asset_id")
+    if assets.height != count:
+        return None  # a device was deleted
+    return RegisterFrames(assets=assets.lazy(), categories=fresh.categories, communes=fresh.communes)
 
 
 async def _read_register(filters: RegisterFilter, engine) -> RegisterFrames:
@@ -300,6 +397,7 @@ def _build(
             pl.col("last_audited_at").str.to_datetime(tz_format, time_unit="us", time_zone="UTC"),
         )
         .select(*ASSET_SCHEMA, "commune_id")
+        .sort("asset_id")  # one order, whether read in full or brought up to date
         # Materialised once: every report of a request reads the same rows.
         .collect()
     )

@@ -34,7 +34,7 @@ import models  # noqa: F401  (sets PICCOLO_CONF)
 from api import db
 from procurement.core.xlsx import PRIORITY_COLUMNS, write_xlsx
 from procurement.planning import plans
-from procurement.planning.frames import RegisterFilter, load_register, sqlite_snapshots
+from procurement.planning.frames import RegisterFilter, kept_frames, load_register
 from tests.bench.priority import REGISTER_COLUMNS, _peak_rss_mb
 
 
@@ -44,7 +44,7 @@ async def _time(label: str, make, repeat: int, target: float | None = None, warm
     times, cpu, result = [], [], None
     for _ in range(repeat):
         if not warm:
-            sqlite_snapshots.clear()
+            kept_frames.clear()
         started, started_cpu = time.perf_counter(), time.process_time()
         result = make()
         if asyncio.iscoroutine(result):
