@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from piccolo.engine.postgres import PostgresEngine
@@ -37,7 +38,7 @@ class ColumnQuery:
 
     columns: list[str]  # one SQL expression per column of ``schema``
     source: str  # FROM … WHERE … ORDER BY …
-    args: list[str]
+    args: list[Any]
     schema: dict
 
     def sql(self) -> str:

@@ -101,7 +101,8 @@ async def _fetch(
     args += group_args
     engine = BudgetLine._meta.db
     if is_sqlite():
-        return await run_heavy(_sqlite_fetch, engine.path, sql.replace("{}", "?"), args, schema)
+        path = engine.path  # type: ignore[attr-defined]
+        return await run_heavy(_sqlite_fetch, path, sql.replace("{}", "?"), args, schema)
     # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
     # (about 3× faster than building a Python tuple per row).
     numbered = sql.split("{}")
