@@ -8,7 +8,9 @@ commune's report reads only that commune's rows.
 
 Why not Piccolo's ``select()``: building 150,000 row dicts (and parsing their
 dates one by one) costs seconds. Here one plain SQL query per table runs on
-the engine's own driver and the frame is built column-wise:
+the engine's own driver and the frame is built column-wise
+(:mod:`procurement.core.columns`; the assets in id ranges on parallel SQLite
+connections):
 
 * SQLite: the standard ``sqlite3`` module on the database file (short-lived
   read-only connections of our own, in worker threads so the event loop is not
@@ -18,8 +20,9 @@ the engine's own driver and the frame is built column-wise:
   Piccolo pool when it is open), parsed by polars' multi-threaded CSV reader;
   no Python object per value at all.
 
-Both give the same frame; ``tests/test_planning_api.py`` checks it against
-Piccolo's rows. Measured on the national fleet (150,000 devices) in
+Both give the same frame; ``tests/app/api/test_planning_api.py`` checks it against
+Piccolo's rows. Frames read are kept and brought up to date by reading only
+the devices that changed (:class:`_KeptFrames`). Measured on the national fleet (150,000 devices) in
 :mod:`tests.bench.planning`.
 """
 
