@@ -71,17 +71,21 @@ async def _after_one_write(label: str, compute, repeat: int, target: float = 0.5
 
     await compute()
     device = await Asset.select(Asset.id, Asset.condition).where(Asset.status != "disposed").first()
-    times = []
+    times, cpu = [], []
     for n in range(repeat):
         condition = ("fair", "poor")[n % 2]
         await Asset.update({Asset.condition: condition, Asset.updated_at: now()}).where(Asset.id == device["id"])
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         await compute()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     await Asset.update({Asset.condition: device["condition"], Asset.updated_at: now()}).where(Asset.id == device["id"])
     median = statistics.median(times)
     verdict = "  OK" if median < target else f"  SLOW (target < {target:g} s)"
-    print(f"{label:<46} best {min(times):6.3f} s  median {median:6.3f} s{verdict}")
+    print(
+        f"{label:<46} best {min(times):6.3f} s  median {median:6.3f} s  cpu {statistics.median(cpu):6.3f} s"
+        f"  peak RSS {_peak_rss_mb():5.0f} MB{verdict}"
+    )
 
 
 async def main(argv: list[str] | None = None) -> int:
