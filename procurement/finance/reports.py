@@ -90,24 +90,30 @@ _QUERIES = {
 }
 
 
-async def _fetch(
-    sql: str, schema: dict[str, pl.DataType], province: str | None, group_by: str = "", group_args: tuple = ()
-) -> pl.DataFrame:
+def _with_args(sql: str, province: str | None, group_by: str = "", group_args: tuple = ()) -> tuple[str, list]:
+    """The query with its province filter and grouping, ``{}`` marking each argument."""
     args: list = []
     if province:
         sql += _PROVINCE
         args.append(province)
-    sql += group_by
-    args += group_args
+    return sql + group_by, args + list(group_args)
+
+
+async def _fetch_all(queries: list[tuple[str, list, dict[str, pl.DataType]]]) -> list[pl.DataFrame]:
     engine = BudgetLine._meta.db
     if is_sqlite():
         path = engine.path  # type: ignore[attr-defined]
-        return await run_heavy(_sqlite_fetch, path, sql.replace("{}", "?"), args, schema)
+        return await run_heavy(
+            lambda: [_sqlite_fetch(path, sql.replace("{}", "?"), args, schema) for sql, args, schema in queries]
+        )
     # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
     # (about 3× faster than building a Python tuple per row).
-    numbered = sql.split("{}")
-    sql = numbered[0] + "".join(f"${n}{part}" for n, part in enumerate(numbered[1:], start=1))
-    return await _copy_csv(engine, sql, args, schema)
+    frames = []
+    for sql, args, schema in queries:
+        numbered = sql.split("{}")
+        sql = numbered[0] + "".join(f"${n}{part}" for n, part in enumerate(numbered[1:], start=1))
+        frames.append(await _copy_csv(engine, sql, args, schema))
+    return frames
 
 
 def _sqlite_fetch(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -144,7 +150,7 @@ async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
     """(lines, milestones, allocations, contracts, payments) as LazyFrames, in report order."""
-    frames = [await _fetch(sql, schema, province) for sql, schema in _QUERIES.values()]
+    frames = await _fetch_all([(*_with_args(sql, province), schema) for sql, schema in _QUERIES.values()])
     return tuple(frame.lazy() for frame in frames)
 
 
@@ -195,15 +201,18 @@ async def load_report_frames(report: Report, today: dt.date, province: str | Non
     """
     by_commune, by_month = _GRAIN[report]
     postgres = not is_sqlite()
-    frames = []
+    queries = []
     for name, (sql, schema) in _QUERIES.items():
-        if name == "payments" or (name == "contracts" and not by_commune):
+        if name == "allocations" and report == Report.by_month:
+            # The monthly report takes allocations for a uniform signature only: read none.
+            queries.append((sql + " WHERE 1 = 0", [], schema))
+        elif name == "payments" or (name == "contracts" and not by_commune):
             select, group_by = _summed(name, by_commune, by_month, postgres)
             day = today if postgres else today.isoformat()  # asyncpg takes a date for ::date
-            frames.append(await _fetch(select, schema, province, group_by, (day,)))
+            queries.append((*_with_args(select, province, group_by, (day,)), schema))
         else:
-            frames.append(await _fetch(sql, schema, province))
-    return tuple(frame.lazy() for frame in frames)
+            queries.append((*_with_args(sql, province), schema))
+    return tuple(frame.lazy() for frame in await _fetch_all(queries))
 
 
 async def run_report(
