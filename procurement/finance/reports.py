@@ -170,8 +170,11 @@ _GRAIN = {
 }
 
 
-def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool) -> tuple[str, str]:
-    """(SELECT … FROM …, GROUP BY …) of contracts or payments summed at a report's grain."""
+def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool, province: str | None) -> tuple[str, str]:
+    """(SELECT … FROM …, GROUP BY …) of contracts or payments summed at a report's grain.
+
+    A summed row stands for several: its ids are null (no report reads them).
+    """
     if table == "payments":
         alias, day, money, first = "x", "paid_on", "amount_vnd", "payment_id, NULL AS contract_id"
     else:
@@ -184,10 +187,11 @@ def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool) -> tup
     )
     month = f"date_trunc('month', {alias}.{day})" if postgres else f"substr({alias}.{day}, 1, 7)"
     select = (
-        f"SELECT min({alias}.id) AS {first}, NULL AS allocation_id, {alias}.line AS line_id,"
+        f"SELECT NULL AS {first}, NULL AS allocation_id, {alias}.line AS line_id,"
         f" {commune} AS commune_code, sum({alias}.{money}) AS {money}, max({alias}.{day}) AS {day}"
         f" FROM {'payment' if table == 'payments' else 'contract'} {alias}{joins}"
-        f" JOIN budget_line l ON l.id = {alias}.line JOIN province p ON p.id = l.province"
+        # The line's province only to filter by it (every row has a line, every line a province).
+        + (f" JOIN budget_line l ON l.id = {alias}.line JOIN province p ON p.id = l.province" if province else "")
     )
     keys = [f"{alias}.line"] + ([commune] if by_commune else []) + ([month] if by_month else [])
     after = f"{alias}.{day} <= {{}}::date" if postgres else f"{alias}.{day} <= {{}}"
@@ -207,7 +211,7 @@ async def load_report_frames(report: Report, today: dt.date, province: str | Non
             # The monthly report takes allocations for a uniform signature only: read none.
             queries.append((sql + " WHERE 1 = 0", [], schema))
         elif name == "payments" or (name == "contracts" and not by_commune):
-            select, group_by = _summed(name, by_commune, by_month, postgres)
+            select, group_by = _summed(name, by_commune, by_month, postgres, province)
             day = today if postgres else today.isoformat()  # asyncpg takes a date for ::date
             queries.append((*_with_args(select, province, group_by, (day,)), schema))
         else:
