@@ -57,13 +57,15 @@ def _serve(port: int, workers: int) -> subprocess.Popen:
         ],
         env=os.environ.copy(),
     )
-    for _ in range(150):
+    deadline = time.monotonic() + 180  # every worker imports the app; slow on a busy machine
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
             return process
         except Exception:
-            time.sleep(0.2)
-    process.kill()
+            time.sleep(0.5)
+    process.terminate()
+    process.wait(timeout=30)
     raise RuntimeError("server did not start")
 
 
