@@ -42,6 +42,7 @@ from labels.tags import TagError, display_tag, new_tag, parse_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import insert_many, is_sqlite, refresh_statistics, reserve_ids, write_transaction
 from procurement.register.devices import effective_acquired, filter_conditions, now
@@ -870,6 +871,18 @@ async def _context(actor: Actor, sheet: Sheet) -> Context:
     )
 
 
+def _parse_rows(ctx: Context, sheet: Sheet, progress: Progress | None) -> list[ParsedRow]:
+    parsed: list[ParsedRow] = []
+    total = len(sheet.rows)
+    for index, (number, cells) in enumerate(sheet.rows, start=1):
+        row = _parse_row(ctx, number, cells)
+        if row is not None:
+            parsed.append(row)
+        if progress and (index % 1000 == 0 or index == total):
+            progress("check", index, total)
+    return parsed
+
+
 async def _analyse(
     actor: Actor, sheet: Sheet, file_name: str, progress: Progress | None
 ) -> tuple[ImportReport, Plan, Context]:
@@ -880,13 +893,8 @@ async def _analyse(
         ctx.error(None, None, "Thiếu cột bắt buộc 'Mã xã'.")
     parsed: list[ParsedRow] = []
     if not ctx.errors:
-        total = len(sheet.rows)
-        for index, (number, cells) in enumerate(sheet.rows, start=1):
-            row = _parse_row(ctx, number, cells)
-            if row is not None:
-                parsed.append(row)
-            if progress and (index % 1000 == 0 or index == total):
-                progress("check", index, total)
+        # Checking every row is seconds of Python for a large sheet: off the event loop.
+        parsed = await run_heavy(_parse_rows, ctx, sheet, progress)
     plan = await _plan(ctx, parsed) if not ctx.errors or parsed else Plan()
     warnings = list(sheet.warnings)
     anonymous = [p.number for p in plan.creates if not p.tag and not p.values.get("serial")]
@@ -939,7 +947,7 @@ def _require_importer(actor: Actor) -> None:
 async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """What the file would do: every wrong row with its column and reason, and the counts."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await run_heavy(read_sheet, content, file_name)  # parsing the file: off the event loop
     report, _, _ = await _analyse(actor, sheet, file_name, progress)
     return report
 
@@ -947,7 +955,7 @@ async def dry_run(actor: Actor, content: bytes, file_name: str = "", progress: P
 async def commit(actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> ImportReport:
     """All or nothing: checks again inside one write transaction, then writes rows and history."""
     _require_importer(actor)
-    sheet = read_sheet(content, file_name)
+    sheet = await run_heavy(read_sheet, content, file_name)  # parsing the file: off the event loop
     async with write_transaction():
         if not is_sqlite():
             # Two importers of the same sheet queue here; the second then sees the first's rows.
