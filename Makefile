@@ -1,5 +1,6 @@
 # Two commands on a fresh machine:
 #   make run   - set up, migrate a SQLite file, load demo data on first start, serve on :8000
+#                with one server process per core (WORKERS=n to choose; SQLite in WAL mode)
 #   make test  - set up (including Debian's chromium for page tests) and run the whole suite
 #                on SQLite, then on PostgreSQL when one answers at $(TEST_POSTGRES_URL)
 
@@ -14,6 +15,7 @@ TEST_LOCK := requirements/test.lock
 UV_VERSION := 0.13.9
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 RESULTS := .test-results
+WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast test-sqlite test-postgres lint lock browser bench clean
@@ -45,7 +47,7 @@ lint: $(TEST_STAMP)
 	$(PY) -m tests.support.migrations_in_sync
 
 run: $(RUN_STAMP)
-	$(PY) -m api serve --demo
+	$(PY) -m api serve --demo --workers $(WORKERS)
 
 # Page tests drive Debian's chromium (a browser download does not work everywhere).
 browser:

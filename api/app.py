@@ -36,6 +36,7 @@ from api.pages.scan import SCAN_PAGE_HANDLERS
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 from api.weak_signal import TextCompression, static_url
+from procurement.accounts import users
 
 
 class Health(BaseModel):
@@ -74,6 +75,8 @@ def route_handlers() -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
+    # A revocation in another server process reaches this one within this bound.
+    users.TOKEN_CACHE_SECONDS = settings.token_cache_seconds
     handlers = route_handlers()
     if settings.bench_raw_routes:
         from tests.bench.routes import raw_lookup

@@ -25,6 +25,11 @@ class Settings:
     )
     # Mount the bare-driver baseline routes used by the look-up benchmark.
     bench_raw_routes: bool = field(default_factory=lambda: os.environ.get("BENCH_RAW_ROUTES") == "1")
+    # Server processes of ``python -m api serve`` (``make run``): one per core by default.
+    workers: int = field(default_factory=lambda: int(os.environ.get("WORKERS") or os.cpu_count() or 1))
+    # Seconds a worker trusts a token it has checked: a token revoked (or a user
+    # deactivated) through another worker stops working there within this time.
+    token_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("TOKEN_CACHE_SECONDS", "5")))
     # Serve cookies only over HTTPS when the public address is HTTPS.
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("BASE_URL", "").startswith("https://"))
 

@@ -2,49 +2,82 @@
 
 Piccolo's stock SQLite engine opens a new connection for every query, which
 caps a tag look-up at about 1k requests/s. ``KeptConnectionSQLiteEngine`` keeps
-one connection for plain reads (run synchronously: an indexed SQLite read takes
-microseconds, far less than a hop to aiosqlite's thread). Writes and
-transactions still go through aiosqlite on their own connection, so a writer
-that waits for the lock never blocks the event loop. WAL lets those reads go on
-while a transaction writes.
+one connection for the compiled look-ups (SQL that starts with :data:`KEPT_READ`:
+the device by id or tag, run synchronously: an indexed SQLite read takes
+microseconds, far less than a hop to a thread). Every other read runs in a
+worker thread on that thread's own kept connection, so a long read (a list, a
+report's rows) never holds the event loop. Writes and transactions still go
+through aiosqlite on their own connection, so a writer that waits for the lock
+never blocks the event loop. WAL lets those reads go on while a transaction
+writes; ``busy_timeout`` makes a connection wait for a lock instead of failing.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import anyio
+import anyio.to_thread
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 _PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 10000")
+
+# Marks a SELECT that may run on the event loop's kept connection: a compiled,
+# indexed look-up of one row. Nothing else may carry it.
+KEPT_READ = "/* kept */ "
+
+# Reads that are not look-ups: at most this many worker threads at a time.
+_READ_THREADS = 8
 
 
 class KeptConnectionSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **kwargs: Any):
         super().__init__(path=path, timeout=10, **kwargs)
         self._read_connection: sqlite3.Connection | None = None
+        self._thread_readers = threading.local()
+        self._all_thread_readers: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._read_limiter: anyio.CapacityLimiter | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path,
+            detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        connection.row_factory = dict_factory
+        for pragma in _PRAGMAS:
+            connection.execute(pragma)
+        return connection
 
     def _reader(self) -> sqlite3.Connection:
         if self._read_connection is None:
-            connection = sqlite3.connect(
-                self.path,
-                detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            connection.row_factory = dict_factory
-            for pragma in _PRAGMAS:
-                connection.execute(pragma)
-            self._read_connection = connection
+            self._read_connection = self._connect()
         return self._read_connection
+
+    def _thread_read(self, query: str, args: list) -> list:
+        connection = getattr(self._thread_readers, "connection", None)
+        if connection is None:
+            connection = self._thread_readers.connection = self._connect()
+            with self._lock:
+                self._all_thread_readers.append(connection)
+        return connection.execute(query, args).fetchall()
 
     def close_kept_connection(self) -> None:
         if self._read_connection is not None:
             self._read_connection.close()
             self._read_connection = None
+        with self._lock:
+            readers, self._all_thread_readers = self._all_thread_readers, []
+        for connection in readers:
+            connection.close()
+        self._thread_readers = threading.local()
 
     async def get_connection(self):
         connection = await super().get_connection()
@@ -53,8 +86,12 @@ class KeptConnectionSQLiteEngine(SQLiteEngine):
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         # Piccolo tags only inserts with a query type, so reads are told by their SQL.
-        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
+        if query_type == "generic" and query.startswith(KEPT_READ):
             return self._reader().execute(query, args or []).fetchall()
+        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
+            if self._read_limiter is None:
+                self._read_limiter = anyio.CapacityLimiter(_READ_THREADS)
+            return await anyio.to_thread.run_sync(self._thread_read, query, args or [], limiter=self._read_limiter)
         return await super()._run_in_new_connection(query, args, query_type=query_type, table=table)
 
     def enable_wal(self) -> None:

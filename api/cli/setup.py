@@ -75,7 +75,8 @@ def synthetic(seed: int, devices: int, budgets: bool, contracts: int, payments: 
 )
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-def serve(demo: bool, host: str | None, port: int | None) -> None:
+@click.option("--workers", type=int, default=None, help="Server processes (default: WORKERS, else one per core)")
+def serve(demo: bool, host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate and serve. Without --demo (production) no demo user is made, and the
     server refuses to start while a demo user still has the demo password."""
     import uvicorn
@@ -103,8 +104,17 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
         )
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"\nServing on http://{host}:{port}/  (API under /api/, OpenAPI at /schema/openapi.json)")
+    workers = workers or settings.workers
+    click.echo(
+        f"\nServing on http://{host}:{port}/ with {workers} process(es)"
+        "  (API under /api/, OpenAPI at /schema/openapi.json)"
+    )
     if demo:
         click.echo(f"Demo log-in: admin / {DEMO_PASSWORD}  (also taichinh, kehoach, anvien)\n")
     sys.stdout.flush()
-    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info", proxy_headers=True)
+    # Each worker is a process of its own with its own event loop, caches and
+    # connections: SQLite in WAL mode lets them read side by side while one writes
+    # (writers queue on BEGIN IMMEDIATE and busy_timeout); the kept register frames
+    # notice other processes' writes; a token revoked in one worker stops working in
+    # the others within TOKEN_CACHE_SECONDS.
+    uvicorn.run("api.asgi:app", host=host, port=port, log_level="info", proxy_headers=True, workers=workers)

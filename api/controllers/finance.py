@@ -18,6 +18,7 @@ from api.openapi import XLSX, downloads
 from api.params import RowId
 from api.security import roles
 from procurement.core.clock import today_vn
+from procurement.core.heavy import run_heavy
 from procurement.finance import budget, reports
 from procurement.finance.packages import PackageStatus
 from procurement.finance.reports import Format, Report
@@ -207,7 +208,9 @@ class FinanceController(Controller):
     ) -> Response[bytes]:
         today = as_of or today_vn()
         frame = await reports.run_report(report, today=today, province=province, line_id=line_id)
-        body = reports.encode(frame, format, reports.REPORTS[report][1], as_of=today, province=province)
+        body = await run_heavy(
+            reports.encode, frame, format, reports.REPORTS[report][1], as_of=today, province=province
+        )
         headers = {}
         if format != Format.json:
             headers["Content-Disposition"] = f'attachment; filename="{reports.filename(report, format, today)}"'

@@ -28,6 +28,7 @@ from api.errors import error_responses
 from api.security import roles
 from procurement.core import charts
 from procurement.core.clock import today_vn
+from procurement.core.heavy import run_heavy
 from procurement.core.xlsx import (
     CSV_MEDIA_TYPE,
     PLAN_COLUMNS,
@@ -246,37 +247,43 @@ def _stamp() -> str:
     return today_vn().strftime("%Y%m%d")
 
 
-def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+async def _table_file(
+    frame: pl.DataFrame,
+    columns: list[Column],
+    kind: Literal["csv", "xlsx"],
+    sheet: str,
+    name: str,
+    title: str | None = None,
+    scope: str | None = None,
+) -> Response[bytes]:
+    """The frame as a CSV or XLSX download (titled with its scope), written off the event loop."""
     if kind == "csv":
-        return _file(write_csv(rows, PRIORITY_COLUMNS), CSV, f"uu-tien-thay-the-{_stamp()}.csv")
-    return _file(
-        write_xlsx(
-            rows, PRIORITY_COLUMNS, "Ưu tiên thay thế", title="Danh sách ưu tiên thay thế thiết bị", scope=scope
-        ),
-        XLSX,
-        f"uu-tien-thay-the-{_stamp()}.xlsx",
+        return _file(await run_heavy(write_csv, frame, columns), CSV, f"{name}-{_stamp()}.csv")
+    content = await run_heavy(write_xlsx, frame, columns, sheet, title=title or sheet, scope=scope)
+    return _file(content, XLSX, f"{name}-{_stamp()}.xlsx")
+
+
+async def priority_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+    return await _table_file(
+        rows,
+        PRIORITY_COLUMNS,
+        kind,
+        "Ưu tiên thay thế",
+        "uu-tien-thay-the",
+        "Danh sách ưu tiên thay thế thiết bị",
+        scope,
     )
 
 
-def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
-    frame = rows
-    if kind == "csv":
-        return _file(write_csv(frame, SHORTAGE_COLUMNS), CSV, f"thieu-thiet-bi-{_stamp()}.csv")
-    return _file(
-        write_xlsx(frame, SHORTAGE_COLUMNS, "Thiếu thiết bị", title="Xã thiếu thiết bị", scope=scope),
-        XLSX,
-        f"thieu-thiet-bi-{_stamp()}.xlsx",
+async def shortage_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+    return await _table_file(
+        rows, SHORTAGE_COLUMNS, kind, "Thiếu thiết bị", "thieu-thiet-bi", "Xã thiếu thiết bị", scope
     )
 
 
-def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
-    frame = rows
-    if kind == "csv":
-        return _file(write_csv(frame, PLAN_COLUMNS), CSV, f"ke-hoach-thay-the-{_stamp()}.csv")
-    return _file(
-        write_xlsx(frame, PLAN_COLUMNS, "Kế hoạch", title="Kế hoạch thay thế và mua mới thiết bị", scope=scope),
-        XLSX,
-        f"ke-hoach-thay-the-{_stamp()}.xlsx",
+async def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str | None = None) -> Response[bytes]:
+    return await _table_file(
+        rows, PLAN_COLUMNS, kind, "Kế hoạch", "ke-hoach-thay-the", "Kế hoạch thay thế và mua mới thiết bị", scope
     )
 
 
@@ -288,14 +295,11 @@ _FLEET_TABLES = {
 }
 
 
-def fleet_file(
+async def fleet_file(
     fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"], scope: str | None = None
 ) -> Response[bytes]:
     attribute, columns, sheet, name = _FLEET_TABLES[table]
-    frame = getattr(fleet, attribute)
-    if kind == "csv":
-        return _file(write_csv(frame, columns), CSV, f"{name}-{_stamp()}.csv")
-    return _file(write_xlsx(frame, columns, sheet, title=sheet, scope=scope), XLSX, f"{name}-{_stamp()}.xlsx")
+    return await _table_file(getattr(fleet, attribute), columns, kind, sheet, name, sheet, scope)
 
 
 def plan_scope(data: PlanRequest) -> str:
@@ -357,7 +361,7 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
-        return priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "csv")
+        return await priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "csv")
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
@@ -370,7 +374,7 @@ class PlanningController(Controller):
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
         rows = await self._ranked(province, commune, category, min_score, rank_weights)
-        return priority_file(rows, "xlsx", scope_text(province, commune))
+        return await priority_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(
@@ -404,7 +408,7 @@ class PlanningController(Controller):
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
         rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        return shortage_file(rows, "csv")
+        return await shortage_file(rows, "csv")
 
     @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def shortage_xlsx(
@@ -415,7 +419,7 @@ class PlanningController(Controller):
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
         rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
-        return shortage_file(rows, "xlsx", scope_text(province, commune))
+        return await shortage_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def shortage_svg(
@@ -426,7 +430,7 @@ class PlanningController(Controller):
     ) -> Response[str]:
         """Bar chart of the communes lacking the most devices."""
         rows = await plans.shortage(Area(province, commune), lacking_only=True)
-        return _svg(charts.shortage_bar_svg(rows, top=top))
+        return _svg(await run_heavy(charts.shortage_bar_svg, rows, top=top))
 
     @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422))
     async def plan(
@@ -453,11 +457,13 @@ class PlanningController(Controller):
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
+        return await plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx", plan_scope(data))
+        return await plan_file(
+            await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx", plan_scope(data)
+        )
 
     @post(
         "/plan/packages",
@@ -502,7 +508,9 @@ class PlanningController(Controller):
         since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
-        return fleet_file(await plans.fleet(Area(province, commune), category=category, since=since), table, "csv")
+        return await fleet_file(
+            await plans.fleet(Area(province, commune), category=category, since=since), table, "csv"
+        )
 
     @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def fleet_xlsx(
@@ -515,7 +523,7 @@ class PlanningController(Controller):
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
         fleet = await plans.fleet(Area(province, commune), category=category, since=since)
-        return fleet_file(fleet, table, "xlsx", scope_text(province, commune))
+        return await fleet_file(fleet, table, "xlsx", scope_text(province, commune))
 
     @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def fleet_svg(
@@ -527,9 +535,9 @@ class PlanningController(Controller):
     ) -> Response[str]:
         """Chart of the fleet: devices per category by condition, or by age band."""
         result = await plans.fleet(Area(province, commune), category=category)
-        svg = (
-            charts.fleet_condition_svg(result.by_commune)
+        svg = await (
+            run_heavy(charts.fleet_condition_svg, result.by_commune)
             if chart == "condition"
-            else charts.age_profile_svg(result.age)
+            else run_heavy(charts.age_profile_svg, result.age)
         )
         return _svg(svg)

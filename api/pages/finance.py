@@ -9,7 +9,6 @@ and what was typed kept, and nothing is written.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from api.pages.forms import FORM_ERRORS, form_errors
 from api.params import RowId
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.finance import budget, reports
 from procurement.finance.chart import progress_svg
@@ -42,16 +42,22 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 async def finance_dashboard(request: Request) -> Template:
     today = today_vn()
     frames = await reports.load_frames()
-    lines = reports.REPORTS[Report.by_line][0](*frames, today=today).collect()
-    months = reports.REPORTS[Report.by_month][0](*frames, today=today).collect()
-    lagging = reports.REPORTS[Report.lagging][0](*frames, today=today).collect()
+    lines, months, lagging, scheduled = await run_heavy(
+        pl.collect_all,
+        [
+            reports.REPORTS[Report.by_line][0](*frames, today=today),
+            reports.REPORTS[Report.by_month][0](*frames, today=today),
+            reports.REPORTS[Report.lagging][0](*frames, today=today),
+            frames[1].select("line_id").unique(),
+        ],
+    )
     charts = []
     # One chart per line with a schedule of its own (the plans people follow).
-    scheduled_lines = frames[1].select("line_id").unique().collect()["line_id"].to_list()
+    scheduled_lines = scheduled["line_id"].to_list()
     for line in lines.filter(pl.col("line_id").is_in(scheduled_lines)).iter_rows(named=True):
         rows = months.filter(pl.col("line_id") == line["line_id"])
         # vl-convert is CPU work: keep the event loop free while it draws.
-        svg = await asyncio.to_thread(progress_svg, rows, line["allocated_vnd"], f"{line['number']}")
+        svg = await run_heavy(progress_svg, rows, line["allocated_vnd"], f"{line['number']}")
         charts.append({"line": line, "svg": svg})
     return render(
         request,

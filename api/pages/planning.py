@@ -22,6 +22,7 @@ from models.tables import Category, Province
 from procurement.core import charts
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.planning import plans
 from procurement.planning.fleet import CONDITION_NAMES_VI
@@ -153,7 +154,7 @@ async def planning_page(request: Request) -> Template:
         shortage=by_commune.head(30).to_dicts(),
         shortage_communes=by_commune.height,
         shortage_totals={g: int(by_commune[g].sum() or 0) for g in ("computer", "printer", "scanner")},
-        shortage_svg=charts.shortage_bar_svg(shortage_rows, top=15),
+        shortage_svg=await run_heavy(charts.shortage_bar_svg, shortage_rows, top=15),
         plan=plan_rows.filter(pl.col("included")).head(PAGE_SIZE).to_dicts() if plan_rows is not None else None,
         plan_left_out=plan_rows.filter(~pl.col("included")).head(10).to_dicts() if plan_rows is not None else None,
         summary=summary,
@@ -176,7 +177,7 @@ async def plan_download(request: Request) -> Response:
         rows = await plans.plan(_plan_request(values))
     except (DomainError, ValidationError) as error:
         return render(request, "error.html", status_code=422, message=" ".join(form_errors(error).values()))
-    return plan_file(rows, kind, plan_scope(_plan_request(values)))
+    return await plan_file(rows, kind, plan_scope(_plan_request(values)))
 
 
 @get("/planning/fleet", opt=PLANNERS, include_in_schema=False)
@@ -208,8 +209,8 @@ async def fleet_page(request: Request) -> Template:
         audited=audited,
         since=result.since,
         lowest=stocktake.head(20).to_dicts(),
-        condition_svg=charts.fleet_condition_svg(result.by_commune),
-        age_svg=charts.age_profile_svg(result.age),
+        condition_svg=await run_heavy(charts.fleet_condition_svg, result.by_commune),
+        age_svg=await run_heavy(charts.age_profile_svg, result.age),
         api_query=_link({k: v for k, v in query.items() if k in ("province", "commune", "category")}),
         today=today_vn(),
     )

@@ -9,12 +9,16 @@ edge that fetches rows and collects.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import sqlite3
 from enum import StrEnum
 
 import polars as pl
 
+from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
-from procurement.core.transactions import is_sqlite, read_frame
+from procurement.core.heavy import run_heavy
+from procurement.core.transactions import is_sqlite
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
@@ -86,29 +90,145 @@ _QUERIES = {
 }
 
 
-async def _fetch(sql: str, schema: dict[str, pl.DataType], province: str | None) -> pl.DataFrame:
-    args = []
+def _with_args(sql: str, province: str | None, group_by: str = "", group_args: tuple = ()) -> tuple[str, list]:
+    """The query with its province filter and grouping, ``{}`` marking each argument."""
+    args: list = []
     if province:
         sql += _PROVINCE
         args.append(province)
-    return await read_frame((sql.replace("{}", "?" if is_sqlite() else "$1"), args), schema)
+    return sql + group_by, args + list(group_args)
+
+
+async def _fetch_all(queries: list[tuple[str, list, dict[str, pl.DataType]]]) -> list[pl.DataFrame]:
+    engine = BudgetLine._meta.db
+    if is_sqlite():
+        path = engine.path  # type: ignore[attr-defined]
+        return await run_heavy(
+            lambda: [_sqlite_fetch(path, sql.replace("{}", "?"), args, schema) for sql, args, schema in queries]
+        )
+    # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
+    # (about 3× faster than building a Python tuple per row).
+    frames = []
+    for sql, args, schema in queries:
+        numbered = sql.split("{}")
+        sql = numbered[0] + "".join(f"${n}{part}" for n, part in enumerate(numbered[1:], start=1))
+        frames.append(await _copy_csv(engine, sql, args, schema))
+    return frames
+
+
+def _sqlite_fetch(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    # A plain connection of its own (in a worker thread): rows as tuples, dates left
+    # as ISO text for polars to parse in one go (no Python object per cell).
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA busy_timeout = 10000")
+        rows = connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
+    # SQLite hands dates back as ISO text: let polars parse them as one column.
+    text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
+    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return frame.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
+
+
+async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+    else:
+        connection = await engine.get_new_connection()
+        try:
+            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
+        finally:
+            await connection.close()
+    if not buffer.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    buffer.seek(0)
+    return await run_heavy(pl.read_csv, buffer, has_header=False, new_columns=list(schema), schema=schema)
 
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
     """(lines, milestones, allocations, contracts, payments) as LazyFrames, in report order."""
-    frames = [await _fetch(sql, schema, province) for sql, schema in _QUERIES.values()]
+    frames = await _fetch_all([(*_with_args(sql, province), schema) for sql, schema in _QUERIES.values()])
     return tuple(frame.lazy() for frame in frames)
+
+
+# What each report needs of a contract or payment beyond its line: its commune,
+# its month. Rows agreeing on these (and on whether they fall after the report
+# date) are summed in SQL, so the database hands over a few thousand sums
+# instead of 130,000 rows; their date is the group's latest, which puts them in
+# the same month and on the same side of "as of today" as every row they sum.
+# Reports that count contracts (by commune, lagging, provinces) read contracts
+# one per row; their payments are still summed.
+_GRAIN = {
+    Report.by_line: (False, False),
+    Report.by_month: (False, True),
+    Report.by_commune: (True, False),
+    Report.lagging: (True, False),
+    Report.provinces: (True, False),
+}
+
+
+def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool, province: str | None) -> tuple[str, str]:
+    """(SELECT … FROM …, GROUP BY …) of contracts or payments summed at a report's grain.
+
+    A summed row stands for several: its ids are null (no report reads them).
+    """
+    if table == "payments":
+        alias, day, money, first = "x", "paid_on", "amount_vnd", "payment_id, NULL AS contract_id"
+    else:
+        alias, day, money, first = "k", "signed_on", "value_vnd", "contract_id"
+    commune = "c.code" if by_commune else "NULL"
+    joins = (
+        f" LEFT JOIN allocation a ON a.id = {alias}.allocation LEFT JOIN commune c ON c.id = a.commune"
+        if by_commune
+        else ""
+    )
+    month = f"date_trunc('month', {alias}.{day})" if postgres else f"substr({alias}.{day}, 1, 7)"
+    select = (
+        f"SELECT NULL AS {first}, NULL AS allocation_id, {alias}.line AS line_id,"
+        f" {commune} AS commune_code, sum({alias}.{money}) AS {money}, max({alias}.{day}) AS {day}"
+        f" FROM {'payment' if table == 'payments' else 'contract'} {alias}{joins}"
+        # The line's province only to filter by it (every row has a line, every line a province).
+        + (f" JOIN budget_line l ON l.id = {alias}.line JOIN province p ON p.id = l.province" if province else "")
+    )
+    keys = [f"{alias}.line"] + ([commune] if by_commune else []) + ([month] if by_month else [])
+    after = f"{alias}.{day} <= {{}}::date" if postgres else f"{alias}.{day} <= {{}}"
+    return select, f" GROUP BY {', '.join(keys)}, ({after})"
+
+
+async def load_report_frames(report: Report, today: dt.date, province: str | None = None) -> tuple[pl.LazyFrame, ...]:
+    """The five input frames of ``report``, contracts and payments summed in SQL at its grain.
+
+    Every report gives the same answer from these as from :func:`load_frames`.
+    """
+    by_commune, by_month = _GRAIN[report]
+    postgres = not is_sqlite()
+    queries = []
+    for name, (sql, schema) in _QUERIES.items():
+        if name == "allocations" and report == Report.by_month:
+            # The monthly report takes allocations for a uniform signature only: read none.
+            queries.append((sql + " WHERE 1 = 0", [], schema))
+        elif name == "payments" or (name == "contracts" and not by_commune):
+            select, group_by = _summed(name, by_commune, by_month, postgres, province)
+            day = today if postgres else today.isoformat()  # asyncpg takes a date for ::date
+            queries.append((*_with_args(select, province, group_by, (day,)), schema))
+        else:
+            queries.append((*_with_args(sql, province), schema))
+    return tuple(frame.lazy() for frame in await _fetch_all(queries))
 
 
 async def run_report(
     report: Report, *, today: dt.date | None = None, province: str | None = None, line_id: int | None = None
 ) -> pl.DataFrame:
     function, _ = REPORTS[report]
-    frames = await load_frames(province)
-    result = function(*frames, today=today or today_vn())
+    today = today or today_vn()
+    frames = await load_report_frames(report, today, province)
+    result = function(*frames, today=today)
     if line_id is not None and report != Report.provinces:
         result = result.filter(pl.col("line_id") == line_id)
-    return result.collect()
+    return await run_heavy(result.collect)
 
 
 # Spreadsheets are for people: Vietnamese headers (JSON keeps the column names).
@@ -127,7 +247,6 @@ HEADERS_VI = {
     "paid_vnd": "Đã giải ngân",
     "remaining_vnd": "Còn lại",
     "unallocated_vnd": "Chưa phân bổ",
-    "uncharged_vnd": "Còn trống (chưa giao, chưa ký, chưa chi)",
     "share_paid": "Tỷ lệ giải ngân",
     "scheduled_share": "Tỷ lệ theo kế hoạch",
     "scheduled_vnd": "Kế hoạch đến nay",

@@ -8,7 +8,9 @@ commune's report reads only that commune's rows.
 
 Why not Piccolo's ``select()``: building 150,000 row dicts (and parsing their
 dates one by one) costs seconds. Here one plain SQL query per table runs on
-the engine's own driver and the frame is built column-wise:
+the engine's own driver and the frame is built column-wise
+(:mod:`procurement.core.columns`; the assets in id ranges on parallel SQLite
+connections):
 
 * SQLite: the standard ``sqlite3`` module on the database file (short-lived
   read-only connections of our own, in worker threads so the event loop is not
@@ -18,15 +20,15 @@ the engine's own driver and the frame is built column-wise:
   Piccolo pool when it is open), parsed by polars' multi-threaded CSV reader;
   no Python object per value at all.
 
-Both give the same frame; ``tests/test_planning_api.py`` checks it against
-Piccolo's rows. Measured on the national fleet (150,000 devices) in
+Both give the same frame; ``tests/app/api/test_planning_api.py`` checks it against
+Piccolo's rows. Frames read are kept and brought up to date by reading only
+the devices that changed (:class:`_KeptFrames`). Measured on the national fleet (150,000 devices) in
 :mod:`tests.bench.planning`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
+import datetime as dt
 import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +39,17 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from models.tables import Asset
+from procurement.core.columns import (
+    TIME_FORMAT_POSTGRES,
+    TIME_FORMAT_SQLITE,
+    ColumnQuery,
+    postgres_csv,
+    read_columns,
+    read_csv,
+    sqlite_connection,
+    sqlite_part,
+)
+from procurement.core.heavy import run_heavy
 from procurement.planning.priority import ASSET_SCHEMA
 
 
@@ -97,36 +110,7 @@ _CATEGORY_SQL_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class _Query:
-    columns: list[str]  # one SQL expression per column of ``schema``
-    source: str  # FROM … WHERE … ORDER BY …
-    args: list[str]
-    schema: dict
-
-    def sql(self) -> str:
-        return f"SELECT {', '.join(self.columns)} FROM {self.source}"
-
-    def sqlite_ndjson(self) -> str:
-        """The query made to return its whole result as ONE NDJSON text (SQLite).
-
-        Each row becomes a JSON object on its own line, built in C by SQLite's
-        JSON functions: any text is escaped correctly and NULL stays null.
-        polars then parses the text in parallel, with no Python object per row
-        or value (fetching tuples costs several times more). Keys are short
-        (``c0``, ``c1``…) to keep the text small; :meth:`json_schema` maps them.
-        Measured on 150,000 devices: about 4× faster than building CSV text
-        with ``quote()`` in SQL, which also made parallel readers contend.
-        """
-        pairs = ", ".join(f"'c{i}', {column}" for i, column in enumerate(self.columns))
-        return f"SELECT group_concat(json_object({pairs}), char(10)) FROM {self.source}"
-
-    def json_schema(self) -> dict:
-        # The JSON reader takes whole integers as Int64; narrower types come after.
-        return {f"c{i}": pl.String if dtype == pl.String else pl.Int64 for i, dtype in enumerate(self.schema.values())}
-
-
-def _queries(postgres: bool, filters: RegisterFilter) -> tuple[_Query, _Query, _Query]:
+def _queries(postgres: bool, filters: RegisterFilter) -> tuple[ColumnQuery, ColumnQuery, ColumnQuery]:
     """The (assets, communes, categories) queries for ``filters``."""
     b = "::int" if postgres else ""  # booleans as 0/1 on both engines
     t = "::text" if postgres else ""  # dates and times as ISO text on both
@@ -151,7 +135,7 @@ def _queries(postgres: bool, filters: RegisterFilter) -> tuple[_Query, _Query, _
     def where(conditions: list[str]) -> str:
         return " WHERE " + " AND ".join(conditions) if conditions else ""
 
-    assets = _Query(
+    assets = ColumnQuery(
         [
             "a.id",
             "a.tag",
@@ -173,42 +157,19 @@ def _queries(postgres: bool, filters: RegisterFilter) -> tuple[_Query, _Query, _
         args,
         _ASSET_SQL_COLUMNS,
     )
-    communes = _Query(
+    communes = ColumnQuery(
         ["c.id", "c.code", "c.name", "p.code", "p.name", "c.officials", f"c.remote{b}", f"c.has_service_point{b}"],
         "commune c JOIN province p ON p.id = c.province" + where(where_commune),
         commune_args,
         _COMMUNE_SQL_COLUMNS,
     )
-    categories = _Query(
+    categories = ColumnQuery(
         ["id", "code", "name", "useful_life_years", f"is_computer{b}"], "category", [], _CATEGORY_SQL_COLUMNS
     )
     return assets, communes, categories
 
 
-def _sqlite_connection(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    connection.execute("PRAGMA busy_timeout = 10000")
-    return connection
-
-
-def _sqlite_part(path: str, query: _Query, id_range: tuple[int, int] | None) -> pl.DataFrame:
-    connection = _sqlite_connection(path)
-    connection.text_factory = bytes  # the text goes to polars as it is: no decode + encode
-    try:
-        sql, args = query.sqlite_ndjson(), list[object](query.args)
-        if id_range is not None:
-            sql += (" AND " if " WHERE " in sql else " WHERE ") + "a.id BETWEEN ? AND ?"
-            args += id_range
-        (text,) = connection.execute(sql, args).fetchone()
-    finally:
-        connection.close()
-    if not text:
-        return pl.DataFrame(schema=query.schema)
-    frame = pl.read_ndjson(text, schema=query.json_schema())
-    return frame.rename(dict(zip(frame.columns, query.schema, strict=False))).cast(query.schema)
-
-
-def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]:
+def _sqlite_frames(path: str, queries: tuple[ColumnQuery, ...]) -> list[pl.DataFrame]:
     """Run the queries; the assets query in id ranges on parallel connections.
 
     Python's sqlite3 lets go of the GIL while SQLite steps through rows, and
@@ -216,7 +177,7 @@ def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]
     readers run side by side).
     """
     assets, *others = queries
-    connection = _sqlite_connection(path)
+    connection = sqlite_connection(path)
     try:
         low, high = connection.execute("SELECT min(id), max(id) FROM asset").fetchone()
     finally:
@@ -228,68 +189,70 @@ def _sqlite_frames(path: str, queries: tuple[_Query, ...]) -> list[pl.DataFrame]
         step = (high - low) // parts + 1
         ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
     with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        pieces = list(pool.map(lambda r: _sqlite_part(path, assets, r), ranges))
-    return [pl.concat(pieces, how="vertical"), *(_sqlite_part(path, q, None) for q in others)]
-
-
-def _read_csv(data: bytes, schema: dict) -> pl.DataFrame:
-    if not data:
-        return pl.DataFrame(schema=schema)
-    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema)
-
-
-async def _postgres_frames(engine: PostgresEngine, queries: tuple[_Query, ...]) -> list[pl.DataFrame]:
-    async def run(connection) -> list[pl.DataFrame]:
-        frames = []
-        for query in queries:
-            buffer = io.BytesIO()
-            await connection.copy_from_query(query.sql(), *query.args, output=buffer, format="csv")
-            frames.append(_read_csv(buffer.getvalue(), query.schema))
-        return frames
-
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            return await run(connection)
-    connection = await engine.get_new_connection()
-    try:
-        return await run(connection)
-    finally:
-        await connection.close()
+        pieces = list(pool.map(lambda r: sqlite_part(path, assets, r), ranges))
+    return [pl.concat(pieces, how="vertical"), *(sqlite_part(path, q, None) for q in others)]
 
 
 def _flag(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Boolean)
 
 
-class _SQLiteSnapshots:
-    """Frames already read from a SQLite file, kept while the file is unchanged.
+# A write is caught by the next read when its row's ``updated_at`` (the writer's
+# clock when it changed the row) is at most this long before that read began: far
+# longer than any write transaction (SQLite's busy_timeout is 10 s; a 20,000-row
+# import commits in seconds) or than clocks of the workers differ by.
+CHANGE_WINDOW = dt.timedelta(minutes=2)
 
-    Planners reload the ranked list again and again while adjusting weights; on
-    SQLite, re-reading 150,000 devices is most of that time. ``PRAGMA
-    data_version`` on a connection of our own changes whenever any other
-    connection commits, so a kept frame is used only when nothing has been
-    written since it was read: never stale, and no guess about what changed.
+
+@dataclass(frozen=True)
+class _Kept:
+    frames: RegisterFrames
+    assets: pl.DataFrame
+    version: int | None  # SQLite: PRAGMA data_version when read
+    read_at: dt.datetime
+
+
+class _KeptFrames:
+    """Register frames kept between reads, brought up to date by reading only what changed.
+
+    Planners reload the ranked list again and again while adjusting weights, and
+    a device changes now and then; re-reading 150,000 devices each time is most
+    of the time of a report. So the frames read are kept (per database and
+    filter) and a later read fetches only:
+
+    * the devices whose ``updated_at`` falls after the last read (less
+      :data:`CHANGE_WINDOW`), upserted by id (those that left the filter, e.g.
+      disposed or moved to another area, are dropped);
+    * the communes and categories (a few thousand rows: their counts of
+      officials, remoteness, useful lives);
+    * the number of devices the filter selects: when the kept frame, brought up
+      to date, does not hold exactly that many (a device deleted), it is read
+      again in full.
+
+    Every write of a device goes through the register's use cases, which set
+    ``updated_at``. On SQLite, ``PRAGMA data_version`` on a connection of our
+    own changes whenever another connection (of any process) commits, so while
+    nothing is written a kept frame is used with no query at all.
     """
 
-    KEEP = 4  # filters remembered per file (e.g. the country and a few provinces)
+    KEEP = 4  # filters remembered per database (e.g. the country and a few provinces)
 
     def __init__(self) -> None:
         self._probes: dict[str, sqlite3.Connection] = {}
-        self._frames: dict[tuple[str, RegisterFilter], tuple[int, RegisterFrames]] = {}
+        self._frames: dict[tuple[str, RegisterFilter], _Kept] = {}
 
     def version(self, path: str) -> int:
         probe = self._probes.get(path)
         if probe is None:
-            probe = self._probes[path] = _sqlite_connection(path)
+            probe = self._probes[path] = sqlite_connection(path)
         return probe.execute("PRAGMA data_version").fetchone()[0]
 
-    def get(self, path: str, filters: RegisterFilter, version: int) -> RegisterFrames | None:
-        kept = self._frames.get((path, filters))
-        return kept[1] if kept and kept[0] == version else None
+    def get(self, key: tuple[str, RegisterFilter]) -> _Kept | None:
+        return self._frames.get(key)
 
-    def put(self, path: str, filters: RegisterFilter, version: int, frames: RegisterFrames) -> None:
-        self._frames.pop((path, filters), None)
-        self._frames[(path, filters)] = (version, frames)
+    def put(self, key: tuple[str, RegisterFilter], kept: _Kept) -> None:
+        self._frames.pop(key, None)
+        self._frames[key] = kept
         while len(self._frames) > self.KEEP:
             self._frames.pop(next(iter(self._frames)))
 
@@ -300,7 +263,13 @@ class _SQLiteSnapshots:
         self._frames.clear()
 
 
-sqlite_snapshots = _SQLiteSnapshots()
+kept_frames = _KeptFrames()
+
+
+def _database_key(engine) -> str:
+    if isinstance(engine, SQLiteEngine):
+        return engine.path
+    return repr(sorted((k, str(v)) for k, v in engine.config.items() if k != "password"))
 
 
 async def load_register(filters: RegisterFilter | None = None, engine=None) -> RegisterFrames:
@@ -312,28 +281,102 @@ async def load_register(filters: RegisterFilter | None = None, engine=None) -> R
     """
     filters = filters or RegisterFilter()
     engine = engine or Asset._meta.db
-    if isinstance(engine, SQLiteEngine):
-        version = sqlite_snapshots.version(engine.path)
-        kept = sqlite_snapshots.get(engine.path, filters, version)
-        if kept is None:
-            kept = await _read_register(filters, engine)
-            sqlite_snapshots.put(engine.path, filters, version, kept)
-        return kept
-    return await _read_register(filters, engine)
+    key = (_database_key(engine), filters)
+    version = kept_frames.version(engine.path) if isinstance(engine, SQLiteEngine) else None
+    kept = kept_frames.get(key)
+    if kept is not None and version is not None and kept.version == version:
+        return kept.frames
+    read_at = dt.datetime.now(dt.UTC)  # before reading: a write during the read is caught next time
+    frames = None
+    if kept is not None:
+        frames = await _read_changes(filters, engine, kept)
+    if frames is None:
+        frames = await _read_register(filters, engine)
+    assets = frames.assets.collect()  # already in memory: no work
+    kept_frames.put(key, _Kept(frames, assets, version, read_at))
+    return frames
+
+
+async def _read_changes(filters: RegisterFilter, engine, kept: _Kept) -> RegisterFrames | None:
+    """The kept frames with the devices changed since they were read; None when a full read is needed."""
+    postgres = isinstance(engine, PostgresEngine)
+    assets, communes, categories = _queries(postgres, filters)
+    since = kept.read_at - CHANGE_WINDOW
+    args = [*assets.args, since if postgres else since.isoformat(sep=" ")]
+    mark = f"${len(args)}" if postgres else "?"
+    # julianday() reads the offset of SQLite's ISO text, whatever zone it was written in.
+    changed = f"a.updated_at >= {mark}::timestamptz" if postgres else f"julianday(a.updated_at) >= julianday({mark})"
+    glue = " AND " if " WHERE " in assets.source else " WHERE "
+    queries = (
+        ColumnQuery(assets.columns, assets.source + glue + changed, args, assets.schema),
+        ColumnQuery(
+            ["a.id"],
+            f"asset a WHERE {changed.replace(mark, '$1' if postgres else '?')}",
+            args[-1:],
+            {"asset_id": pl.Int64},
+        ),
+        ColumnQuery(
+            ["n"], f"(SELECT count(*) AS n FROM {assets.source}) AS counted", assets.args, {"devices": pl.Int64}
+        ),
+        communes,
+        categories,
+    )
+    raw_changed, changed_ids, count, raw_communes, raw_categories = await read_columns(queries, engine)
+    tz_format = TIME_FORMAT_POSTGRES if postgres else TIME_FORMAT_SQLITE
+    return await run_heavy(
+        _upsert, kept, raw_changed, changed_ids, int(count["devices"][0]), raw_communes, raw_categories, tz_format
+    )
+
+
+def _upsert(
+    kept: _Kept,
+    raw_changed: pl.DataFrame,
+    changed_ids: pl.DataFrame,
+    count: int,
+    raw_communes: pl.DataFrame,
+    raw_categories: pl.DataFrame,
+    tz_format: str,
+) -> RegisterFrames | None:
+    fresh = _build(raw_changed, raw_communes, raw_categories, tz_format=tz_format)
+
+    def codes(frames: RegisterFrames, table: str) -> pl.DataFrame:
+        frame = getattr(frames, table).collect()
+        return frame.select(frame.columns[:2]).sort(frame.columns[0])
+
+    if any(not codes(fresh, t).equals(codes(kept.frames, t)) for t in ("communes", "categories")):
+        return None  # a code changed under the devices already joined to it
+    assets = pl.concat(
+        [kept.assets.filter(~pl.col("asset_id").is_in(changed_ids["asset_id"].implode())), fresh.assets.collect()]
+    ).sort("asset_id")
+    if assets.height != count:
+        return None  # a device was deleted
+    return RegisterFrames(assets=assets.lazy(), categories=fresh.categories, communes=fresh.communes)
 
 
 async def _read_register(filters: RegisterFilter, engine) -> RegisterFrames:
     postgres = isinstance(engine, PostgresEngine)
     queries = _queries(postgres, filters)
     if postgres:
-        raw_assets, raw_communes, raw_categories = await _postgres_frames(engine, queries)
-        tz_format = "%Y-%m-%d %H:%M:%S%.f%#z"
-    elif isinstance(engine, SQLiteEngine):
-        raw_assets, raw_communes, raw_categories = await asyncio.to_thread(_sqlite_frames, engine.path, queries)
-        tz_format = "%Y-%m-%d %H:%M:%S%.f%:z"
-    else:  # pragma: no cover - the app only configures these two
-        raise TypeError(f"unsupported engine {type(engine).__name__}")
+        texts = await postgres_csv(engine, queries)
+        return await run_heavy(_postgres_build, texts, queries)
+    if isinstance(engine, SQLiteEngine):
+        return await run_heavy(_sqlite_build, engine.path, queries)
+    raise TypeError(f"unsupported engine {type(engine).__name__}")  # pragma: no cover
 
+
+def _postgres_build(texts: list[bytes], queries: tuple[ColumnQuery, ...]) -> RegisterFrames:
+    raw = [read_csv(text, query.schema) for text, query in zip(texts, queries, strict=True)]
+    return _build(*raw, tz_format=TIME_FORMAT_POSTGRES)
+
+
+def _sqlite_build(path: str, queries: tuple[ColumnQuery, ...]) -> RegisterFrames:
+    return _build(*_sqlite_frames(path, queries), tz_format=TIME_FORMAT_SQLITE)
+
+
+def _build(
+    raw_assets: pl.DataFrame, raw_communes: pl.DataFrame, raw_categories: pl.DataFrame, *, tz_format: str
+) -> RegisterFrames:
+    """The report-ready frames from the raw query results (CPU only: run off the loop)."""
     categories = raw_categories.with_columns(_flag("is_computer"))
     communes = raw_communes.with_columns(_flag("remote"), _flag("has_service_point"))
     assets = (
@@ -357,6 +400,7 @@ async def _read_register(filters: RegisterFilter, engine) -> RegisterFrames:
             pl.col("last_audited_at").str.to_datetime(tz_format, time_unit="us", time_zone="UTC"),
         )
         .select(*ASSET_SCHEMA, "commune_id")
+        .sort("asset_id")  # one order, whether read in full or brought up to date
         # Materialised once: every report of a request reads the same rows.
         .collect()
     )

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from procurement.core.actor import Actor
 from procurement.core.clock import VIETNAM, today_vn
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.schemas import PackageOut
 from procurement.planning.fleet import age_profile, fleet_by_commune, stocktake_coverage
@@ -75,7 +76,7 @@ async def ranked_list(
         ranked = ranked.filter(pl.col("category_code") == category)
     if min_score is not None:
         ranked = ranked.filter(pl.col("score") >= min_score)
-    return ranked.collect()
+    return await run_heavy(ranked.collect)
 
 
 # --- shortage --------------------------------------------------------------------
@@ -102,7 +103,7 @@ async def shortage(
         result = result.filter(pl.col("category_code") == group)
     if lacking_only:
         result = result.filter(pl.col("lacking") > 0)
-    return result.collect()
+    return await run_heavy(result.collect)
 
 
 def shortage_by_commune(rows: pl.DataFrame) -> pl.DataFrame:
@@ -255,7 +256,7 @@ async def plan(
     )
     short = commune_shortage(frames.assets, frames.categories, frames.communes)
     try:
-        return replacement_plan(
+        planned = replacement_plan(
             priority,
             short,
             budget_vnd=request.budget_vnd,
@@ -263,7 +264,8 @@ async def plan(
             per_commune_budget=budgets,
             min_share_per_commune=request.min_share_per_commune,
             min_score=request.min_score,
-        ).collect()
+        )
+        return await run_heavy(planned.collect)
     except ValueError as error:  # the pure function's own checks, e.g. a too large minimum share
         if "min_share" in str(error):
             raise DomainError(
@@ -312,12 +314,15 @@ async def fleet(
     categories = frames.categories
     if category is not None:
         categories = categories.filter(pl.col("category_code") == category)
-    return Fleet(
-        by_commune=fleet_by_commune(frames.assets, categories, frames.communes).collect(),
-        age=age_profile(frames.assets, categories, on).collect(),
-        stocktake=stocktake_coverage(frames.assets, frames.communes, since_at).collect(),
-        since=since_at,
+    by_commune, age, stocktake = await run_heavy(
+        pl.collect_all,
+        [
+            fleet_by_commune(frames.assets, categories, frames.communes),
+            age_profile(frames.assets, categories, on),
+            stocktake_coverage(frames.assets, frames.communes, since_at),
+        ],
     )
+    return Fleet(by_commune=by_commune, age=age, stocktake=stocktake, since=since_at)
 
 
 # --- saving a plan as procurement packages ------------------------------------------
@@ -378,7 +383,7 @@ async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[
             field="line_id",
             code="line_exhausted",
         )
-    packages = plan_packages(await plan(wanted)).collect()
+    packages = await run_heavy(plan_packages(await plan(wanted)).collect)
     if packages.height == 0:
         raise DomainError("Kế hoạch chưa chọn thiết bị nào: không có gói thầu để lưu.", field="plan.budget_vnd")
     allocations: dict[str, int] = {}

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from labels.tags import display_tag
+from models.engine import KEPT_READ
 from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
@@ -144,7 +145,8 @@ def _select_one_sql(column: str, engine_type: str) -> str:
     """
     query = Asset.select(*_COLUMNS).where(getattr(Asset, column) == 0).limit(1)
     sql, _ = query.querystrings[0].compile_string(engine_type=engine_type)
-    return re.sub(r"\?|\$\d+", "{}", sql)
+    # Marked for the kept connection of the SQLite engine (models/engine.py).
+    return KEPT_READ + re.sub(r"\?|\$\d+", "{}", sql)
 
 
 async def _load_row(actor: Actor, column: str, value: Any) -> dict[str, Any]:

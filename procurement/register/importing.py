@@ -43,6 +43,7 @@ from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import (
@@ -915,6 +916,18 @@ async def _context(actor: Actor, sheet: Sheet) -> Context:
     )
 
 
+def _parse_rows(ctx: Context, sheet: Sheet, progress: Progress | None) -> list[ParsedRow]:
+    parsed: list[ParsedRow] = []
+    total = len(sheet.rows)
+    for index, (number, cells) in enumerate(sheet.rows, start=1):
+        row = _parse_row(ctx, number, cells)
+        if row is not None:
+            parsed.append(row)
+        if progress and (index % 1000 == 0 or index == total):
+            progress("check", index, total)
+    return parsed
+
+
 async def _analyse(
     actor: Actor, sheet: Sheet, file_name: str, progress: Progress | None
 ) -> tuple[ImportReport, Plan, Context]:
@@ -925,13 +938,8 @@ async def _analyse(
         ctx.error(None, None, "Thiếu cột bắt buộc 'Mã xã'.")
     parsed: list[ParsedRow] = []
     if not ctx.errors:
-        total = len(sheet.rows)
-        for index, (number, cells) in enumerate(sheet.rows, start=1):
-            row = _parse_row(ctx, number, cells)
-            if row is not None:
-                parsed.append(row)
-            if progress and (index % 1000 == 0 or index == total):
-                progress("check", index, total)
+        # Checking every row is seconds of Python for a large sheet: off the event loop.
+        parsed = await run_heavy(_parse_rows, ctx, sheet, progress)
     plan = await _plan(ctx, parsed) if not ctx.errors or parsed else Plan()
     warnings = list(sheet.warnings)
     anonymous = [p.number for p in plan.creates if not p.tag and not p.values.get("serial")]

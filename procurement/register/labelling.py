@@ -22,6 +22,7 @@ from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
+from procurement.core.heavy import run_heavy
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Status, Tag, _Input
 
@@ -192,7 +193,7 @@ async def print_sheet(
     rows = await select_assets(actor, selection)
     if expected is not None and _fingerprint(rows, selection) != expected:
         raise SelectionChanged(_plan(rows, selection))
-    pdf = label_sheet_pdf(label_data(rows, base_url), stock=selection.stock, skip=selection.skip)
+    pdf = await run_heavy(label_sheet_pdf, label_data(rows, base_url), stock=selection.stock, skip=selection.skip)
     await record_printed(actor, [row["id"] for row in rows], selection.stock)
     return pdf, len(rows)
 

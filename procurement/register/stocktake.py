@@ -21,7 +21,9 @@ from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
+from procurement.core.columns import ColumnQuery, is_postgres, placeholder, read_columns, time_format
 from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.heavy import run_heavy
 from procurement.core.idempotency import StoredEvent, StoredMeanwhile, run_once
 from procurement.core.transactions import is_sqlite, write_transaction
 from procurement.register import devices as register_devices
@@ -37,7 +39,7 @@ from procurement.register.schemas import (
     StocktakeConfirm,
     _Input,
 )
-from procurement.register.stocktake_report import FOUND_KINDS, stocktake_coverage
+from procurement.register.stocktake_report import FOUND_KINDS, coverage_from_counts
 
 MAX_BATCH = 500
 
@@ -488,68 +490,104 @@ async def sync(actor: Actor, stocktake_id: int, batch: SyncBatch) -> list[Action
 
 # --- coverage report -----------------------------------------------------------
 
-_UTC = pl.Datetime("us", "UTC")
-
 
 async def coverage(actor: Actor, province: str | None = None, since: dt.datetime | None = None) -> pl.DataFrame:
-    """Stocktake coverage per commune (staff: their own commune only)."""
-    commune_where = []
-    if actor.is_staff:
-        commune_where.append(Commune.id == actor.commune_id)
-    if province:
-        commune_where.append(Commune.province.code == province)
-    commune_rows = (
-        await Commune.select(
-            Commune.id.as_alias("commune_id"),
-            Commune.code.as_alias("commune_code"),
-            Commune.name.as_alias("commune_name"),
-        ).where(*commune_where)
-        if commune_where
-        else await Commune.select(
-            Commune.id.as_alias("commune_id"),
-            Commune.code.as_alias("commune_code"),
-            Commune.name.as_alias("commune_name"),
-        )
+    """Stocktake coverage per commune (staff: their own commune only).
+
+    The database counts the register (devices, and those confirmed since the date,
+    per commune: one GROUP BY); the stocktakes, their results and the devices they
+    name are read column-wise (no Python object per row; 150,000 row dicts took
+    84% of the time before), and the report runs off the event loop.
+    """
+    postgres = is_postgres()
+    t = "::text" if postgres else ""  # times as ISO text on both engines
+
+    class Args(list):
+        def __call__(self, value: Any) -> str:
+            self.append(value)
+            return placeholder(postgres, self)
+
+    def scope(args: Args) -> str:
+        """SQL condition on ``c`` (a commune) for the communes the report covers."""
+        conditions = ["1 = 1"]
+        if actor.is_staff:
+            conditions.append(f"c.id = {args(actor.commune_id)}")
+        if province:
+            conditions.append(f"c.province IN (SELECT id FROM province WHERE code = {args(province)})")
+        return " AND ".join(conditions)
+
+    def in_scope(args: Args, column: str) -> str:
+        if not (actor.is_staff or province):
+            return ""
+        return f" AND {column} IN (SELECT c.id FROM commune c WHERE {scope(args)})"
+
+    def stocktakes_in(args: Args) -> str:
+        return f"SELECT s.id FROM stocktake s WHERE 1 = 1{in_scope(args, 's.commune')}"
+
+    # Times compared as text on SQLite: Piccolo stores them as UTC str(datetime), as here.
+    def moment(args: Args) -> str:
+        assert since is not None
+        return f"{args(since)}::timestamptz" if postgres else args(str(since.astimezone(dt.UTC)))
+
+    counts_args = Args()
+    found = ", ".join(f"'{kind}'" for kind in FOUND_KINDS)
+    confirmed = (
+        f", sum(CASE WHEN a.last_audited_at >= {moment(counts_args)} OR a.id IN (SELECT r.asset FROM"
+        f" stocktake_result r WHERE r.kind IN ({found}) AND r.at >= {moment(counts_args)}"
+        f" AND r.stocktake IN ({stocktakes_in(counts_args)})) THEN 1 ELSE 0 END)"
+        if since is not None
+        else ", 0"
     )
-    ids = [row["commune_id"] for row in commune_rows] or [0]
-    in_scope = len(commune_where) > 0
-    asset_query = Asset.select(
-        Asset.id.as_alias("asset_id"), Asset.commune.id.as_alias("commune_id"), Asset.status, Asset.last_audited_at
-    )
-    stocktake_query = Stocktake.select(
-        Stocktake.id.as_alias("stocktake_id"),
-        Stocktake.commune.id.as_alias("commune_id"),
-        Stocktake.started_at,
-        Stocktake.status,
-    )
-    result_query = (
-        StocktakeResult.select(
-            StocktakeResult.stocktake.id.as_alias("stocktake_id"),
-            StocktakeResult.asset.id.as_alias("asset_id"),
-            StocktakeResult.kind,
-            StocktakeResult.at,
-        )
-        .where(StocktakeResult.asset.is_not_null())
-        .order_by(StocktakeResult.id)
-    )
-    if in_scope:
-        asset_query = asset_query.where(Asset.commune.id.is_in(ids))
-        stocktake_query = stocktake_query.where(Stocktake.commune.id.is_in(ids))
-        result_query = result_query.where(StocktakeResult.stocktake._.commune._.id.is_in(ids))
-    frames = (
-        pl.LazyFrame(
-            commune_rows, schema={"commune_id": pl.Int64, "commune_code": pl.String, "commune_name": pl.String}
+    counts_where = f"a.status <> 'disposed'{in_scope(counts_args, 'a.commune')}"
+    args = [Args() for _ in range(4)]
+    queries = (
+        ColumnQuery(
+            ["commune", "devices", "confirmed_since"],
+            f"(SELECT a.commune AS commune, count(*) AS devices{confirmed} AS confirmed_since"
+            f" FROM asset a WHERE {counts_where} GROUP BY a.commune) AS counted",
+            counts_args,
+            {"commune_id": pl.Int64, "devices": pl.Int64, "confirmed_since": pl.Int64},
         ),
-        pl.LazyFrame(
-            await asset_query,
-            schema={"asset_id": pl.Int64, "commune_id": pl.Int64, "status": pl.String, "last_audited_at": _UTC},
+        ColumnQuery(
+            ["c.id", "c.code", "c.name"],
+            f"commune c WHERE {scope(args[0])}",
+            args[0],
+            {"commune_id": pl.Int64, "commune_code": pl.String, "commune_name": pl.String},
         ),
-        pl.LazyFrame(
-            await stocktake_query,
-            schema={"stocktake_id": pl.Int64, "commune_id": pl.Int64, "started_at": _UTC, "status": pl.String},
+        ColumnQuery(
+            ["a.id", "a.commune"],
+            f"asset a WHERE a.status <> 'disposed' AND a.id IN (SELECT r.asset FROM stocktake_result r"
+            f" WHERE r.stocktake IN ({stocktakes_in(args[1])}))",
+            args[1],
+            {"asset_id": pl.Int64, "commune_id": pl.Int64},
         ),
-        pl.LazyFrame(
-            await result_query, schema={"stocktake_id": pl.Int64, "asset_id": pl.Int64, "kind": pl.String, "at": _UTC}
+        ColumnQuery(
+            ["s.id", "s.commune", f"s.started_at{t}", "s.status"],
+            f"stocktake s WHERE s.id IN ({stocktakes_in(args[2])})",
+            args[2],
+            {"stocktake_id": pl.Int64, "commune_id": pl.Int64, "started_at": pl.String, "status": pl.String},
+        ),
+        ColumnQuery(
+            ["r.stocktake", "r.asset", "r.kind", f"r.at{t}"],
+            f"stocktake_result r WHERE r.asset IS NOT NULL AND r.stocktake IN ({stocktakes_in(args[3])}) ORDER BY r.id",
+            args[3],
+            {"stocktake_id": pl.Int64, "asset_id": pl.Int64, "kind": pl.String, "at": pl.String},
         ),
     )
-    return stocktake_coverage(*frames, since=since).collect()
+    counts, communes, active, stocktakes, results = await read_columns(queries)
+    times = time_format()
+
+    def report() -> pl.DataFrame:
+        def utc(frame: pl.DataFrame, column: str) -> pl.LazyFrame:
+            return frame.lazy().with_columns(pl.col(column).str.to_datetime(times, time_unit="us", time_zone="UTC"))
+
+        return coverage_from_counts(
+            communes.lazy(),
+            counts.lazy().select("commune_id", "devices"),
+            active.lazy(),
+            utc(stocktakes, "started_at"),
+            utc(results, "at"),
+            counts.lazy().select("commune_id", "confirmed_since") if since is not None else None,
+        ).collect()
+
+    return await run_heavy(report)

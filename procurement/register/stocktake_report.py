@@ -32,7 +32,36 @@ def stocktake_coverage(
 ) -> pl.LazyFrame:
     active = assets.filter(pl.col("status") != "disposed")
     devices = active.group_by("commune_id").agg(pl.len().cast(pl.Int64).alias("devices"))
+    confirmed_since = None
+    if since is not None:
+        seen_in_stocktake = results.filter(pl.col("kind").is_in(FOUND_KINDS) & (pl.col("at") >= since)).select(
+            "asset_id"
+        )
+        audited = active.filter(pl.col("last_audited_at") >= since).select("asset_id")
+        seen = pl.concat([seen_in_stocktake, audited]).unique()
+        confirmed_since = (
+            active.join(seen, on="asset_id", how="semi")
+            .group_by("commune_id")
+            .agg(pl.len().cast(pl.Int64).alias("confirmed_since"))
+        )
+    return coverage_from_counts(
+        communes, devices, active.select("asset_id", "commune_id"), stocktakes, results, confirmed_since
+    )
 
+
+def coverage_from_counts(
+    communes: pl.LazyFrame,
+    devices: pl.LazyFrame,
+    active: pl.LazyFrame,
+    stocktakes: pl.LazyFrame,
+    results: pl.LazyFrame,
+    confirmed_since: pl.LazyFrame | None,
+) -> pl.LazyFrame:
+    """The report from per-commune counts (``devices``: commune_id, devices;
+    ``confirmed_since``: commune_id, confirmed_since, or None without a date), so a
+    database can count the register itself. ``active`` needs to hold (asset_id,
+    commune_id) of the devices not disposed that appear in ``results`` (more is fine).
+    """
     last = (
         stocktakes.sort(["started_at", "stocktake_id"])
         .group_by("commune_id")
@@ -52,7 +81,7 @@ def stocktake_coverage(
         latest_result.filter(pl.col("kind").is_in(FOUND_KINDS))
         .join(last.select("commune_id", pl.col("last_stocktake_id").alias("stocktake_id")), on="stocktake_id")
         # Only devices the commune still has and that are registered there.
-        .join(active.select("asset_id", "commune_id"), on=["asset_id", "commune_id"])
+        .join(active, on=["asset_id", "commune_id"])
         .group_by("commune_id")
         .agg(pl.col("asset_id").n_unique().cast(pl.Int64).alias("confirmed_last"))
     )
@@ -68,17 +97,7 @@ def stocktake_coverage(
             .alias("confirmed_last"),
         )
     )
-    if since is not None:
-        seen_in_stocktake = results.filter(pl.col("kind").is_in(FOUND_KINDS) & (pl.col("at") >= since)).select(
-            "asset_id"
-        )
-        audited = active.filter(pl.col("last_audited_at") >= since).select("asset_id")
-        seen = pl.concat([seen_in_stocktake, audited]).unique()
-        confirmed_since = (
-            active.join(seen, on="asset_id", how="semi")
-            .group_by("commune_id")
-            .agg(pl.len().cast(pl.Int64).alias("confirmed_since"))
-        )
+    if confirmed_since is not None:
         report = report.join(confirmed_since, on="commune_id", how="left").with_columns(
             pl.col("confirmed_since").fill_null(0)
         )

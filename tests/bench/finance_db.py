@@ -31,6 +31,47 @@ async def _best(repeat: int, make):
     return best, result
 
 
+async def _against_plain_sql(repeat: int, today: date) -> None:
+    """Disbursement by month and stocktake coverage beside a plain SQL GROUP BY of the same sums."""
+    import datetime as dt
+
+    from models.tables import Asset
+    from procurement.core.actor import Actor
+    from procurement.core.transactions import is_sqlite
+    from procurement.register import stocktake
+
+    month = (lambda c: f"substr({c}, 1, 7)") if is_sqlite() else (lambda c: f"to_char({c}, 'YYYY-MM')")
+
+    async def plain_by_month():
+        paid = await Asset.raw(f"SELECT line, {month('paid_on')} AS m, sum(amount_vnd) FROM payment GROUP BY 1, 2")
+        signed = await Asset.raw(f"SELECT line, {month('signed_on')} AS m, sum(value_vnd) FROM contract GROUP BY 1, 2")
+        return paid, signed
+
+    since = dt.datetime.combine(today - dt.timedelta(days=365), dt.time(), tzinfo=dt.UTC)
+
+    async def plain_coverage():
+        return await Asset.raw(
+            "SELECT commune, count(*), sum(CASE WHEN last_audited_at >= {} THEN 1 ELSE 0 END)"
+            " FROM asset WHERE status <> 'disposed' GROUP BY commune",
+            since,
+        )
+
+    admin = Actor(user_id=0, username="bench", role="admin")
+    pairs = [
+        ("disbursement by month", lambda: reports.run_report(Report.by_month, today=today), plain_by_month),
+        ("stocktake coverage", lambda: stocktake.coverage(admin, since=since), plain_coverage),
+    ]
+    for label, ours, plain in pairs:
+        ours_s, _ = await _best(repeat, ours)
+        plain_s, _ = await _best(repeat, plain)
+        ratio = ours_s / plain_s
+        verdict = "OK" if ratio <= 1.5 else "SLOW (target <= 1.5x)"
+        print(
+            f"{label:<22} ours {ours_s * 1000:8.1f} ms  plain SQL GROUP BY {plain_s * 1000:8.1f} ms"
+            f"  ratio {ratio:4.2f}  {verdict}"
+        )
+
+
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--load", action="store_true")
@@ -61,6 +102,7 @@ async def main(argv: list[str] | None = None) -> None:
                 print(
                     f"{report.value:<11} {fmt.value:<5} {seconds * 1000:8.1f} ms  {frame.height:>5} rows  {len(body) / 1e6:6.2f} MB"
                 )
+        await _against_plain_sql(args.repeat, args.today)
         summary = await reports.run_report(Report.provinces, today=args.today)
         print(
             f"national: plans {format_vnd(int(summary['amount_vnd'].sum()))}, paid {format_vnd(int(summary['paid_vnd'].sum()))}, "

@@ -7,6 +7,7 @@ Use in a test module with ``from tests.support.browser import live_server, brows
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,12 +37,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(database):
-    """Base URL of the app served in a subprocess against the same test database."""
+@contextlib.contextmanager
+def running_server(**extra_env: str):
+    """Base URL of the app served by uvicorn in a subprocess against the test database."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BASE_URL": base_url}
+    env = {**os.environ, "BASE_URL": base_url, **extra_env}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -57,7 +58,7 @@ def live_server(database):
         ],
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # importing the app takes long on a busy machine
     while True:
         try:
             urllib.request.urlopen(f"{base_url}/api/health", timeout=1)
@@ -65,14 +66,23 @@ def live_server(database):
         except Exception as error:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the app did not start for the page tests") from error
+                raise RuntimeError("the app did not start in its subprocess") from error
             time.sleep(0.2)
-    yield base_url
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(database):
+    """Base URL of the app served in a subprocess against the same test database."""
+    with running_server() as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -126,3 +126,34 @@ async def test_csv_and_xlsx_downloads_carry_the_same_figures(client, demo_budget
 async def test_staff_cannot_read_the_reports(client, users):
     staff = await users.make("staff", "26296")
     assert (await client.get("/api/finance/reports/by_line", headers=staff)).status_code == 403
+
+
+async def test_reports_summed_in_sql_equal_the_reports_over_every_row(demo_budget):
+    """run_report sums contracts and payments in SQL; the answer is the pure report's over all rows."""
+    from polars.testing import assert_frame_equal
+
+    from procurement.finance import reports
+
+    days = sorted(p["paid_on"] for p in await Payment.select(Payment.paid_on))
+    # The report date falls between payments of one month: the SQL sums split there.
+    for as_of in (TODAY, days[len(days) // 2], days[0] - dt.timedelta(days=1)):
+        for province in (None, "75"):
+            every_row = await reports.load_frames(province)
+            for report, (function, _) in reports.REPORTS.items():
+                expected = function(*every_row, today=as_of).collect()
+                assert_frame_equal(await reports.run_report(report, today=as_of, province=province), expected)
+
+
+async def test_paid_by_month_equals_a_plain_sql_group_by(client, demo_budget):
+    from procurement.core.transactions import is_sqlite
+
+    month = "substr(paid_on, 1, 7)" if is_sqlite() else "to_char(paid_on, 'YYYY-MM')"
+    plain = await Payment.raw(f"SELECT line, {month} AS month, sum(amount_vnd) AS paid FROM payment GROUP BY 1, 2")
+    parents = {r["parent"] for r in await BudgetLine.select(BudgetLine.parent) if r["parent"] is not None}
+    expected = {(r["line"], f"{r['month']}-01"): int(r["paid"]) for r in plain if r["line"] not in parents}
+    rows = (
+        await client.get("/api/finance/reports/by_month", params={"as_of": TODAY.isoformat()}, headers=demo_budget)
+    ).json()
+    got = {(r["line_id"], r["month"]): r["paid_vnd"] for r in rows if r["line_id"] not in parents and r["paid_vnd"]}
+    assert got == {key: paid for key, paid in expected.items() if paid}
+    assert len(got) > 3

@@ -1,13 +1,15 @@
-"""The register frames kept between reads on SQLite are never stale."""
+"""The register frames kept between reads on SQLite are used with no query while nothing is written."""
 
 from __future__ import annotations
 
 import pytest
 
-from procurement.planning.frames import RegisterFilter, load_register, sqlite_snapshots
+from procurement.planning.frames import RegisterFilter, kept_frames, load_register
 from tests.app.conftest import AN_VIEN, ENGINE, asset_payload
 
-pytestmark = pytest.mark.skipif(ENGINE != "sqlite", reason="the kept frames are SQLite's (PostgreSQL reads every time)")
+pytestmark = pytest.mark.skipif(
+    ENGINE != "sqlite", reason="PRAGMA data_version is SQLite's (test_kept_frames covers both engines)"
+)
 
 
 async def test_kept_frames_are_reused_until_something_is_written(client, users):
@@ -29,5 +31,5 @@ async def test_kept_frames_are_reused_until_something_is_written(client, users):
 async def test_kept_frames_can_be_dropped(clean):
     area = RegisterFilter(commune=AN_VIEN)
     first = await load_register(area)
-    sqlite_snapshots.clear()
+    kept_frames.clear()
     assert await load_register(area) is not first

@@ -295,3 +295,27 @@ async def test_coverage_api_json_and_csv_agree(client, users):
         await client.get("/api/reports/stocktake-coverage", params={"province": "75"}, headers=planner)
     ).json()
     assert len(everywhere) == 95
+
+
+async def test_coverage_counts_equal_a_plain_sql_group_by(client, users):
+    from procurement.core.actor import Actor
+    from procurement.register import stocktake
+
+    admin = await users.make("admin")
+    ids = [await make_asset() for _ in range(3)] + [await make_asset(commune_code=OTHER_COMMUNE) for _ in range(2)]
+    answer = await client.post(
+        f"/api/assets/{ids[0]}/dispose", json={"reason": "hỏng", "status": "disposed"}, headers=admin
+    )
+    assert answer.status_code == 200, answer.text
+    assert (await client.post(f"/api/assets/{ids[1]}/stocktake", json={}, headers=admin)).status_code == 200
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    plain = await Asset.raw(
+        "SELECT c.code AS code, count(*) AS devices,"
+        " sum(CASE WHEN a.last_audited_at >= {} THEN 1 ELSE 0 END) AS audited"
+        " FROM asset a JOIN commune c ON c.id = a.commune WHERE a.status <> 'disposed' GROUP BY c.code",
+        since,
+    )
+    frame = await stocktake.coverage(Actor(user_id=0, username="t", role="admin"), since=since)
+    got = {r["commune_code"]: (r["devices"], r["confirmed_since"]) for r in frame.iter_rows(named=True) if r["devices"]}
+    assert got == {r["code"]: (int(r["devices"]), int(r["audited"])) for r in plain}
+    assert got[AN_VIEN] == (2, 1)
