@@ -44,6 +44,7 @@ lock: | $(VENV)/bin/python
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy procurement labels
 	$(PY) -m tests.support.migrations_in_sync
 
 run: $(RUN_STAMP)

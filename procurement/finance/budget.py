@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Sum
@@ -92,15 +93,25 @@ def _user(actor: Actor) -> int | None:
 # --- reading under a lock -----------------------------------------------------------
 
 
-async def _locked(table: type[Table], row_id: int, what: str, field: str) -> dict[str, Any]:
+async def _locked(table: type[Table], row_id: int | None, what: str, field: str) -> dict[str, Any]:
     """The row, locked until the transaction ends (PostgreSQL); SQLite's
     BEGIN IMMEDIATE already excludes every other writer."""
+    if row_id is None:
+        raise DomainError(f"Chưa chọn {what}.", field=field, code="required")
     query = table.select().where(table._meta.primary_key == row_id)
     if not is_sqlite():
         query = query.lock_rows()
     row = await query.first()
     if row is None:
         raise NotFound(f"Không tìm thấy {what} số {row_id}.", field=field)
+    return row
+
+
+async def _one(query: Any) -> dict[str, Any]:
+    """The row a query must find (the caller has just written or locked it)."""
+    row = await query.first()
+    if row is None:
+        raise NotFound()
     return row
 
 
@@ -403,7 +414,7 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
     async with write_transaction():
         line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
         if commune_id is not None:
-            commune = await Commune.select(Commune.province).where(Commune.id == commune_id).first()
+            commune = await _one(Commune.select(Commune.province).where(Commune.id == commune_id))
             if commune["province"] != line["province"]:
                 raise rules.RuleViolation("commune_code", "xã/phường không thuộc tỉnh của dòng ngân sách")
         rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), data.amount_vnd)
@@ -416,7 +427,7 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
             created_at=now(),
         )
         await allocation.save()
-    row = await Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.id == allocation.id).first()
+    row = await _one(Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.id == allocation.id))
     return AllocationOut(**row)
 
 
@@ -509,7 +520,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -
             *[
                 Allocation(
                     line=line_id,
-                    commune=weights[a.commune_code][0],
+                    commune=weights[str(a.commune_code)][0],
                     amount_vnd=a.amount_vnd,
                     note=f"chia theo {data.basis.value}",
                     created_by=_user(actor),
@@ -526,7 +537,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -
 # --- procurement packages -----------------------------------------------------------
 
 
-async def _category_ids(items: list[ItemIn]) -> dict[str, int]:
+async def _category_ids(items: Sequence[ItemIn]) -> dict[str, int]:
     codes = {i.category for i in items}
     found = (
         {
@@ -994,7 +1005,7 @@ async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
         if data.allocation_id is not None:
             allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
             line_id = allocation["line"]
-            line = await BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id).first()
+            line = await _one(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id))
             rules.check_contract_fits(allocation["amount_vnd"], await _allocation_used(allocation["id"]), value)
         else:
             line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
@@ -1077,15 +1088,15 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
         if data.commune_code:
             commune_id = await _commune_id(data.commune_code)
         elif contract["allocation"]:
-            allocation = (
-                await Allocation.select(Allocation.commune).where(Allocation.id == contract["allocation"]).first()
+            allocation = await _one(
+                Allocation.select(Allocation.commune).where(Allocation.id == contract["allocation"])
             )
             commune_id = allocation["commune"]
         else:
             commune_id = None
         if commune_id is None:
             raise rules.RuleViolation("commune_code", "mua sắm tập trung: phải ghi xã/phường nhận thiết bị")
-        commune_code = (await Commune.select(Commune.code).where(Commune.id == commune_id).first())["code"]
+        commune_code = (await _one(Commune.select(Commune.code).where(Commune.id == commune_id)))["code"]
         bought = {
             r["category"]: (r["quantity"], r["unit_price_vnd"])
             for r in await ContractItem.select(
@@ -1237,7 +1248,7 @@ async def _voucher_unused(contract_id: int, voucher_number: str) -> None:
 
 
 async def _payment_out(payment_id: int) -> PaymentOut:
-    return PaymentOut(**await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first())
+    return PaymentOut(**await _one(Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id)))
 
 
 async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
@@ -1291,7 +1302,7 @@ async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
                 data.amount_vnd,
             )
             decision = (
-                await BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == allocation["line"]).first()
+                await _one(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == allocation["line"]))
             )["decision_date"]
             if data.paid_on < decision:
                 raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")

@@ -205,7 +205,7 @@ async def load_report_frames(report: Report, today: dt.date, province: str | Non
     """
     by_commune, by_month = _GRAIN[report]
     postgres = not is_sqlite()
-    queries = []
+    queries: list[tuple[str, list, dict[str, pl.DataType]]] = []
     for name, (sql, schema) in _QUERIES.items():
         if name == "allocations" and report == Report.by_month:
             # The monthly report takes allocations for a uniform signature only: read none.

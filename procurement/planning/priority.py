@@ -92,7 +92,7 @@ COMMUNE_COLUMNS = (
 # The register as frames, column by column with its types: what
 # ``procurement.planning.frames`` reads from the database and ``procurement.seed.synthetic``
 # builds for the benchmarks (the report functions need only the columns above).
-ASSET_SCHEMA = {
+ASSET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "asset_id": pl.Int64,
     "tag": pl.String,
     "commune_code": pl.String,
@@ -109,7 +109,7 @@ ASSET_SCHEMA = {
     "cost_vnd": pl.Int64,
     "last_audited_at": pl.Datetime("us"),
 }
-COMMUNE_SCHEMA = {
+COMMUNE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "commune_code": pl.String,
     "commune_name": pl.String,
     "province_code": pl.String,

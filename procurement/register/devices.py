@@ -276,7 +276,7 @@ async def stored_event(client_event_id: str) -> StoredEvent | None:
             StocktakeResult.kind,
             StocktakeResult.tag,
             StocktakeResult.stocktake,
-            StocktakeResult.stocktake.commune.id.as_alias("commune_id"),
+            StocktakeResult.stocktake._.commune._.id.as_alias("commune_id"),
         )
         .where(StocktakeResult.client_event_id == client_event_id)
         .first()
@@ -295,7 +295,7 @@ async def stored_event(client_event_id: str) -> StoredEvent | None:
             AssetEvent.kind,
             AssetEvent.response,
             AssetEvent.asset.tag.as_alias("tag"),
-            AssetEvent.asset.commune.id.as_alias("commune_id"),
+            AssetEvent.asset._.commune._.id.as_alias("commune_id"),
         )
         .where(AssetEvent.client_event_id == client_event_id)
         .first()

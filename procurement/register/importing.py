@@ -29,7 +29,7 @@ import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -489,8 +489,8 @@ def _sheet_from_grid(grid: list[list[str | None]]) -> Sheet:
         header = _clean(cell)
         if not header:
             continue
-        known = _HEADER_KEYS.get(_key(header))
-        if known is None:
+        field_name = _HEADER_KEYS.get(_key(header))
+        if field_name is None:
             warnings.append(
                 ImportIssue(
                     column=header,
@@ -498,14 +498,14 @@ def _sheet_from_grid(grid: list[list[str | None]]) -> Sheet:
                     message="Cột không có trong mẫu, bị bỏ qua.",
                 )
             )
-        elif known in columns:
+        elif field_name in columns:
             raise DomainError(
-                f"Cột '{header}' trùng với cột '{columns[known][1]}'. Mỗi cột chỉ được có một lần.",
+                f"Cột '{header}' trùng với cột '{columns[field_name][1]}'. Mỗi cột chỉ được có một lần.",
                 field="file",
                 code="duplicate_column",
             )
         else:
-            columns[known] = (position, header)
+            columns[field_name] = (position, header)
     rows = [
         (number, row)
         for number, row in enumerate(grid[header_index + 1 :], start=header_index + 2)
@@ -557,8 +557,9 @@ def parse_acquired(text: str) -> tuple[dt.date | None, int | None]:
 def parse_day(text: str) -> dt.date:
     """A whole date as people write it (dd/mm/yyyy, also with . or -) or ISO; no year alone."""
     text = text.strip()
-    if _ISO.match(text) or _DMY.match(text):
-        return parse_acquired(text)[0]
+    day = parse_acquired(text)[0] if _ISO.match(text) or _DMY.match(text) else None
+    if day is not None:
+        return day
     raise CellError(f"Không đọc được ngày '{text}': ghi dd/mm/yyyy (vd 15/03/2026).")
 
 
@@ -619,7 +620,7 @@ class Context:
 _PYDANTIC_FIELD = {"acquired_on": "acquired", "acquired_year": "acquired"}
 
 
-def _pydantic_message(error: dict) -> str:
+def _pydantic_message(error: Mapping[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "string_too_long":
         return f"Quá dài: tối đa {ctx.get('max_length')} ký tự."
@@ -723,7 +724,7 @@ def _parse_row(ctx: Context, number: int, cells: list[str | None]) -> ParsedRow 
             header = ctx.sheet.columns.get(name, (0, None))[1]
             if header not in failed:
                 ctx.error(number, name, _pydantic_message(item), raw.get(name))
-    if len(ctx.errors) > errors_before:
+    if len(ctx.errors) > errors_before or commune_id is None:
         return None
     for name in ("make", "model", "serial", "location_detail", "assigned_to", "os_name", "notes"):
         if name in values:
@@ -799,8 +800,8 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
     by_tag = {r["tag"]: r for r in await _stored_where(Asset.tag, {p.tag for p in parsed if p.tag})}
     serials = {p.values["serial"] for p in parsed if p.values.get("serial")}
     by_serial: dict[tuple[int, str], list[dict]] = {}
-    for stored in await _stored_where(Asset.serial, serials):
-        by_serial.setdefault((stored["commune_id"], stored["serial"]), []).append(stored)
+    for found in await _stored_where(Asset.serial, serials):
+        by_serial.setdefault((found["commune_id"], found["serial"]), []).append(found)
 
     seen_tags: dict[str, int] = {}
     seen_serials: dict[tuple[int, str], int] = {}
@@ -820,7 +821,7 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
                 continue
             seen_serials[serial_key] = row.number
 
-        stored = None
+        stored: dict[str, Any] | None = None
         same_serial = by_serial.get(serial_key, []) if serial_key else []
         if row.tag:
             stored = by_tag.get(row.tag)
@@ -878,7 +879,7 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
                 row.number,
                 "status",
                 "Thanh lý (hoặc huỷ đề nghị thanh lý) làm trên trang thiết bị, không qua nhập tệp.",
-                STATUS_VI.get(status, status),
+                STATUS_VI.get(str(status), str(status)),
             )
             continue
         plan.updates.append((row, stored, diff))

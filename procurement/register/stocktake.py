@@ -453,7 +453,7 @@ async def _apply_once(actor: Actor, stocktake: dict[str, Any], action: Stocktake
             return _answer(
                 action,
                 Outcome.already_confirmed,
-                f"Thiết bị {display_tag(tag)} đã được xác nhận trong đợt kiểm kê này.",
+                f"Thiết bị {display_tag(tag or '')} đã được xác nhận trong đợt kiểm kê này.",
                 "confirmed",
                 tag,
             )

@@ -231,6 +231,8 @@ async def load_demo_budget_once(seed: int) -> dict | None:
     if await BudgetLine.exists():
         return None
     user = await AppUser.select(AppUser.id, AppUser.username).where(AppUser.username == "taichinh").first()
+    if user is None:
+        return None
     actor = Actor(user_id=user["id"], username=user["username"], role="finance")
     return await load_demo_budget(actor, seed)
 

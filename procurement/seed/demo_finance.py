@@ -111,7 +111,7 @@ async def load_demo_budget(actor: Actor, seed: int = 2025, today: dt.date | None
         split = await budget.split_allocation(
             actor, plan.id, AllocationSplit(total_vnd=PLAN_65 - CENTRAL, basis=SplitBasis.officials)
         )
-    allocations = sorted(split.allocations, key=lambda a: a.commune_code)
+    allocations = sorted(split.allocations, key=lambda a: a.commune_code or "")
     rng.shuffle(allocations)
     counts = {"packages": 0, "contracts": 0, "payments": 0, "reversals": 0, "devices": 0}
 
