@@ -5,9 +5,12 @@ sent. Each write may carry the client's own id for the action (a UUID); the firs
 answer is kept beside that id and given again to every resend, also when resends
 race. An id reused for another action, another object or another body answers 409.
 
-Two stores share the one flow of :func:`replay_or_run`: device events keep their
-answer on the event row itself (:mod:`procurement.register.devices`); every other
-write goes through :func:`once`, which keeps it in ``client_event``.
+Finance writes go through :func:`once`, which keeps the answer in ``client_event``.
+Device and stocktake actions keep theirs on their own rows (the event, the round's
+result) through :func:`procurement.core.idempotency.run_once`, which also checks that
+the caller may see the stored answer. Both accept the same UUID event ids
+(:data:`procurement.core.idempotency.ClientEventId`); folding the two stores into one
+is left to do.
 """
 
 from __future__ import annotations

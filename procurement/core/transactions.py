@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import sqlite3
@@ -13,6 +12,7 @@ import polars as pl
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from models.tables import Asset
+from procurement.core.heavy import run_heavy
 
 Schema = Mapping[str, "pl.DataType | type[pl.DataType]"]
 """Column name -> polars type, in select order."""
@@ -104,7 +104,7 @@ async def read_frame(query, schema: Schema) -> pl.DataFrame:
     else:
         sql, args = query.querystrings[0].compile_string(engine_type="sqlite" if sqlite else "postgres")
     if sqlite:
-        return await asyncio.to_thread(_sqlite_frame, db.path, sql, list(args), schema)
+        return await run_heavy(sqlite_frame, db.path, sql, list(args), schema)
     buffer = io.BytesIO()
     if db.pool is not None:
         async with db.pool.acquire() as connection:
@@ -120,7 +120,7 @@ async def read_frame(query, schema: Schema) -> pl.DataFrame:
     buffer.seek(0)
     # PostgreSQL writes booleans as t/f: read them as text, then compare.
     csv_schema = {k: (pl.String if v == pl.Boolean else v) for k, v in schema.items()}
-    frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=csv_schema)
+    frame = await run_heavy(pl.read_csv, buffer, has_header=False, new_columns=list(schema), schema=csv_schema)
     # ``== "t"`` keeps a NULL a NULL.
     return frame.with_columns((pl.col(k) == "t").alias(k) for k, v in schema.items() if v == pl.Boolean)
 
@@ -128,14 +128,16 @@ async def read_frame(query, schema: Schema) -> pl.DataFrame:
 _SQLITE_CHUNK = 20_000  # rows turned into Python tuples at a time (bounded memory)
 
 
-def _sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFrame:
-    """SQLite rows as a frame, a chunk at a time; dates come as ISO text (as Piccolo
-    stores them) and booleans as 0/1, converted by polars column-wise."""
+def sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFrame:
+    """SQLite rows as a frame, a chunk at a time, on a connection of its own (call it in a
+    worker thread); dates come as ISO text (as Piccolo stores them) and booleans as 0/1,
+    converted by polars column-wise."""
     args = [a.isoformat() if isinstance(a, dt.date) else a for a in args]
     text_schema = {k: (pl.String if v == pl.Date else pl.Int64 if v == pl.Boolean else v) for k, v in schema.items()}
     chunks = []
     connection = sqlite3.connect(path)
     try:
+        connection.execute("PRAGMA busy_timeout = 10000")
         cursor = connection.execute(sql, args)
         while rows := cursor.fetchmany(_SQLITE_CHUNK):
             chunks.append(pl.DataFrame(rows, schema=text_schema, orient="row"))

@@ -9,8 +9,6 @@ edge that fetches rows and collects.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import sqlite3
 from enum import StrEnum
 
 import polars as pl
@@ -18,7 +16,7 @@ import polars as pl
 from models.procurement import BudgetLine
 from procurement.core.clock import today_vn
 from procurement.core.heavy import run_heavy
-from procurement.core.transactions import is_sqlite
+from procurement.core.transactions import is_sqlite, read_frame, sqlite_frame
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
 from procurement.seed.synthetic_money import CENTRAL_NAME
@@ -100,52 +98,19 @@ def _with_args(sql: str, province: str | None, group_by: str = "", group_args: t
 
 
 async def _fetch_all(queries: list[tuple[str, list, dict[str, pl.DataType]]]) -> list[pl.DataFrame]:
-    engine = BudgetLine._meta.db
+    """The queries' rows as frames: on SQLite all in one worker thread (one hop off the
+    loop), on PostgreSQL each by ``COPY … TO STDOUT`` (see :func:`read_frame`)."""
     if is_sqlite():
-        path = engine.path  # type: ignore[attr-defined]
+        path = BudgetLine._meta.db.path  # type: ignore[attr-defined]
         return await run_heavy(
-            lambda: [_sqlite_fetch(path, sql.replace("{}", "?"), args, schema) for sql, args, schema in queries]
+            lambda: [sqlite_frame(path, sql.replace("{}", "?"), args, schema) for sql, args, schema in queries]
         )
-    # PostgreSQL: COPY … TO STDOUT as CSV, parsed by polars in one go
-    # (about 3× faster than building a Python tuple per row).
     frames = []
     for sql, args, schema in queries:
         numbered = sql.split("{}")
         sql = numbered[0] + "".join(f"${n}{part}" for n, part in enumerate(numbered[1:], start=1))
-        frames.append(await _copy_csv(engine, sql, args, schema))
+        frames.append(await read_frame((sql, args), schema))
     return frames
-
-
-def _sqlite_fetch(path: str, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    # A plain connection of its own (in a worker thread): rows as tuples, dates left
-    # as ISO text for polars to parse in one go (no Python object per cell).
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA busy_timeout = 10000")
-        rows = connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
-    # SQLite hands dates back as ISO text: let polars parse them as one column.
-    text_schema = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
-    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    return frame.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
-
-
-async def _copy_csv(engine, sql: str, args: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    buffer = io.BytesIO()
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-    else:
-        connection = await engine.get_new_connection()
-        try:
-            await connection.copy_from_query(sql, *args, output=buffer, format="csv")
-        finally:
-            await connection.close()
-    if not buffer.getbuffer().nbytes:
-        return pl.DataFrame(schema=schema)
-    buffer.seek(0)
-    return await run_heavy(pl.read_csv, buffer, has_header=False, new_columns=list(schema), schema=schema)
 
 
 async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
