@@ -55,7 +55,11 @@ def allowed_origins(base_url: str, trusted: tuple[str, ...] = ()) -> frozenset[s
 
 
 def _has_session_cookie(cookie_header: str) -> bool:
-    return any(part.strip().split("=", 1)[0] == SESSION_COOKIE for part in cookie_header.split(";"))
+    # An empty value carries no session, so no authority to abuse.
+    return any(
+        name.strip() == SESSION_COOKIE and value.strip()
+        for name, _, value in (part.partition("=") for part in cookie_header.split(";"))
+    )
 
 
 def forged(method: str, headers: dict[bytes, bytes], allowed: frozenset[str], path: str = "") -> bool:

@@ -54,12 +54,6 @@ SECURITY_SCHEMES = {
         "scheme": "bearer",
         "description": "A token from POST /api/auth/login or POST /api/auth/tokens: `Authorization: Bearer <token>`.",
     },
-    "session": {
-        "type": "apiKey",
-        "in": "cookie",
-        "name": "ca_session",
-        "description": "The pages' session cookie; its writes must come from the app's own origin.",
-    },
 }
 
 
@@ -133,7 +127,7 @@ def complete_openapi(
     pydantic's own schema of the same model."""
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
-    document["security"] = [{"bearer": []}, {"session": []}]
+    document["security"] = [{"bearer": []}]
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict):
