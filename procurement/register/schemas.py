@@ -100,49 +100,9 @@ STOCKTAKE_RESULT_VI = {
     "elsewhere": "ghi nhận thiết bị của đơn vị khác trong đợt kiểm kê",
     "unregistered": "ghi nhận thiết bị chưa đăng ký trong đợt kiểm kê",
 }
-EVENT_KIND_VI = {
-    "registered": "Đăng ký",
-    "imported": "Nhập từ tệp",
-    "delivered": "Nhận theo hợp đồng",
-    "updated": "Sửa",
-    "moved": "Chuyển",
-    "condition_reported": "Báo tình trạng",
-    "stocktake_confirmed": "Kiểm kê",
-    "not_found": "Không thấy khi kiểm kê",
-    "disposal_requested": "Đề nghị thanh lý",
-    "disposed": "Thanh lý",
-    "valuation": "Xác định giá trị tài sản",
-    "classification": "Điều chỉnh phân loại tài sản",
-}
-FIELD_VI = {
-    "assessed_value_vnd": "Giá trị đánh giá",
-    "assessed_on": "Ngày đánh giá",
-    "classification": "Phân loại (TSCĐ/CCDC)",
-    "tag": "Mã tài sản",
-    "category": "Loại thiết bị",
-    "category_name": "Loại thiết bị",
-    "commune_code": "Mã xã",
-    "commune_name": "Xã",
-    "province_code": "Mã tỉnh",
-    "make": "Hãng",
-    "model": "Model",
-    "serial": "Số serial",
-    "location": "Nơi đặt",
-    "location_detail": "Phòng",
-    "assigned_to": "Người sử dụng",
-    "acquired_on": "Ngày mua",
-    "acquired_year": "Năm mua",
-    "cost_vnd": "Nguyên giá",
-    "acquisition": "Nguồn gốc",
-    "status": "Trạng thái",
-    "condition": "Tình trạng",
-    "last_audited_at": "Kiểm kê gần nhất",
-    "antimalware_installed": "Diệt virus",
-    "os_name": "Hệ điều hành",
-    "os_supported": "HĐH còn hỗ trợ",
-    "notes": "Ghi chú",
-    "source": "Nguồn",
-}
+# The Vietnamese names of history events and of fields come from the one vocabulary too.
+EVENT_KIND_VI = vocabulary.names("event_kind")
+FIELD_VI = vocabulary.names("field")
 
 ACTIVE_STATUSES = (Status.in_use, Status.in_storage, Status.in_repair)
 
