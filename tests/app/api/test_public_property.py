@@ -207,6 +207,8 @@ async def test_the_book_papers_carry_the_form_and_the_database_totals(client, us
     assert format_vnd(accumulated).removesuffix(" đ") in text
 
     workbook = await client.get("/api/public-property/book.xlsx", params=params, headers=finance)
+    title = openpyxl.load_workbook(io.BytesIO(workbook.content)).active["A1"].value
+    assert "SỔ TÀI SẢN CỐ ĐỊNH năm 2025" in title and "Xã An Viễn" in title and "31/12/2025" in title
     rows = xlsx_rows(workbook.content)
     header, body = rows[0], rows[1:]
     assert header[header.index("Giá trị còn lại")] == "Giá trị còn lại"
