@@ -85,7 +85,14 @@ def book_export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def book_xlsx(book: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
     sheet = f"{forms.book} Sổ TSCĐ {book.year}".strip()[:31]
-    return write_xlsx(book_export_frame(book.frame), BOOK_XLSX_COLUMNS, sheet)
+    return write_xlsx(
+        book_export_frame(book.frame),
+        BOOK_XLSX_COLUMNS,
+        sheet,
+        title=f"SỔ TÀI SẢN CỐ ĐỊNH năm {book.year}",
+        scope=book.commune.name if book.commune else None,
+        as_of=dt.date(book.year, 12, 31),  # the year's wear is booked at 31 December
+    )
 
 
 def book_pdf(book: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
@@ -282,7 +289,14 @@ def minutes_by_category(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def minutes_xlsx(minutes: Minutes, forms: FormCodes = DEFAULT_FORMS) -> bytes:
-    return write_xlsx(minutes.frame, MINUTES_XLSX_COLUMNS, f"{forms.stocktake} Kiểm kê".strip()[:31])
+    return write_xlsx(
+        minutes.frame,
+        MINUTES_XLSX_COLUMNS,
+        f"{forms.stocktake} Kiểm kê".strip()[:31],
+        title=f"BIÊN BẢN KIỂM KÊ TÀI SẢN CỐ ĐỊNH (đợt kiểm kê số {minutes.stocktake_id})",
+        scope=minutes.commune_name or None,
+        as_of=minutes.counted_at,
+    )
 
 
 def minutes_pdf(minutes: Minutes, forms: FormCodes = DEFAULT_FORMS) -> bytes:
@@ -381,7 +395,13 @@ def summary_export_frame(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def summary_xlsx(summary: pl.DataFrame, year: int, forms: FormCodes = DEFAULT_FORMS) -> bytes:
-    return write_xlsx(summary_export_frame(summary), SUMMARY_XLSX_COLUMNS, f"Tổng hợp TSCĐ {year}")
+    return write_xlsx(
+        summary_export_frame(summary),
+        SUMMARY_XLSX_COLUMNS,
+        f"Tổng hợp TSCĐ {year}",
+        title=f"BÁO CÁO TỔNG HỢP TÀI SẢN CỐ ĐỊNH THEO LOẠI năm {year}",
+        as_of=dt.date(year, 12, 31),
+    )
 
 
 def summary_pdf(summary: pl.DataFrame, year: int, unit: str, forms: FormCodes = DEFAULT_FORMS) -> bytes:

@@ -43,8 +43,11 @@ def pdf_text(content: bytes) -> str:
 
 
 def xlsx_rows(content: bytes) -> list[list]:
+    """The header and data rows of the first sheet (row 1 is the title: report, scope, as-of date)."""
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    title, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert isinstance(title[0], str) and "số liệu đến ngày" in title[0]
+    return rows
 
 
 async def test_the_book_of_a_year_follows_the_rule_and_leaves_out_tools_and_unvalued(client, users):
@@ -204,6 +207,8 @@ async def test_the_book_papers_carry_the_form_and_the_database_totals(client, us
     assert format_vnd(accumulated).removesuffix(" đ") in text
 
     workbook = await client.get("/api/public-property/book.xlsx", params=params, headers=finance)
+    title = openpyxl.load_workbook(io.BytesIO(workbook.content)).active["A1"].value
+    assert "SỔ TÀI SẢN CỐ ĐỊNH năm 2025" in title and "Xã An Viễn" in title and "31/12/2025" in title
     rows = xlsx_rows(workbook.content)
     header, body = rows[0], rows[1:]
     assert header[header.index("Giá trị còn lại")] == "Giá trị còn lại"
