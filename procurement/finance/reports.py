@@ -120,9 +120,9 @@ async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
 
 
 # What each report needs of a contract or payment beyond its line: its commune,
-# its month. Rows agreeing on these (and on whether they fall after the report
-# date) are summed in SQL, so the database hands over a few thousand sums
-# instead of 130,000 rows; their date is the group's latest, which puts them in
+# its month. Rows agreeing on these (on whether they fall after the report date,
+# and on whether they have a contract, an allocation) are summed in SQL, so the
+# database hands over a few thousand sums instead of 130,000 rows; their date is the group's latest, which puts them in
 # the same month and on the same side of "as of today" as every row they sum.
 # Reports that count contracts (by commune, lagging, provinces) read contracts
 # one per row; their payments are still summed.
@@ -138,12 +138,20 @@ _GRAIN = {
 def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool, province: str | None) -> tuple[str, str]:
     """(SELECT … FROM …, GROUP BY …) of contracts or payments summed at a report's grain.
 
-    A summed row stands for several: its ids are null (no report reads them).
+    A summed row stands for several: its own id is null. Its rows agree on whether
+    they have a contract and whether they have an allocation, so the by-line report
+    can tell what is charged straight to the line (:class:`~procurement.finance.rules.LineCharges`:
+    contracts without allocation, payments with neither); its contract_id /
+    allocation_id is null exactly when none of its rows has one (else the smallest).
     """
     if table == "payments":
-        alias, day, money, first = "x", "paid_on", "amount_vnd", "payment_id, NULL AS contract_id"
+        alias, day, money = "x", "paid_on", "amount_vnd"
+        ids = f"NULL AS payment_id, min({alias}.contract) AS contract_id"
+        links = [f"({alias}.contract IS NULL)", f"({alias}.allocation IS NULL)"]
     else:
-        alias, day, money, first = "k", "signed_on", "value_vnd", "contract_id"
+        alias, day, money = "k", "signed_on", "value_vnd"
+        ids = "NULL AS contract_id"
+        links = [f"({alias}.allocation IS NULL)"]
     commune = "c.code" if by_commune else "NULL"
     joins = (
         f" LEFT JOIN allocation a ON a.id = {alias}.allocation LEFT JOIN commune c ON c.id = a.commune"
@@ -152,13 +160,13 @@ def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool, provin
     )
     month = f"date_trunc('month', {alias}.{day})" if postgres else f"substr({alias}.{day}, 1, 7)"
     select = (
-        f"SELECT NULL AS {first}, NULL AS allocation_id, {alias}.line AS line_id,"
+        f"SELECT {ids}, min({alias}.allocation) AS allocation_id, {alias}.line AS line_id,"
         f" {commune} AS commune_code, sum({alias}.{money}) AS {money}, max({alias}.{day}) AS {day}"
         f" FROM {'payment' if table == 'payments' else 'contract'} {alias}{joins}"
         # The line's province only to filter by it (every row has a line, every line a province).
         + (f" JOIN budget_line l ON l.id = {alias}.line JOIN province p ON p.id = l.province" if province else "")
     )
-    keys = [f"{alias}.line"] + ([commune] if by_commune else []) + ([month] if by_month else [])
+    keys = [f"{alias}.line", *links] + ([commune] if by_commune else []) + ([month] if by_month else [])
     after = f"{alias}.{day} <= {{}}::date" if postgres else f"{alias}.{day} <= {{}}"
     return select, f" GROUP BY {', '.join(keys)}, ({after})"
 
@@ -212,6 +220,7 @@ HEADERS_VI = {
     "paid_vnd": "Đã giải ngân",
     "remaining_vnd": "Còn lại",
     "unallocated_vnd": "Chưa phân bổ",
+    "uncharged_vnd": "Còn trống",
     "share_paid": "Tỷ lệ giải ngân",
     "scheduled_share": "Tỷ lệ theo kế hoạch",
     "scheduled_vnd": "Kế hoạch đến nay",
