@@ -45,6 +45,14 @@ async def test_accountant_reads_the_book_on_a_phone_and_finance_closes_the_year(
     assert await WearClosing.count().where(WearClosing.year == 2024) == 1
 
 
+async def a_finished_stocktake(client, staff: dict[str, str]) -> dict:
+    """A stocktake round of the staff member's commune, started and finished (its minutes can be made)."""
+    round_ = (await client.post("/api/stocktakes", json={}, headers=staff)).json()
+    finished = await client.post(f"/api/stocktakes/{round_['id']}/finish", headers=staff)
+    assert finished.status_code < 300, finished.text
+    return round_
+
+
 async def test_the_book_page_offers_the_minutes_of_a_finished_round(client, users):
     import uuid
 

@@ -14,14 +14,15 @@ from tests.app.api.test_access import app_routes
 from tests.app.conftest import AN_VIEN, make_asset
 from tests.app.pages.test_finance_contract_pages import contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
+from tests.app.pages.test_public_property_pages import a_finished_stocktake
 from tests.support.access import ACCESS
 from tests.support.browser import log_in, screenshot
 
 SMALL_PHONE = {"width": 360, "height": 740}
 MIN_TARGET = 44
 MAX_HEADER = 120  # px of the 740: the page starts on the first screen
-ROLES = ("admin", "finance", "planner", "staff")
-NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg)$|^/static/|^/logout")
+ROLES = ("admin", "finance", "planner", "staff", "accountant")
+NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg)$|^/static/|^/field/|^/logout")
 
 # Tap targets a thumb aims at: links, buttons, fields, the label of a check box
 # (the box itself is inside it), a disclosure's summary. Links inside running
@@ -49,11 +50,10 @@ MEASURE = """() => {
 
 async def test_every_page_of_every_role_fits_a_thumb_and_the_screen(app, client, live_server, browser, users):
     names = {role: f"{role}-thumbs" for role in ROLES}
-    finance_headers = None
+    made = {}
     for role in ROLES:
-        headers = await users.make(role, AN_VIEN if role == "staff" else None, username=names[role])
-        if role == "finance":
-            finance_headers = headers
+        made[role] = await users.make(role, AN_VIEN if role in ("staff", "accountant") else None, username=names[role])
+    finance_headers = made["finance"]
     asset_id = await make_asset(assigned_to="Nguyễn Thị Mai", location_detail="Phòng Văn hóa – Xã hội")
     tag = (await Asset.select(Asset.tag).where(Asset.id == asset_id).first())["tag"]
     package = await a_planned_package(client, finance_headers)
@@ -63,6 +63,7 @@ async def test_every_page_of_every_role_fits_a_thumb_and_the_screen(app, client,
         "tag": tag,
         "package_id": str(package["id"]),
         "contract_id": str(contract["id"]),
+        "stocktake_id": str((await a_finished_stocktake(client, made["staff"]))["id"]),
     }
     pages = sorted(
         path
