@@ -4,7 +4,6 @@ Thin: the rules and figures are in procurement/public_property."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 from typing import Annotated, Any, Literal
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import error_responses
 from api.params import RowId
 from api.security import roles
+from procurement.core.heavy import run_heavy
 from procurement.public_property import papers, service
 from procurement.public_property.classification import Kind
 from procurement.public_property.forms import FormCodes
@@ -219,13 +219,13 @@ class PublicPropertyController(Controller):
     @get("/book.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))
     async def book_pdf(self, request: Request, year: Year, commune: CommuneCode = None) -> Response[bytes]:
         book = await _one_commune_book(request, year, commune)
-        content = await asyncio.to_thread(papers.book_pdf, book, forms())
+        content = await run_heavy(papers.book_pdf, book, forms())
         return file(content, PDF, f"so-tscd-{book.commune.code if book.commune else ''}-{year}.pdf")
 
     @get("/book.xlsx", opt=READ, media_type=XLSX, responses=error_responses(400, 401, 403, 404, 422))
     async def book_xlsx(self, request: Request, year: Year, commune: CommuneCode = None) -> Response[bytes]:
         book = await _one_commune_book(request, year, commune)
-        content = await asyncio.to_thread(papers.book_xlsx, book, forms())
+        content = await run_heavy(papers.book_xlsx, book, forms())
         return file(content, XLSX, f"so-tscd-{book.commune.code if book.commune else ''}-{year}.xlsx")
 
     @get("/summary", opt=READ, responses=error_responses(400, 401, 403, 404, 422))
@@ -245,7 +245,7 @@ class PublicPropertyController(Controller):
         self, request: Request, year: Year, commune: CommuneCode = None, province: ProvinceCode = None
     ) -> Response[bytes]:
         frame = await service.summary(request.user, year, commune, province, by_commune=True)
-        content = await asyncio.to_thread(papers.summary_xlsx, frame, year, forms())
+        content = await run_heavy(papers.summary_xlsx, frame, year, forms())
         return file(content, XLSX, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.xlsx")
 
     @get("/summary.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))
@@ -255,7 +255,7 @@ class PublicPropertyController(Controller):
         communes = await service.commune_scope(request.user, commune, province)
         frame = await service.summary(request.user, year, commune, province, by_commune=True)
         unit = communes[0].name if len(communes) == 1 else (communes[0].province_name if province else "Toàn quốc")
-        content = await asyncio.to_thread(papers.summary_pdf, frame, year, unit, forms())
+        content = await run_heavy(papers.summary_pdf, frame, year, unit, forms())
         return file(content, PDF, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.pdf")
 
     @get("/closings", opt=READ, responses=error_responses(400, 401, 403, 404))
@@ -278,7 +278,7 @@ class PublicPropertyController(Controller):
     @get("/cards/{asset_id:int}/pdf", opt=READ, media_type=PDF, responses=error_responses(401, 403, 404))
     async def card_pdf(self, request: Request, asset_id: RowId) -> Response[bytes]:
         card = await service.card(request.user, asset_id)
-        content = await asyncio.to_thread(papers.card_pdf, card, forms())
+        content = await run_heavy(papers.card_pdf, card, forms())
         return file(content, PDF, f"the-tscd-{card.asset['tag']}.pdf")
 
     @post("/assets/{asset_id:int}/valuation", opt=CLOSE, status_code=200, responses=error_responses(401, 403, 404, 422))
@@ -305,7 +305,7 @@ class PublicPropertyController(Controller):
     async def minutes(self, request: Request, stocktake_id: RowId, data: JSONBody[MinutesIn]) -> Response[bytes]:
         minutes: Any = await service.stocktake_minutes(request.user, stocktake_id, data.members)
         if data.format == "xlsx":
-            content = await asyncio.to_thread(papers.minutes_xlsx, minutes, forms())
+            content = await run_heavy(papers.minutes_xlsx, minutes, forms())
             return file(content, XLSX, f"bien-ban-kiem-ke-{stocktake_id}.xlsx")
-        content = await asyncio.to_thread(papers.minutes_pdf, minutes, forms())
+        content = await run_heavy(papers.minutes_pdf, minutes, forms())
         return file(content, PDF, f"bien-ban-kiem-ke-{stocktake_id}.pdf")

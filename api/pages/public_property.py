@@ -3,7 +3,6 @@ the closed years, downloads of the papers, and closing a year (finance and admin
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from api.pages.forms import FORM_ERRORS, form_errors
 from api.params import RowId
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.heavy import run_heavy
 from procurement.public_property import papers, service
 from procurement.public_property.papers import CATEGORY_VI
 from procurement.public_property.wear import last_run_year
@@ -161,9 +161,9 @@ async def minutes_submit(request: Request, stocktake_id: RowId, data: Form) -> T
     except FORM_ERRORS as error:
         return _minutes_form(request, stocktake_id, data, form_errors(error), status_code=422)
     if data.get("format") == "xlsx":
-        content = await asyncio.to_thread(papers.minutes_xlsx, minutes, forms())
+        content = await run_heavy(papers.minutes_xlsx, minutes, forms())
         return file(content, XLSX, f"bien-ban-kiem-ke-{stocktake_id}.xlsx")
-    content = await asyncio.to_thread(papers.minutes_pdf, minutes, forms())
+    content = await run_heavy(papers.minutes_pdf, minutes, forms())
     return file(content, PDF, f"bien-ban-kiem-ke-{stocktake_id}.pdf")
 
 
