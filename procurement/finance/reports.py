@@ -212,6 +212,7 @@ HEADERS_VI = {
     "paid_vnd": "Đã giải ngân",
     "remaining_vnd": "Còn lại",
     "unallocated_vnd": "Chưa phân bổ",
+    "uncharged_vnd": "Còn trống",
     "share_paid": "Tỷ lệ giải ngân",
     "scheduled_share": "Tỷ lệ theo kế hoạch",
     "scheduled_vnd": "Kế hoạch đến nay",
