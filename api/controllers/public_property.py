@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import os
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import error_responses
 from api.params import RowId
 from api.security import roles
+from procurement.core.xlsx import scope_text
 from procurement.public_property import papers, service
 from procurement.public_property.classification import Kind
 from procurement.public_property.forms import FormCodes
@@ -245,7 +247,9 @@ class PublicPropertyController(Controller):
         self, request: Request, year: Year, commune: CommuneCode = None, province: ProvinceCode = None
     ) -> Response[bytes]:
         frame = await service.summary(request.user, year, commune, province, by_commune=True)
-        content = await asyncio.to_thread(papers.summary_xlsx, frame, year, forms())
+        content = await asyncio.to_thread(
+            functools.partial(papers.summary_xlsx, frame, year, forms(), scope=scope_text(province, commune))
+        )
         return file(content, XLSX, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.xlsx")
 
     @get("/summary.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from procurement.core.clock import to_vn
+from procurement.core.clock import to_vn, today_vn
 from procurement.core.money import format_vnd
 from procurement.core.xlsx import Column, write_xlsx
 from procurement.geography.places import DEFAULT_CATEGORIES
@@ -35,6 +35,11 @@ def _shown(value: Any) -> str:
     return {"fixed_asset": "Tài sản cố định", "tool": "Công cụ, dụng cụ", "unvalued": "Chưa xác định"}.get(
         str(value), str(value)
     )
+
+
+def year_end(year: int) -> dt.date:
+    """The day a year's papers count to: 31/12, or Vietnam's today while the year runs."""
+    return min(dt.date(year, 12, 31), today_vn())
 
 
 def _date(value: dt.date | None) -> str:
@@ -65,7 +70,7 @@ BOOK_XLSX_COLUMNS = [
     Column("description", "Tên, đặc điểm, ký hiệu TSCĐ"),
     Column("in_use_on", "Ngày đưa vào sử dụng", "date"),
     Column("original_cost_vnd", "Nguyên giá", "money"),
-    Column("rate", "Tỷ lệ hao mòn (%/năm)", "number"),
+    Column("rate_share", "Tỷ lệ hao mòn (%/năm)", "share"),
     Column("wear_vnd", "Hao mòn trong năm", "money"),
     Column("accumulated_vnd", "Hao mòn lũy kế", "money"),
     Column("remaining_vnd", "Giá trị còn lại", "money"),
@@ -80,12 +85,20 @@ def book_export_frame(frame: pl.DataFrame) -> pl.DataFrame:
         .str.strip_chars()
         .alias("description"),
         (pl.col("rate_bp") / 100).alias("rate"),
+        (pl.col("rate_bp") / 10_000).alias("rate_share"),
     )
 
 
 def book_xlsx(book: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
     sheet = f"{forms.book} Sổ TSCĐ {book.year}".strip()[:31]
-    return write_xlsx(book_export_frame(book.frame), BOOK_XLSX_COLUMNS, sheet)
+    return write_xlsx(
+        book_export_frame(book.frame),
+        BOOK_XLSX_COLUMNS,
+        sheet,
+        title=f"Sổ tài sản cố định năm {book.year}",
+        scope=book.commune.name if book.commune else None,
+        as_of=year_end(book.year),
+    )
 
 
 def book_pdf(book: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
@@ -282,7 +295,14 @@ def minutes_by_category(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def minutes_xlsx(minutes: Minutes, forms: FormCodes = DEFAULT_FORMS) -> bytes:
-    return write_xlsx(minutes.frame, MINUTES_XLSX_COLUMNS, f"{forms.stocktake} Kiểm kê".strip()[:31])
+    return write_xlsx(
+        minutes.frame,
+        MINUTES_XLSX_COLUMNS,
+        f"{forms.stocktake} Kiểm kê".strip()[:31],
+        title="Biên bản kiểm kê tài sản cố định",
+        scope=", ".join(part for part in (minutes.commune_name, minutes.province_name) if part),
+        as_of=minutes.counted_at,
+    )
 
 
 def minutes_pdf(minutes: Minutes, forms: FormCodes = DEFAULT_FORMS) -> bytes:
@@ -380,8 +400,17 @@ def summary_export_frame(summary: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def summary_xlsx(summary: pl.DataFrame, year: int, forms: FormCodes = DEFAULT_FORMS) -> bytes:
-    return write_xlsx(summary_export_frame(summary), SUMMARY_XLSX_COLUMNS, f"Tổng hợp TSCĐ {year}")
+def summary_xlsx(
+    summary: pl.DataFrame, year: int, forms: FormCodes = DEFAULT_FORMS, *, scope: str | None = None
+) -> bytes:
+    return write_xlsx(
+        summary_export_frame(summary),
+        SUMMARY_XLSX_COLUMNS,
+        f"Tổng hợp TSCĐ {year}",
+        title=f"Tổng hợp tài sản cố định theo loại năm {year}",
+        scope=scope,
+        as_of=year_end(year),
+    )
 
 
 def summary_pdf(summary: pl.DataFrame, year: int, unit: str, forms: FormCodes = DEFAULT_FORMS) -> bytes:

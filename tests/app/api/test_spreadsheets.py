@@ -45,6 +45,8 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ],
     ("GET", "/api/reports/stocktake-coverage/xlsx"): [("/api/reports/stocktake-coverage/xlsx?province=75", None)],
     ("GET", "/planning/plan.xlsx"): [("/planning/plan.xlsx?budget=100.000.000&province=75", None)],
+    ("GET", "/api/public-property/book.xlsx"): [(f"/api/public-property/book.xlsx?year=2025&commune={AN_VIEN}", None)],
+    ("GET", "/api/public-property/summary.xlsx"): [("/api/public-property/summary.xlsx?year=2025&province=75", None)],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
