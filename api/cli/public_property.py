@@ -78,7 +78,9 @@ def public_property_papers(year: int, province: str, out_dir: str, xlsx: bool) -
                     written += 1
         summary = await service.summary(actor, year, province=province, by_commune=True)
         unit = communes[0].province_name if communes else province
-        (folder / f"tong-hop-tscd-{province}-{year}.xlsx").write_bytes(papers.summary_xlsx(summary, year, forms))
+        (folder / f"tong-hop-tscd-{province}-{year}.xlsx").write_bytes(
+            papers.summary_xlsx(summary, year, forms, scope=unit)
+        )
         (folder / f"tong-hop-tscd-{province}-{year}.pdf").write_bytes(papers.summary_pdf(summary, year, unit, forms))
         return written + 2
 

@@ -16,6 +16,7 @@ from api.errors import error_responses
 from api.params import RowId
 from api.security import roles
 from procurement.core.heavy import run_heavy
+from procurement.core.xlsx import scope_text
 from procurement.public_property import papers, service
 from procurement.public_property.classification import Kind
 from procurement.public_property.forms import FormCodes
@@ -245,7 +246,7 @@ class PublicPropertyController(Controller):
         self, request: Request, year: Year, commune: CommuneCode = None, province: ProvinceCode = None
     ) -> Response[bytes]:
         frame = await service.summary(request.user, year, commune, province, by_commune=True)
-        content = await run_heavy(papers.summary_xlsx, frame, year, forms())
+        content = await run_heavy(papers.summary_xlsx, frame, year, forms(), scope=scope_text(province, commune))
         return file(content, XLSX, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.xlsx")
 
     @get("/summary.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from procurement.core.clock import to_vn
+from procurement.core.clock import to_vn, today_vn
 from procurement.core.money import format_vnd
 from procurement.core.xlsx import Column, write_xlsx
 from procurement.geography.places import DEFAULT_CATEGORIES
@@ -35,6 +35,11 @@ def _shown(value: Any) -> str:
     return {"fixed_asset": "Tài sản cố định", "tool": "Công cụ, dụng cụ", "unvalued": "Chưa xác định"}.get(
         str(value), str(value)
     )
+
+
+def year_end(year: int) -> dt.date:
+    """The day a year's papers count to: 31/12, or Vietnam's today while the year runs."""
+    return min(dt.date(year, 12, 31), today_vn())
 
 
 def _date(value: dt.date | None) -> str:
@@ -65,7 +70,7 @@ BOOK_XLSX_COLUMNS = [
     Column("description", "Tên, đặc điểm, ký hiệu TSCĐ"),
     Column("in_use_on", "Ngày đưa vào sử dụng", "date"),
     Column("original_cost_vnd", "Nguyên giá", "money"),
-    Column("rate", "Tỷ lệ hao mòn (%/năm)", "number"),
+    Column("rate_share", "Tỷ lệ hao mòn (%/năm)", "share"),
     Column("wear_vnd", "Hao mòn trong năm", "money"),
     Column("accumulated_vnd", "Hao mòn lũy kế", "money"),
     Column("remaining_vnd", "Giá trị còn lại", "money"),
@@ -80,6 +85,7 @@ def book_export_frame(frame: pl.DataFrame) -> pl.DataFrame:
         .str.strip_chars()
         .alias("description"),
         (pl.col("rate_bp") / 100).alias("rate"),
+        (pl.col("rate_bp") / 10_000).alias("rate_share"),
     )
 
 
@@ -91,7 +97,7 @@ def book_xlsx(book: Any, forms: FormCodes = DEFAULT_FORMS) -> bytes:
         sheet,
         title=f"SỔ TÀI SẢN CỐ ĐỊNH năm {book.year}",
         scope=book.commune.name if book.commune else None,
-        as_of=dt.date(book.year, 12, 31),  # the year's wear is booked at 31 December
+        as_of=year_end(book.year),
     )
 
 
@@ -294,7 +300,7 @@ def minutes_xlsx(minutes: Minutes, forms: FormCodes = DEFAULT_FORMS) -> bytes:
         MINUTES_XLSX_COLUMNS,
         f"{forms.stocktake} Kiểm kê".strip()[:31],
         title=f"BIÊN BẢN KIỂM KÊ TÀI SẢN CỐ ĐỊNH (đợt kiểm kê số {minutes.stocktake_id})",
-        scope=minutes.commune_name or None,
+        scope=", ".join(part for part in (minutes.commune_name, minutes.province_name) if part),
         as_of=minutes.counted_at,
     )
 
@@ -394,13 +400,16 @@ def summary_export_frame(summary: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def summary_xlsx(summary: pl.DataFrame, year: int, forms: FormCodes = DEFAULT_FORMS) -> bytes:
+def summary_xlsx(
+    summary: pl.DataFrame, year: int, forms: FormCodes = DEFAULT_FORMS, *, scope: str | None = None
+) -> bytes:
     return write_xlsx(
         summary_export_frame(summary),
         SUMMARY_XLSX_COLUMNS,
         f"Tổng hợp TSCĐ {year}",
         title=f"BÁO CÁO TỔNG HỢP TÀI SẢN CỐ ĐỊNH THEO LOẠI năm {year}",
-        as_of=dt.date(year, 12, 31),
+        scope=scope,
+        as_of=year_end(year),
     )
 
 

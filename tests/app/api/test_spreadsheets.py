@@ -45,6 +45,8 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ],
     ("GET", "/api/reports/stocktake-coverage/xlsx"): [("/api/reports/stocktake-coverage/xlsx?province=75", None)],
     ("GET", "/planning/plan.xlsx"): [("/planning/plan.xlsx?budget=100.000.000&province=75", None)],
+    ("GET", "/api/public-property/book.xlsx"): [(f"/api/public-property/book.xlsx?year=2025&commune={AN_VIEN}", None)],
+    ("GET", "/api/public-property/summary.xlsx"): [("/api/public-property/summary.xlsx?year=2025&province=75", None)],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
@@ -211,7 +213,29 @@ async def test_every_xlsx_the_cli_writes_is_checked_the_same(world, tmp_path):
         assert done.returncode == 0, (name, done.stderr[-2000:])
         with open(out, "rb") as handle:
             check_xlsx(handle.read(), min_rows=0 if name == "template.xlsx" else 1)
+    papers = tmp_path / "papers"
+    done = _cli("public-property", "papers", "--year", "2025", "--province", "75", "--out", str(papers))
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in (f"so-tscd-{AN_VIEN}-2025.xlsx", "tong-hop-tscd-75-2025.xlsx"):
+        check_xlsx((papers / name).read_bytes())
     coverage = _cli("stocktake-coverage", "--province", "75", "--out", str(tmp_path / "coverage.csv"))
     assert coverage.returncode == 0, coverage.stderr
     with open(tmp_path / "coverage.csv", "rb") as handle:
         assert check_csv(handle.read())[0]["Mã xã"]
+
+
+async def test_the_stocktake_minutes_xlsx_is_checked_the_same(client, world, users):
+    """The minutes answer a POST naming the format, so the walk above cannot find them."""
+    stocktake = (await client.get("/api/stocktakes", headers=world["staff"])).json()
+    stocktake_id = (stocktake["items"] if isinstance(stocktake, dict) else stocktake)[0]["id"]
+    finish = await client.post(f"/api/stocktakes/{stocktake_id}/finish", headers=world["staff"])
+    assert finish.status_code == 200, finish.text
+    accountant = await users.make("accountant", AN_VIEN)
+    answer = await client.post(
+        f"/api/public-property/stocktakes/{stocktake_id}/minutes",
+        json={"members": [{"name": "Nguyễn Văn Bình", "position": "Phó Chủ tịch UBND xã"}], "format": "xlsx"},
+        headers=accountant,
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-type"] == XLSX_MEDIA_TYPE
+    check_xlsx(answer.content)

@@ -72,7 +72,7 @@ async def test_planner_ranks_reweights_plans_and_downloads(live_server, browser,
         await page.click("text=Tải kế hoạch Excel")
     path = tmp_path / "plan.xlsx"
     await (await info.value).save_as(path)
-    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(0).to_polars()
+    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(0, header_row=1).to_polars()  # row 1: the title
     chosen = sheet.filter(sheet["Được chọn"] == "có")
     assert chosen["Đơn giá"].sum() <= 20_000_000 and chosen.height >= 1
 
@@ -80,7 +80,7 @@ async def test_planner_ranks_reweights_plans_and_downloads(live_server, browser,
         await page.click("#ranked >> text=Tải Excel")
     path = tmp_path / "ranked.xlsx"
     await (await info.value).save_as(path)
-    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(0).to_polars()
+    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(0, header_row=1).to_polars()  # row 1: the title
     assert sheet.height == len(order)
 
     await page.fill("#plan input[name=budget]", "nhiều tiền")
