@@ -13,12 +13,15 @@ Rules, for POST, PUT, PATCH and DELETE:
 
 * ``Authorization: Bearer …``: passes (a script; a browser cannot add that header across origins
   without a CORS preflight, which this app never grants);
+* no session cookie (or an empty one): passes, except on the log-in routes: there is no
+  authority to abuse, and the route answers for itself (401 to an anonymous caller);
 * ``Origin`` present: it must be ``BASE_URL``'s origin (or one of ``TRUSTED_ORIGINS``); a
   foreign or ``null`` origin is refused, also for the log-in form (log-in CSRF);
 * no ``Origin`` but a ``Referer``: the referer's origin must match likewise;
 * neither, with the session cookie: refused (a browser always sends one of them), except on the
-  log-in routes, which take no authority from the cookie;
-* neither, without the cookie: passes (a script or curl, which has no cookie to abuse).
+  log-in routes, which take no authority from the cookie.
+
+Every unsafe operation documents the 403 (``cross_origin``) in the OpenAPI (api/openapi.py).
 """
 
 from __future__ import annotations
@@ -68,13 +71,16 @@ def forged(method: str, headers: dict[bytes, bytes], allowed: frozenset[str], pa
         return False
     if headers.get(b"authorization", b"").decode("latin-1").lower().startswith("bearer "):
         return False
+    cookie = _has_session_cookie(headers.get(b"cookie", b"").decode("latin-1"))
+    if not cookie and path not in _LOG_IN:
+        return False  # no session to abuse: the route itself answers (401 to an anonymous caller)
     origin = headers.get(b"origin")
     if origin is not None:
         return origin_of(origin.decode("latin-1")) not in allowed
     referer = headers.get(b"referer")
     if referer is not None:
         return origin_of(referer.decode("latin-1")) not in allowed
-    return path not in _LOG_IN and _has_session_cookie(headers.get(b"cookie", b"").decode("latin-1"))
+    return path not in _LOG_IN
 
 
 class RefuseForeignOrigin(ASGIMiddleware):

@@ -116,13 +116,31 @@ def parameter_bounds(handlers: list[Any]) -> dict[tuple[str, str], dict[str, Any
     return bounds
 
 
+_UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+_CROSS_ORIGIN = "a write carried by the session cookie from another origin (api/csrf.py)"
+
+
+def _document_cross_origin(responses: dict[str, Any]) -> None:
+    """Every unsafe operation may answer 403 ``cross_origin`` (api/csrf.py refuses it before any
+    handler runs): say so, next to the role's 403 where the operation has one."""
+    forbidden = responses.get("403")
+    if forbidden is None:
+        responses["403"] = {
+            "description": f"Forbidden: {_CROSS_ORIGIN}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+    elif _CROSS_ORIGIN not in forbidden.get("description", ""):
+        forbidden["description"] = f"{forbidden.get('description', 'Forbidden')}; or {_CROSS_ORIGIN}"
+
+
 def complete_openapi(
     document: dict[str, Any],
     public: set[tuple[str, str]],
     zero_bounds: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The generated document, completed where Litestar 2 loses what the code enforces: the Bearer
-    scheme (public operations say ``security: []``); ``additionalProperties: false`` for models
+    scheme (public operations say ``security: []``); the 403 of the origin check on every unsafe
+    operation; ``additionalProperties: false`` for models
     that forbid extra fields; minimums of 0 and other constraints on optional fields, taken from
     pydantic's own schema of the same model."""
     components = document.setdefault("components", {})
@@ -134,7 +152,9 @@ def complete_openapi(
                 continue
             if (method.upper(), path) in public:
                 operation["security"] = []
-            responses = operation.get("responses", {})
+            responses = operation.setdefault("responses", {})
+            if method.upper() in _UNSAFE:  # api/csrf.py: a session-cookie write from another origin
+                _document_cross_origin(responses)
             if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
                 responses.setdefault("415", {**responses["400"], "description": "Unsupported Media Type"})
             for parameter in operation.get("parameters", []):

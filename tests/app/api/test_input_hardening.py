@@ -107,6 +107,9 @@ async def test_cross_origin_writes_with_the_session_cookie_are_refused(client, u
         "/api/auth/login", json={"username": "x", "password": "y"}, headers={"Origin": "http://evil.example"}
     )
     assert login.status_code == 403
+    # No cookie: nothing to forge with, so the route answers for itself (not logged in).
+    anonymous = await client.post("/api/users", json={}, headers={"Origin": "http://evil.example"})
+    assert anonymous.status_code == 401, anonymous.text
 
 
 async def test_same_origin_cookie_writes_and_bearer_scripts_pass(client, users):
