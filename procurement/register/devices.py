@@ -268,9 +268,7 @@ async def _category_by_code(code: str) -> dict[str, Any]:
 # --- client event ids: one mechanism (procurement.core.idempotency) ------------
 
 
-async def stored_event(client_event_id: str) -> StoredEvent | None:
-    """What an event id stored: a stocktake round's result (the round's own action), or
-    a device's event (a register action). One look-up for both, so an id serves once."""
+async def _stored_result(client_event_id: str) -> StoredEvent | None:
     result = (
         await StocktakeResult.select(
             StocktakeResult.kind,
@@ -281,20 +279,34 @@ async def stored_event(client_event_id: str) -> StoredEvent | None:
         .where(StocktakeResult.client_event_id == client_event_id)
         .first()
     )
+    if result is None:
+        return None
+    return StoredEvent(
+        route="stocktake",
+        action=result["kind"],
+        object_id=result["stocktake"],
+        commune_id=result["commune_id"],
+        details={"tag": result["tag"]},
+    )
+
+
+async def stored_event(client_event_id: str) -> StoredEvent | None:
+    """What an event id stored: a stocktake round's result (the round's own action), or
+    a device's event (a register action). One look-up for both, so an id serves once.
+
+    A round's confirm writes its result and the device's event under the same id, in one
+    transaction. The two reads are separate statements, so a racing twin can commit
+    between them: when the event is found, the result is read again (it is visible now
+    if it exists), and the round's own record wins."""
+    result = await _stored_result(client_event_id)
     if result is not None:
-        return StoredEvent(
-            route="stocktake",
-            action=result["kind"],
-            object_id=result["stocktake"],
-            commune_id=result["commune_id"],
-            details={"tag": result["tag"]},
-        )
+        return result
     event = (
         await AssetEvent.select(
             AssetEvent.asset,
             AssetEvent.kind,
             AssetEvent.response,
-            AssetEvent.asset.tag.as_alias("tag"),
+            AssetEvent.asset._.tag.as_alias("tag"),
             AssetEvent.asset._.commune._.id.as_alias("commune_id"),
         )
         .where(AssetEvent.client_event_id == client_event_id)
@@ -302,6 +314,9 @@ async def stored_event(client_event_id: str) -> StoredEvent | None:
     )
     if event is None:
         return None
+    result = await _stored_result(client_event_id)
+    if result is not None:
+        return result
     response = event["response"]
     return StoredEvent(
         route="asset",
