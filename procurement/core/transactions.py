@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import sqlite3
 from collections.abc import Mapping
+from typing import Any
 
 import asyncpg
 import polars as pl
@@ -148,3 +149,13 @@ def sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFram
         *(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date),
         *(pl.col(k).cast(pl.Boolean) for k, v in schema.items() if v == pl.Boolean),
     )
+
+
+async def must_find(query: Any) -> dict[str, Any]:
+    """The row a query must find (the caller has just written or locked it); else NotFound."""
+    from procurement.core.errors import NotFound
+
+    row = await query.first()
+    if row is None:
+        raise NotFound()
+    return row

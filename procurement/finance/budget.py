@@ -42,7 +42,7 @@ from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.money import format_vnd, split_by_weights
 from procurement.core.replay import once
 from procurement.core.text import has_words, like_pattern, search_key
-from procurement.core.transactions import insert_many, is_sqlite, reserve_ids, write_transaction
+from procurement.core.transactions import insert_many, is_sqlite, must_find, reserve_ids, write_transaction
 from procurement.finance import rules
 from procurement.finance.packages import (
     InvalidTransition,
@@ -104,14 +104,6 @@ async def _locked(table: type[Table], row_id: int | None, what: str, field: str)
     row = await query.first()
     if row is None:
         raise NotFound(f"Không tìm thấy {what} số {row_id}.", field=field)
-    return row
-
-
-async def _one(query: Any) -> dict[str, Any]:
-    """The row a query must find (the caller has just written or locked it)."""
-    row = await query.first()
-    if row is None:
-        raise NotFound()
     return row
 
 
@@ -414,7 +406,7 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
     async with write_transaction():
         line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
         if commune_id is not None:
-            commune = await _one(Commune.select(Commune.province).where(Commune.id == commune_id))
+            commune = await must_find(Commune.select(Commune.province).where(Commune.id == commune_id))
             if commune["province"] != line["province"]:
                 raise rules.RuleViolation("commune_code", "xã/phường không thuộc tỉnh của dòng ngân sách")
         rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), data.amount_vnd)
@@ -427,7 +419,7 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
             created_at=now(),
         )
         await allocation.save()
-    row = await _one(Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.id == allocation.id))
+    row = await must_find(Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.id == allocation.id))
     return AllocationOut(**row)
 
 
@@ -1005,7 +997,7 @@ async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
         if data.allocation_id is not None:
             allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
             line_id = allocation["line"]
-            line = await _one(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id))
+            line = await must_find(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id))
             rules.check_contract_fits(allocation["amount_vnd"], await _allocation_used(allocation["id"]), value)
         else:
             line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
@@ -1088,7 +1080,7 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
         if data.commune_code:
             commune_id = await _commune_id(data.commune_code)
         elif contract["allocation"]:
-            allocation = await _one(
+            allocation = await must_find(
                 Allocation.select(Allocation.commune).where(Allocation.id == contract["allocation"])
             )
             commune_id = allocation["commune"]
@@ -1096,7 +1088,7 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
             commune_id = None
         if commune_id is None:
             raise rules.RuleViolation("commune_code", "mua sắm tập trung: phải ghi xã/phường nhận thiết bị")
-        commune_code = (await _one(Commune.select(Commune.code).where(Commune.id == commune_id)))["code"]
+        commune_code = (await must_find(Commune.select(Commune.code).where(Commune.id == commune_id)))["code"]
         bought = {
             r["category"]: (r["quantity"], r["unit_price_vnd"])
             for r in await ContractItem.select(
@@ -1248,7 +1240,7 @@ async def _voucher_unused(contract_id: int, voucher_number: str) -> None:
 
 
 async def _payment_out(payment_id: int) -> PaymentOut:
-    return PaymentOut(**await _one(Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id)))
+    return PaymentOut(**await must_find(Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id)))
 
 
 async def record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
@@ -1302,7 +1294,7 @@ async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
                 data.amount_vnd,
             )
             decision = (
-                await _one(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == allocation["line"]))
+                await must_find(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == allocation["line"]))
             )["decision_date"]
             if data.paid_on < decision:
                 raise rules.RuleViolation("paid_on", "ngày thanh toán trước ngày quyết định giao dự toán")

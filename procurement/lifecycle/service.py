@@ -14,7 +14,7 @@ from models.tables import Asset, AssetEvent
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.transactions import write_transaction
+from procurement.core.transactions import must_find, write_transaction
 from procurement.lifecycle.rules import DeviceFacts, Ground, check_ground, under_warranty, years_in_use
 from procurement.lifecycle.schemas import (
     DisposalApprovalIn,
@@ -58,14 +58,6 @@ async def _device(actor: Actor, asset_id: int) -> dict[str, Any]:
     row = await Asset.select(*_ASSET_COLUMNS).where(Asset.id == asset_id).first()
     if row is None or not actor.sees_commune(row["commune_id"]):
         raise NotFound("Không tìm thấy thiết bị.")  # another commune's device: like a missing one
-    return row
-
-
-async def _one(query: Any) -> dict[str, Any]:
-    """The row a query must find (written in the same transaction)."""
-    row = await query.first()
-    if row is None:
-        raise NotFound()
     return row
 
 
@@ -196,7 +188,7 @@ async def record_repair(actor: Actor, asset_id: int, data: RepairIn) -> RepairOu
             )
             changes["condition"] = {"before": device["condition"], "after": data.condition_after.value}
         await _event(asset_id, "repair", actor, changes, data.work_done)
-        row = await _one(Repair.select().where(Repair.id == repair.id))
+        row = await must_find(Repair.select().where(Repair.id == repair.id))
         return _repair_out(row, cover.supplier if cover.under_warranty else None)
 
 
@@ -272,7 +264,7 @@ async def hand_over(actor: Actor, asset_id: int, data: HandoverIn) -> HandoverOu
             {"assigned_to": {"before": None, "after": data.holder_name}},
             data.holder_position,
         )
-        return _handover_out(await _one(Handover.select(*_HANDOVER_COLUMNS).where(Handover.id == handover.id)))
+        return _handover_out(await must_find(Handover.select(*_HANDOVER_COLUMNS).where(Handover.id == handover.id)))
 
 
 async def hand_back(actor: Actor, asset_id: int, data: HandBackIn) -> HandoverOut:
