@@ -62,7 +62,7 @@ def domain_error_handler(_: Request, error: DomainError) -> Response:
 def limit_exceeded_handler(_: Request, error: LimitExceeded) -> Response:
     extra = [
         {
-            "key": "amount_vnd",
+            "key": error.field,
             "message": error.message_vi,
             "code": "limit_exceeded",
             "limit": error.limit,

@@ -10,6 +10,7 @@ from piccolo.columns import (
     BigInt,
     Date,
     DoublePrecision,
+    JSON,
     ForeignKey,
     Integer,
     Serial,
@@ -65,6 +66,8 @@ class Supplier(Table, tablename="supplier"):
     id = Serial(primary_key=True)
     name = Varchar(length=300)
     tax_code = Varchar(length=14, unique=True, index=True)
+    # procurement.core.text.search_key of "name tax_code": "phong vu" finds "Phong Vũ".
+    search_text = Varchar(length=400, default="")
 
 
 class ProcurementPackage(Table, tablename="procurement_package"):
@@ -110,6 +113,9 @@ class Contract(Table, tablename="contract"):
     supplier = ForeignKey(Supplier, index=True)
     number = Varchar(length=80)
     signed_on = Date()
+    # The CURRENT value: the signed value plus every amendment's change, kept in step by the
+    # amendment's own transaction (under the contract's lock), so every ceiling and report that
+    # sums contracts counts amendments. The signed value is the first amendment's value_before_vnd.
     value_vnd = BigInt()
     # procurement.core.text.search_key of "number supplier name": "phong vu" finds "Phong Vũ".
     search_text = Varchar(length=400, default="")
@@ -123,6 +129,25 @@ class ContractItem(Table, tablename="contract_item"):
     category = ForeignKey(Category)
     quantity = Integer()
     unit_price_vnd = BigInt()
+
+
+class ContractAmendment(Table, tablename="contract_amendment"):
+    """A contract amendment (phụ lục hợp đồng): a dated, numbered event; the contract's
+    signed terms and items are never edited. ``number`` runs 1, 2, 3… per contract,
+    given by the server under the contract's lock. ``item_changes`` is a JSON list of
+    ``{"category": code, "quantity_change": ±n, "unit_price_vnd": p}``."""
+
+    id = Serial(primary_key=True)
+    contract = ForeignKey(Contract, index=True)
+    number = Integer()
+    signed_on = Date()
+    reason = Text()
+    value_before_vnd = BigInt()
+    value_change_vnd = BigInt()
+    value_after_vnd = BigInt()
+    item_changes = JSON(default="[]")
+    created_by = ForeignKey(AppUser, null=True, default=None)
+    created_at = Timestamptz()
 
 
 class Delivery(Table, tablename="delivery"):
@@ -168,6 +193,7 @@ TABLES = [
     PackageStatusChange,
     Contract,
     ContractItem,
+    ContractAmendment,
     Delivery,
     Payment,
 ]

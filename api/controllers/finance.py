@@ -19,13 +19,15 @@ from api.params import RowId
 from api.security import roles
 from procurement.core.clock import today_vn
 from procurement.core.heavy import run_heavy
-from procurement.finance import budget, reports
+from procurement.finance import budget, contracts, reports
 from procurement.finance.packages import PackageStatus
 from procurement.finance.reports import Format, Report
 from procurement.finance.schemas import (
     AllocationCreate,
     AllocationOut,
     AllocationSplit,
+    AmendmentCreate,
+    AmendmentOut,
     ContractCreate,
     ContractOut,
     DeliveryCreate,
@@ -41,6 +43,7 @@ from procurement.finance.schemas import (
     PaymentOut,
     ReversalCreate,
     SplitOut,
+    SupplierOut,
 )
 from procurement.register.schemas import ClientEventId
 
@@ -164,6 +167,34 @@ class FinanceController(Controller):
         self, request: Request, contract_id: RowId, data: JSONBody[DeliveryCreate]
     ) -> DeliveryOut:
         return await budget.accept_delivery(request.user, contract_id, data)
+
+    @get("/contracts/{contract_id:int}/amendments", opt=READ, responses=READ_ERRORS)
+    async def list_amendments(self, request: Request, contract_id: RowId) -> list[AmendmentOut]:
+        return await contracts.list_amendments(request.user, contract_id)
+
+    @post("/contracts/{contract_id:int}/amendments", opt=WRITE, status_code=HTTP_201_CREATED, responses=WRITE_ERRORS)
+    async def create_amendment(
+        self, request: Request, contract_id: RowId, data: JSONBody[AmendmentCreate]
+    ) -> AmendmentOut:
+        return await contracts.create_amendment(request.user, contract_id, data)
+
+    @get("/suppliers", opt=READ, responses=READ_ERRORS)
+    async def list_suppliers(
+        self,
+        request: Request,
+        q: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="Words of the name (diacritics ignored) or of the tax code"),
+        ] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[SupplierOut]:
+        return Page[SupplierOut](
+            items=await contracts.search_suppliers(request.user, q, limit, offset),
+            total=await contracts.count_suppliers(request.user, q),
+            limit=limit,
+            offset=offset,
+        )
 
     # payments
     @get("/payments", opt=READ, responses=READ_ERRORS)

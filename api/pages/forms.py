@@ -34,8 +34,8 @@ def form_errors(error: Exception, default_field: str = "_") -> dict[str, str]:
                 name, message = named.groups()
             found.setdefault(name, message)
         return found
-    if isinstance(error, LimitExceeded):  # a ceiling is always about the amount asked for
-        return {"amount_vnd": error.message_vi}
+    if isinstance(error, LimitExceeded):  # a ceiling is about the amount asked for, in its field
+        return {error.field: error.message_vi}
     if isinstance(error, RuleViolation):
         return {error.field: error.message}
     if isinstance(error, DomainError):

@@ -26,6 +26,7 @@ from models.procurement import (
     Allocation,
     BudgetLine,
     Contract,
+    ContractAmendment,
     ContractItem,
     Delivery,
     Milestone,
@@ -53,6 +54,9 @@ from procurement.finance.packages import (
 )
 from procurement.finance.schemas import (
     AllocationCreate,
+    AmendmentItemIn,
+    AmendmentItemOut,
+    AmendmentOut,
     AllocationOut,
     AllocationSplit,
     ContractCreate,
@@ -529,7 +533,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -
 # --- procurement packages -----------------------------------------------------------
 
 
-async def _category_ids(items: Sequence[ItemIn]) -> dict[str, int]:
+async def _category_ids(items: Sequence[ItemIn | AmendmentItemIn]) -> dict[str, int]:
     codes = {i.category for i in items}
     found = (
         {
@@ -879,18 +883,77 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
     if row is None:
         raise NotFound("Không tìm thấy hợp đồng.", field="contract_id")
     delivered = await _delivered(contract_id)
-    items = (
+    amendments = await contract_amendments(contract_id)
+    bought = await _bought(contract_id, amendments)
+    return ContractOut(
+        **row,
+        original_value_vnd=amendments[0].value_before_vnd if amendments else row["value_vnd"],
+        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id, paid_as_of_clause(today_vn())),
+        items=[
+            ContractItemOut(category=category, quantity=quantity, unit_price_vnd=price, delivered=delivered.get(category, 0))
+            for category, (quantity, price) in bought.items()
+        ],
+        amendments=amendments,
+    )
+
+
+_AMENDMENT_COLUMNS = (
+    ContractAmendment.id,
+    ContractAmendment.contract.as_alias("contract_id"),
+    ContractAmendment.number,
+    ContractAmendment.signed_on,
+    ContractAmendment.reason,
+    ContractAmendment.value_before_vnd,
+    ContractAmendment.value_change_vnd,
+    ContractAmendment.value_after_vnd,
+    ContractAmendment.item_changes,
+    ContractAmendment.created_by._.username.as_alias("created_by"),
+    ContractAmendment.created_at,
+)
+
+
+def _amendment_out(row: dict[str, Any]) -> AmendmentOut:
+    changes = row.pop("item_changes")
+    items = json.loads(changes) if isinstance(changes, str) else changes
+    return AmendmentOut(**row, items=[AmendmentItemOut(**i) for i in items or []])
+
+
+async def contract_amendments(contract_id: int) -> list[AmendmentOut]:
+    """A contract's amendments in their order (number 1, 2, 3…)."""
+    rows = (
+        await ContractAmendment.select(*_AMENDMENT_COLUMNS)
+        .where(ContractAmendment.contract == contract_id)
+        .order_by(ContractAmendment.number)
+    )
+    return [_amendment_out(r) for r in rows]
+
+
+async def amendment_out(amendment_id: int) -> AmendmentOut:
+    return _amendment_out(
+        await must_find(ContractAmendment.select(*_AMENDMENT_COLUMNS).where(ContractAmendment.id == amendment_id))
+    )
+
+
+async def _bought(contract_id: int, amendments: list[AmendmentOut] | None = None) -> dict[str, tuple[int, int]]:
+    """category → (quantity bought now, unit price): the signed items plus every
+    amendment's changes. A category the contract had keeps its signed unit price;
+    one an amendment adds takes the amendment's."""
+    rows = (
         await ContractItem.select(
             ContractItem.category.code.as_alias("category"), ContractItem.quantity, ContractItem.unit_price_vnd
         )
         .where(ContractItem.contract == contract_id)
         .order_by(ContractItem.id)
     )
-    return ContractOut(
-        **row,
-        paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id, paid_as_of_clause(today_vn())),
-        items=[ContractItemOut(**i, delivered=delivered.get(i["category"], 0)) for i in items],
-    )
+    bought: dict[str, tuple[int, int]] = {}
+    for r in rows:
+        quantity, price = bought.get(r["category"], (0, r["unit_price_vnd"]))
+        bought[r["category"]] = (quantity + r["quantity"], price)
+    for amendment in amendments if amendments is not None else await contract_amendments(contract_id):
+        for item in amendment.items:
+            quantity, price = bought.get(item.category, (0, item.unit_price_vnd))
+            bought[item.category] = (quantity + item.quantity_change, price)
+    return bought
 
 
 async def list_contracts(
@@ -955,7 +1018,9 @@ async def _supplier(name: str, tax_code: str) -> dict[str, Any]:
     same new supplier at once (on different allocations, so under different locks)
     therefore never hit the unique index: PostgreSQL makes the second insert wait for
     the first transaction and then do nothing; SQLite has one writer at a time."""
-    await Supplier.insert(Supplier(name=name, tax_code=tax_code)).on_conflict(
+    await Supplier.insert(
+        Supplier(name=name, tax_code=tax_code, search_text=search_key(f"{name} {tax_code}"))
+    ).on_conflict(
         target=Supplier.tax_code, action="DO NOTHING"
     )
     row = await Supplier.select(Supplier.id, Supplier.name).where(Supplier.tax_code == tax_code).first()
@@ -1089,12 +1154,7 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
         if commune_id is None:
             raise rules.RuleViolation("commune_code", "mua sắm tập trung: phải ghi xã/phường nhận thiết bị")
         commune_code = (await must_find(Commune.select(Commune.code).where(Commune.id == commune_id)))["code"]
-        bought = {
-            r["category"]: (r["quantity"], r["unit_price_vnd"])
-            for r in await ContractItem.select(
-                ContractItem.category.code.as_alias("category"), ContractItem.quantity, ContractItem.unit_price_vnd
-            ).where(ContractItem.contract == contract_id)
-        }
+        bought = await _bought(contract_id)  # amendments included
         delivered = await _delivered(contract_id)
         wanted: dict[str, int] = {}
         for index, item in enumerate(data.items):

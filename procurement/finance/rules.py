@@ -36,7 +36,11 @@ __all__ = [
     "LimitExceeded",
     "LineCharges",
     "RuleViolation",
+    "amendment_value_change",
     "check_allocation_fits",
+    "check_amendment_date",
+    "check_amendment_items",
+    "check_amendment_value",
     "check_amount",
     "check_contract_fits",
     "check_contract_signed_after_decision",
@@ -67,7 +71,16 @@ class LimitExceeded(DomainError):
     and ``over_by_vnd = requested_vnd − limit_vnd`` (always > 0).
     """
 
-    def __init__(self, limit: str, limit_vnd: int, requested_vnd: int, over_by_vnd: int, message_vi: str):
+    def __init__(
+        self,
+        limit: str,
+        limit_vnd: int,
+        requested_vnd: int,
+        over_by_vnd: int,
+        message_vi: str,
+        field: str = "amount_vnd",
+    ):
+        self.field = field  # the input that asked for the amount: where a form shows the refusal
         self.limit = limit
         self.limit_vnd = limit_vnd
         self.requested_vnd = requested_vnd
@@ -106,6 +119,7 @@ _LIMIT_LABELS_VI = {
     "contract_unpaid": "giá trị hợp đồng còn chưa thanh toán",
     "payment_reversible": "số tiền của chứng từ thanh toán gốc",
     "paid_total": "tổng số đã thanh toán của hợp đồng",
+    "contract_paid": "phần giá trị hợp đồng chưa thanh toán",
 }
 
 
@@ -353,3 +367,91 @@ def check_milestones(milestones: Iterable[tuple[date, float]], decision_date: da
                     f"{field}.target_share", f"tỷ lệ lũy kế không được giảm ({share!r} < {previous[1]!r})"
                 )
         previous = (due_on, share)
+
+
+# --- contract amendments (phụ lục hợp đồng) ---------------------------------------------
+
+
+def check_amendment_date(signed_on: date, contract_signed_on: date, today: date) -> None:
+    """An amendment is signed on a day that has come (Vietnam's today), not before the contract."""
+    if signed_on > today:
+        raise RuleViolation(
+            "signed_on", f"ngày ký phụ lục {signed_on:%d/%m/%Y} sau ngày hôm nay {today:%d/%m/%Y}"
+        )
+    if signed_on < contract_signed_on:
+        raise RuleViolation(
+            "signed_on",
+            f"ngày ký phụ lục {signed_on:%d/%m/%Y} trước ngày ký hợp đồng {contract_signed_on:%d/%m/%Y}",
+        )
+
+
+def amendment_value_change(
+    value_vnd: int,
+    new_value_vnd: int | None,
+    value_change_vnd: int | None,
+    items_change_vnd: int,
+    has_items: bool,
+) -> int:
+    """The change of the contract's value an amendment makes: to ``new_value_vnd``, or by
+    ``value_change_vnd``, or (neither given) by what its items add or drop
+    (``items_change_vnd`` = Σ quantity change × unit price). A value given beside items
+    must agree with them; an amendment that changes neither value nor items is refused."""
+    if new_value_vnd is not None and value_change_vnd is not None:
+        raise RuleViolation("value_change_vnd", "ghi giá trị mới hoặc số tiền thay đổi, không ghi cả hai")
+    if new_value_vnd is not None:
+        change, field = new_value_vnd - _total(value_vnd, "value_vnd"), "new_value_vnd"
+    elif value_change_vnd is not None:
+        change, field = value_change_vnd, "value_change_vnd"
+    else:
+        change, field = items_change_vnd, "value_change_vnd"
+    if has_items and change != items_change_vnd:
+        raise RuleViolation(
+            field,
+            f"giá trị thay đổi {format_vnd(change)} khác thay đổi của các mặt hàng {format_vnd(items_change_vnd)}",
+        )
+    if change == 0 and not has_items:
+        raise RuleViolation(field, "phụ lục không thay đổi giá trị hay mặt hàng nào")
+    return change
+
+
+def check_amendment_value(value_vnd: int, paid_vnd: int, change_vnd: int) -> None:
+    """A lower value never falls below what is already paid (409 naming the paid amount and
+    the excess), and a contract keeps a value above 0. Rises are checked against the
+    allocation or line by the caller (:func:`check_within` / :func:`check_line_charge`)."""
+    value_vnd = _total(value_vnd, "value_vnd")
+    paid_vnd = _total(paid_vnd, "paid_vnd")
+    if change_vnd < 0:
+        reducible = max(value_vnd - paid_vnd, 0)
+        if -change_vnd > reducible:
+            over = -change_vnd - reducible
+            raise LimitExceeded(
+                limit="contract_paid",
+                limit_vnd=reducible,
+                requested_vnd=-change_vnd,
+                over_by_vnd=over,
+                message_vi=(
+                    f"Giảm {format_vnd(-change_vnd)} làm giá trị hợp đồng ({format_vnd(value_vnd + change_vnd)}) "
+                    f"thấp hơn số đã thanh toán ({format_vnd(paid_vnd)}) là {format_vnd(over)}; "
+                    f"giảm được nhiều nhất {format_vnd(reducible)}."
+                ),
+            )
+    if value_vnd + change_vnd <= 0:
+        raise RuleViolation("value_change_vnd", "giá trị hợp đồng sau phụ lục phải lớn hơn 0")
+
+
+def check_amendment_items(
+    bought: dict[str, int], delivered: dict[str, int], changes: Sequence[tuple[str, int]]
+) -> None:
+    """Item changes ``(category, quantity change)``: none is 0, and no category ends below
+    what has been delivered already (nor below 0)."""
+    after = dict(bought)
+    for index, (category, change) in enumerate(changes):
+        if change == 0:
+            raise RuleViolation(f"items[{index}].quantity_change", "số lượng thay đổi phải khác 0")
+        after[category] = after.get(category, 0) + change
+        floor = delivered.get(category, 0)
+        if after[category] < floor:
+            raise RuleViolation(
+                f"items[{index}].quantity_change",
+                f"còn {after[category]} {category} sau phụ lục, ít hơn số đã giao ({floor})",
+            )

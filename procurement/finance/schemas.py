@@ -10,12 +10,15 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BeforeValidator, BaseModel, ConfigDict, Field
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
-from procurement.register.schemas import VND, ClientEventId, LongText, Note, ShortText
+from procurement.register.schemas import MAX_VND, VND, ClientEventId, LongText, Note, ShortText, _whole_dong
 
 PositiveVND = Annotated[VND, Field(gt=0)]
+SignedVND = Annotated[
+    int, BeforeValidator(_whole_dong), Field(ge=-MAX_VND, le=MAX_VND, description="Whole dong, + up or - down")
+]
 Quantity = Annotated[int, Field(ge=1, le=100_000)]
 Share = Annotated[float, Field(gt=0, le=1, description="Cumulative share of the line paid by due_on")]
 CommuneCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^\d{5}$")]
@@ -228,9 +231,56 @@ class ContractCreate(_Input):
 
 class ContractItemOut(BaseModel):
     category: str
-    quantity: int
+    quantity: int = Field(description="Bought now: the signed quantity plus the amendments' changes")
     unit_price_vnd: int
     delivered: int
+
+
+class SupplierOut(BaseModel):
+    id: int
+    name: str
+    tax_code: str
+
+
+class AmendmentItemIn(_Input):
+    category: Annotated[str, Field(min_length=1, max_length=20, description="Category code, e.g. desktop")]
+    quantity_change: Annotated[int, Field(ge=-100_000, le=100_000, description="Devices added (+) or dropped (-)")]
+    unit_price_vnd: PositiveVND = Field(description="Unit price of the devices added or dropped")
+
+
+class AmendmentCreate(_Input):
+    """A contract amendment (phụ lục hợp đồng). The value changes by ``value_change_vnd``,
+    or to ``new_value_vnd``, or (neither given) by the items' changes; when the value and
+    the items are both given they must agree."""
+
+    signed_on: dt.date
+    reason: Annotated[LongText, Field(min_length=1)]
+    new_value_vnd: PositiveVND | None = Field(default=None, description="The contract's value after the amendment")
+    value_change_vnd: SignedVND | None = Field(default=None, description="Change of the value, + or -")
+    items: list[AmendmentItemIn] = Field(default_factory=list, max_length=50)
+    client_event_id: ClientEventId | None = Field(
+        default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
+    )
+
+
+class AmendmentItemOut(BaseModel):
+    category: str
+    quantity_change: int
+    unit_price_vnd: int
+
+
+class AmendmentOut(BaseModel):
+    id: int
+    contract_id: int
+    number: int = Field(description="1, 2, 3… per contract, in the order they were recorded")
+    signed_on: dt.date
+    reason: str
+    value_before_vnd: int
+    value_change_vnd: int
+    value_after_vnd: int
+    items: list[AmendmentItemOut]
+    created_by: str | None
+    created_at: dt.datetime
 
 
 class ContractOut(BaseModel):
@@ -243,9 +293,11 @@ class ContractOut(BaseModel):
     supplier_tax_code: str
     number: str
     signed_on: dt.date
-    value_vnd: int
+    value_vnd: int = Field(description="Current value: the signed value plus every amendment")
+    original_value_vnd: int = Field(description="Value as signed, before any amendment")
     paid_vnd: int
     items: list[ContractItemOut]
+    amendments: list[AmendmentOut] = Field(default_factory=list)
 
 
 class ContractSummary(BaseModel):

@@ -51,7 +51,8 @@ async def load_national_budget(
         tax_code = f"99{int(code):02d}{seed % 1_000_000:06d}"
         row = await Supplier.select(Supplier.id).where(Supplier.tax_code == tax_code).first()
         if row is None:
-            supplier = Supplier(name=f"Nhà cung cấp thử nghiệm tỉnh {code}", tax_code=tax_code)
+            name = f"Nhà cung cấp thử nghiệm tỉnh {code}"
+            supplier = Supplier(name=name, tax_code=tax_code, search_text=search_key(f"{name} {tax_code}"))
             await supplier.save()
             row = {"id": supplier.id}
         suppliers[code] = row["id"]
