@@ -19,7 +19,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.procurement import Allocation, BudgetLine, Contract, ContractAmendment, Delivery, Payment, Supplier
+from models.procurement import (
+    Allocation,
+    BudgetLine,
+    Contract,
+    ContractAmendment,
+    Delivery,
+    Payment,
+    ProcurementPackage,
+    Supplier,
+)
 from models.tables import Asset, AssetEvent
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
@@ -27,7 +36,7 @@ from procurement.core.errors import DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.core.replay import once
 from procurement.core.text import like_pattern, search_key
-from procurement.core.transactions import must_find, write_transaction
+from procurement.core.transactions import write_transaction
 from procurement.finance import rules
 from procurement.finance.budget import (
     FINANCE_READERS,
@@ -255,5 +264,60 @@ async def delivery_labels(actor: Actor, delivery_id: int, base_url: str, stock: 
     return pdf, len(rows)
 
 
-async def contract_of_delivery(delivery_id: int) -> int:
-    return (await must_find(Delivery.select(Delivery.contract).where(Delivery.id == delivery_id)))["contract"]
+# --- what a new contract is signed against --------------------------------------------------
+
+
+async def _found(query: Any, message: str, field: str) -> dict[str, Any]:
+    row = await query.first()
+    if row is None:
+        raise NotFound(message, field=field)
+    return row
+
+
+async def contract_source(
+    actor: Actor, allocation_id: int | None = None, line_id: int | None = None, package_id: int | None = None
+) -> dict[str, Any]:
+    """What a new contract would be charged to, for the form: the package (if any), the
+    allocation or (central purchasing) the line, their names and what is left to sign."""
+    actor.require(*FINANCE_WRITERS)
+    package = None
+    if package_id is not None:
+        package = await _found(
+            ProcurementPackage.select(
+                ProcurementPackage.id,
+                ProcurementPackage.name,
+                ProcurementPackage.line,
+                ProcurementPackage.allocation,
+                ProcurementPackage.estimate_vnd,
+            ).where(ProcurementPackage.id == package_id),
+            "Không tìm thấy gói thầu.",
+            "package_id",
+        )
+        line_id, allocation_id = package["line"], package["allocation"]
+    allocation = None
+    if allocation_id is not None:
+        allocation = await _found(
+            Allocation.select(
+                Allocation.id,
+                Allocation.line,
+                Allocation.amount_vnd,
+                Allocation.commune._.name.as_alias("commune_name"),
+            ).where(Allocation.id == allocation_id),
+            "Không tìm thấy phân bổ.",
+            "allocation_id",
+        )
+        line_id = allocation["line"]
+    if line_id is None:
+        raise DomainError("Chọn dòng ngân sách, phân bổ hoặc gói thầu của hợp đồng.", field="line_id")
+    line = await _found(
+        BudgetLine.select(BudgetLine.id, BudgetLine.number, BudgetLine.name, BudgetLine.amount_vnd).where(
+            BudgetLine.id == line_id
+        ),
+        "Không tìm thấy dòng ngân sách.",
+        "line_id",
+    )
+    if allocation is not None:
+        room = max(allocation["amount_vnd"] - await _allocation_used(allocation["id"]), 0)
+    else:
+        room = (await _line_charges(line["id"])).remaining_vnd(line["amount_vnd"])
+    return {"line": line, "allocation": allocation, "package": package, "room_vnd": room}
