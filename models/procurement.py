@@ -7,10 +7,10 @@ reversing row (negative amount, ``reverses_payment`` set).
 """
 
 from piccolo.columns import (
+    JSON,
     BigInt,
     Date,
     DoublePrecision,
-    JSON,
     ForeignKey,
     Integer,
     Serial,

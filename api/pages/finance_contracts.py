@@ -137,7 +137,10 @@ async def _new_contract_page(
     try:
         if any(source.values()):
             chosen = await contracts.contract_source(
-                request.user, _id(source.get("allocation_id")), _id(source.get("line_id")), _id(source.get("package_id"))
+                request.user,
+                _id(source.get("allocation_id")),
+                _id(source.get("line_id")),
+                _id(source.get("package_id")),
             )
     except DomainError as error:
         errors = {**errors, "_": error.message}
@@ -252,9 +255,7 @@ async def amendment_submit(request: Request, contract_id: RowId, data: Form) -> 
     errors: dict[str, str] = {}
     signed_on = _day(typed.get("amend_signed_on", ""), errors, "amend_signed_on")
     new_value = _money(typed["amend_new_value"], errors, "amend_new_value") if typed.get("amend_new_value") else None
-    change = (
-        _money(typed["amend_change"], errors, "amend_change", signed=True) if typed.get("amend_change") else None
-    )
+    change = _money(typed["amend_change"], errors, "amend_change", signed=True) if typed.get("amend_change") else None
     items, rows = [], []
     for n in sorted({int(m.group(1)) for k in typed if (m := re.match(r"^amend-items-(\d+)-", k))})[:MAX_ROWS]:
         quantity, price = typed.get(f"amend-items-{n}-quantity", ""), typed.get(f"amend-items-{n}-unit_price", "")
@@ -338,9 +339,7 @@ async def delivery_submit(request: Request, contract_id: RowId, data: Form) -> T
                     client_event_id=_event_id(typed.get("client_event_id"), "delivery"),
                 ),
             )
-            return Redirect(
-                f"/finance/contracts/{contract_id}?done=delivered&delivery={delivery.id}", status_code=303
-            )
+            return Redirect(f"/finance/contracts/{contract_id}?done=delivered&delivery={delivery.id}", status_code=303)
         except ValidationError as error:
             found = _validation_errors(error, {})
         except FORM_ERRORS as error:

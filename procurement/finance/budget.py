@@ -54,11 +54,11 @@ from procurement.finance.packages import (
 )
 from procurement.finance.schemas import (
     AllocationCreate,
+    AllocationOut,
+    AllocationSplit,
     AmendmentItemIn,
     AmendmentItemOut,
     AmendmentOut,
-    AllocationOut,
-    AllocationSplit,
     ContractCreate,
     ContractItemOut,
     ContractOut,
@@ -890,7 +890,9 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
         original_value_vnd=amendments[0].value_before_vnd if amendments else row["value_vnd"],
         paid_vnd=await _sum(Payment.amount_vnd, Payment.contract == contract_id, paid_as_of_clause(today_vn())),
         items=[
-            ContractItemOut(category=category, quantity=quantity, unit_price_vnd=price, delivered=delivered.get(category, 0))
+            ContractItemOut(
+                category=category, quantity=quantity, unit_price_vnd=price, delivered=delivered.get(category, 0)
+            )
             for category, (quantity, price) in bought.items()
         ],
         amendments=amendments,
@@ -1020,9 +1022,7 @@ async def _supplier(name: str, tax_code: str) -> dict[str, Any]:
     the first transaction and then do nothing; SQLite has one writer at a time."""
     await Supplier.insert(
         Supplier(name=name, tax_code=tax_code, search_text=search_key(f"{name} {tax_code}"))
-    ).on_conflict(
-        target=Supplier.tax_code, action="DO NOTHING"
-    )
+    ).on_conflict(target=Supplier.tax_code, action="DO NOTHING")
     row = await Supplier.select(Supplier.id, Supplier.name).where(Supplier.tax_code == tax_code).first()
     assert row is not None  # inserted just above, or already there
     return row

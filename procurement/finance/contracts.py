@@ -63,7 +63,9 @@ def _supplier_filters(q: str | None) -> list:
     return [Supplier.search_text.like(like_pattern(word)) for word in search_key(q or "").split()]
 
 
-async def search_suppliers(actor: Actor, q: str | None = None, limit: int | None = 20, offset: int = 0) -> list[SupplierOut]:
+async def search_suppliers(
+    actor: Actor, q: str | None = None, limit: int | None = 20, offset: int = 0
+) -> list[SupplierOut]:
     """Suppliers whose name holds every word of ``q`` without diacritics ("phong vu" finds
     "Phong Vũ"), or whose tax code holds it, by name."""
     actor.require(*FINANCE_READERS)

@@ -375,9 +375,7 @@ def check_milestones(milestones: Iterable[tuple[date, float]], decision_date: da
 def check_amendment_date(signed_on: date, contract_signed_on: date, today: date) -> None:
     """An amendment is signed on a day that has come (Vietnam's today), not before the contract."""
     if signed_on > today:
-        raise RuleViolation(
-            "signed_on", f"ngày ký phụ lục {signed_on:%d/%m/%Y} sau ngày hôm nay {today:%d/%m/%Y}"
-        )
+        raise RuleViolation("signed_on", f"ngày ký phụ lục {signed_on:%d/%m/%Y} sau ngày hôm nay {today:%d/%m/%Y}")
     if signed_on < contract_signed_on:
         raise RuleViolation(
             "signed_on",

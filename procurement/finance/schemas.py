@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BeforeValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
 from procurement.register.schemas import MAX_VND, VND, ClientEventId, LongText, Note, ShortText, _whole_dong

@@ -42,9 +42,11 @@ async def test_an_amendment_raises_the_value_and_keeps_the_original(client, fina
         client,
         finance,
         _amend(contract["id"]),
-        {"signed_on": "2025-10-01", "reason": "Bổ sung 2 máy tính xách tay", "items": [
-            {"category": "laptop", "quantity_change": 2, "unit_price_vnd": 15_000_000}
-        ]},
+        {
+            "signed_on": "2025-10-01",
+            "reason": "Bổ sung 2 máy tính xách tay",
+            "items": [{"category": "laptop", "quantity_change": 2, "unit_price_vnd": 15_000_000}],
+        },
         201,
     )
     assert (first["number"], first["value_before_vnd"], first["value_change_vnd"], first["value_after_vnd"]) == (
@@ -105,7 +107,11 @@ async def test_a_rise_over_the_allocation_is_409_naming_the_limit_and_the_excess
     assert "1 đ" in item["message"]
     assert await ContractAmendment.count() == 0
     await post(
-        client, finance, _amend(contract["id"]), {"signed_on": "2025-10-01", "reason": "Tăng", "new_value_vnd": 500_000_000}, 201
+        client,
+        finance,
+        _amend(contract["id"]),
+        {"signed_on": "2025-10-01", "reason": "Tăng", "new_value_vnd": 500_000_000},
+        201,
     )
     # The allocation is full: a new contract on it no longer fits.
     await post(client, finance, "/contracts", contract_body(allocation["id"], unit_price=1, quantity=1), 409)
@@ -124,7 +130,13 @@ async def test_a_rise_on_a_contract_signed_on_the_line_counts_against_the_line(c
     assert over.status_code == 409
     (item,) = over.json()["extra"]
     assert (item["key"], item["limit"], item["over_by_vnd"]) == ("new_value_vnd", "line_remaining", 1)
-    await post(client, finance, _amend(contract["id"]), {"signed_on": "2025-10-01", "reason": "Tăng", "new_value_vnd": 1_000_000}, 201)
+    await post(
+        client,
+        finance,
+        _amend(contract["id"]),
+        {"signed_on": "2025-10-01", "reason": "Tăng", "new_value_vnd": 1_000_000},
+        201,
+    )
     assert (await client.get(f"{API}/lines/{line['id']}", headers=finance)).json()["remaining_vnd"] == 0
 
 
@@ -146,9 +158,21 @@ async def test_the_value_never_falls_below_what_is_paid_and_payments_follow_the_
         40_000_000,
         10_000_000,
     )
-    await post(client, finance, _amend(contract["id"]), {"signed_on": "2025-10-02", "reason": "Giảm", "new_value_vnd": 60_000_000}, 201)
+    await post(
+        client,
+        finance,
+        _amend(contract["id"]),
+        {"signed_on": "2025-10-02", "reason": "Giảm", "new_value_vnd": 60_000_000},
+        201,
+    )
     await post(client, finance, "/payments", {**pay, "amount_vnd": 1, "voucher_number": "KB-2"}, 409)
-    await post(client, finance, _amend(contract["id"]), {"signed_on": "2025-10-03", "reason": "Tăng", "value_change_vnd": 10_000_000}, 201)
+    await post(
+        client,
+        finance,
+        _amend(contract["id"]),
+        {"signed_on": "2025-10-03", "reason": "Tăng", "value_change_vnd": 10_000_000},
+        201,
+    )
     await post(client, finance, "/payments", {**pay, "amount_vnd": 10_000_000, "voucher_number": "KB-3"}, 201)
     await post(client, finance, "/payments", {**pay, "amount_vnd": 1, "voucher_number": "KB-4"}, 409)
 
@@ -210,7 +234,9 @@ async def test_a_resent_amendment_is_stored_once_and_only_finance_amends(client,
     again = await post(client, finance, _amend(contract["id"]), body, 201)
     assert first == again and await ContractAmendment.count() == 1
     planner = await users.make("planner")
-    refused = await client.post(f"{API}{_amend(contract['id'])}", json={**body, "client_event_id": None}, headers=planner)
+    refused = await client.post(
+        f"{API}{_amend(contract['id'])}", json={**body, "client_event_id": None}, headers=planner
+    )
     assert refused.status_code == 403
     assert (await client.get(f"{API}{_amend(contract['id'])}", headers=planner)).status_code == 200
     assert (await client.get(f"{API}{_amend(999_999)}", headers=planner)).status_code == 404
@@ -221,7 +247,9 @@ async def test_a_resent_amendment_is_stored_once_and_only_finance_amends(client,
 async def test_racing_amendments_are_numbered_one_by_one_and_never_pass_the_ceiling(users):
     actor = await _actor(users)
     line = await budget.create_line(actor, LineCreate(**line_body()))
-    allocation = await budget.create_allocation(actor, line.id, AllocationCreate(commune_code="26296", amount_vnd=500_000_000))
+    allocation = await budget.create_allocation(
+        actor, line.id, AllocationCreate(commune_code="26296", amount_vnd=500_000_000)
+    )
     contract = await budget.create_contract(actor, ContractCreate(**contract_body(allocation.id)))  # 100 m, 400 m left
     today = today_vn()
 
@@ -244,8 +272,12 @@ async def test_racing_amendments_are_numbered_one_by_one_and_never_pass_the_ceil
     assert all(a.value_before_vnd == b.value_after_vnd for b, a in zip(chain, chain[1:], strict=False))
     # Two at once, then: numbers 6 and 7, never the same.
     pair = await asyncio.gather(
-        contracts.create_amendment(actor, contract.id, AmendmentCreate(signed_on=today, reason="A", value_change_vnd=1)),
-        contracts.create_amendment(actor, contract.id, AmendmentCreate(signed_on=today, reason="B", value_change_vnd=1)),
+        contracts.create_amendment(
+            actor, contract.id, AmendmentCreate(signed_on=today, reason="A", value_change_vnd=1)
+        ),
+        contracts.create_amendment(
+            actor, contract.id, AmendmentCreate(signed_on=today, reason="B", value_change_vnd=1)
+        ),
     )
     assert sorted(a.number for a in pair) == [6, 7]
 

@@ -62,7 +62,9 @@ async def test_a_contract_is_created_on_a_page_without_the_script(client, users)
         ({"items-0-quantity": "41"}, "value_vnd"),  # 410 m over the 400 m left
         ({"value_vnd": "1.000"}, "value_vnd"),  # not the sum of the items
     ):
-        refused = await client.post("/finance/contracts/new", data=_new_contract(allocation["id"], **fields), headers=finance)
+        refused = await client.post(
+            "/finance/contracts/new", data=_new_contract(allocation["id"], **fields), headers=finance
+        )
         assert refused.status_code == 422 and f'id="e-{field}"' in refused.text, (fields, refused.text)
         assert 'value="15/2025/HĐ-MS"' in refused.text or fields.get("number") == ""
     over = await client.post(
@@ -116,7 +118,7 @@ async def test_amend_and_accept_a_delivery_on_the_contract_page(client, users):
     )
     assert over.status_code == 422
     assert re.search(r'id="e-amend_change">[^<]*vượt[^<]*1 đ', over.text), over.text
-    assert 'value="Tăng nữa"' in over.text and "<details id=\"amend\" open" in over.text
+    assert 'value="Tăng nữa"' in over.text and '<details id="amend" open' in over.text
     assert "Chưa lưu" not in over.text.split('id="pay"')[1].split("</section>")[0]  # the payment form is quiet
     for data, field in (
         ({"amend_signed_on": "01/01/2099", "amend_reason": "x", "amend_change": "1"}, "amend_signed_on"),
@@ -161,10 +163,14 @@ async def test_amend_and_accept_a_delivery_on_the_contract_page(client, users):
     labels = await client.get(f"/finance/deliveries/{delivery_id}/labels", headers=finance)
     assert labels.status_code == 200 and "SN-001" in labels.text
     assert all(f"{t[:3]}-{t[3:]}" in labels.text for t in tags)
-    pdf = await client.post(f"/finance/deliveries/{delivery_id}/labels", data={"stock": "a4-3x8", "skip": "0"}, headers=finance)
+    pdf = await client.post(
+        f"/finance/deliveries/{delivery_id}/labels", data={"stock": "a4-3x8", "skip": "0"}, headers=finance
+    )
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["x-label-count"] == "2" and pdf.content.startswith(b"%PDF")
-    bad = await client.post(f"/finance/deliveries/{delivery_id}/labels", data={"stock": "a9", "skip": "0"}, headers=finance)
+    bad = await client.post(
+        f"/finance/deliveries/{delivery_id}/labels", data={"stock": "a9", "skip": "0"}, headers=finance
+    )
     assert bad.status_code == 422 and 'id="e-stock"' in bad.text
 
 
@@ -184,7 +190,9 @@ async def test_planners_see_contracts_but_no_set_up_forms(client, users):
         headers=planner,
     )
     assert posted.status_code == 403 and await ContractAmendment.count() == 0
-    assert (await client.post("/finance/contracts/new", data=_new_contract(allocation["id"]), headers=planner)).status_code == 403
+    assert (
+        await client.post("/finance/contracts/new", data=_new_contract(allocation["id"]), headers=planner)
+    ).status_code == 403
     found = await client.get(f"{API}/suppliers", params={"q": "phong vu"}, headers=planner)
     assert found.json()["total"] == 1
 
