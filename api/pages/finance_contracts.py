@@ -152,6 +152,10 @@ async def _new_contract_page(
         source={k: v or "" for k, v in source.items()},
         chosen=chosen,
         lines=[] if chosen else await budget.list_lines(request.user),
+        # Signing on a line: its allocations may be chosen instead.
+        allocations=await budget.list_allocations(request.user, chosen["line"]["id"], limit=1000)
+        if chosen and not chosen["allocation"] and not chosen["package"]
+        else [],
         categories=await _categories(),
         rows=rows,
         values=values,
@@ -282,7 +286,7 @@ async def amendment_submit(request: Request, contract_id: RowId, data: Form) -> 
                     new_value_vnd=new_value,
                     value_change_vnd=change,
                     items=items,
-                    client_event_id=_event_id(typed.get("client_event_id"), "amendment"),
+                    client_event_id=_event_id(typed.get("event_id"), "amendment"),
                 ),
             )
             return Redirect(f"/finance/contracts/{contract_id}?done=amended", status_code=303)
@@ -336,7 +340,7 @@ async def delivery_submit(request: Request, contract_id: RowId, data: Form) -> T
                     commune_code=typed.get("delivery_commune_code") or None,
                     items=items,
                     note=typed.get("delivery_note", ""),
-                    client_event_id=_event_id(typed.get("client_event_id"), "delivery"),
+                    client_event_id=_event_id(typed.get("event_id"), "delivery"),
                 ),
             )
             return Redirect(f"/finance/contracts/{contract_id}?done=delivered&delivery={delivery.id}", status_code=303)

@@ -142,6 +142,7 @@ async def test_amend_and_accept_a_delivery_on_the_contract_page(client, users):
     )
     assert wrong.status_code == 422 and 'id="e-delivery-desktop-serials"' in wrong.text, wrong.text
     assert "SN-002" in wrong.text and await Asset.count() == 0
+    (event_id,) = set(re.findall(r'name="event_id" value="([^"]+)"', wrong.text))
     accepted = await client.post(
         f"{url}/deliveries",
         data={
@@ -149,10 +150,25 @@ async def test_amend_and_accept_a_delivery_on_the_contract_page(client, users):
             "delivery_accepted_on": "03/10/2025",
             "delivery-desktop-serials": "SN-001\nSN-002\n",
             "delivery-desktop-make": "Dell",
+            "event_id": event_id,
         },
         headers=finance,
     )
     assert accepted.status_code == 303, accepted.text
+    # The same form sent again (a double tap, a lost reply) accepts the delivery once.
+    again = await client.post(
+        f"{url}/deliveries",
+        data={
+            "delivery_delivered_on": "03/10/2025",
+            "delivery_accepted_on": "03/10/2025",
+            "delivery-desktop-serials": "SN-001\nSN-002\n",
+            "delivery-desktop-make": "Dell",
+            "event_id": event_id,
+        },
+        headers=finance,
+    )
+    assert again.status_code == 303 and again.headers["location"] == accepted.headers["location"]
+    assert await Asset.count() == 2
     location = accepted.headers["location"]
     delivery_id = int(re.search(r"delivery=(\d+)", location).group(1))
     assert location.startswith(f"{url}?done=delivered")
@@ -183,6 +199,9 @@ async def test_planners_see_contracts_but_no_set_up_forms(client, users):
     page = await client.get(url, headers=planner)
     assert page.status_code == 200 and "Phụ lục hợp đồng" in page.text
     assert "Ghi phụ lục mới" not in page.text and "Nghiệm thu và vào sổ" not in page.text
+    listed = await client.get("/finance/contracts", headers=planner)
+    assert listed.status_code == 200 and 'id="new-contract"' not in listed.text
+    assert 'id="new-contract"' in (await client.get("/finance/contracts", headers=finance)).text
     assert (await client.get("/finance/contracts/new", headers=planner)).status_code == 403
     posted = await client.post(
         f"{url}/amendments",
@@ -207,7 +226,14 @@ async def test_finance_sets_a_contract_up_in_a_browser(client, users, live_serve
     try:
         page = await context.new_page()
         await log_in(page, live_server, name, users.password)
-        await page.goto(f"{live_server}/finance/contracts/new?allocation_id={allocation['id']}")
+        # From the contract list: a new contract, on the line, for An Viễn's allocation.
+        await page.goto(f"{live_server}/finance/contracts")
+        await page.click("#new-contract")
+        await page.click("text=Tiếp tục")
+        await page.select_option("select[name=allocation_id]", str(allocation["id"]))
+        await page.click("text=Chọn")
+        await page.wait_for_selector("#contract-form")
+        assert (await page.inner_text("#room")).startswith("400.000.000")
         # The supplier found by a name typed without diacritics: the script fills its tax code.
         await page.fill("input[name=supplier_name]", "phong vu")
         await page.wait_for_function("document.querySelector('input[name=supplier_tax_code]').value === '3600123457'")
