@@ -64,9 +64,6 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/finance/contracts"): FINANCE_WRITE,
     ("GET", "/api/finance/contracts/{contract_id:int}"): FINANCE_READ,
     ("POST", "/api/finance/contracts/{contract_id:int}/deliveries"): FINANCE_WRITE,
-    ("GET", "/api/finance/contracts/{contract_id:int}/amendments"): FINANCE_READ,
-    ("POST", "/api/finance/contracts/{contract_id:int}/amendments"): FINANCE_WRITE,
-    ("GET", "/api/finance/suppliers"): FINANCE_READ,
     ("GET", "/api/finance/payments"): FINANCE_READ,
     ("POST", "/api/finance/payments"): FINANCE_WRITE,
     ("POST", "/api/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
@@ -102,12 +99,6 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/finance/contracts/{contract_id:int}"): FINANCE_READ,
     ("POST", "/finance/contracts/{contract_id:int}/payments"): FINANCE_WRITE,
     ("POST", "/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
-    ("GET", "/finance/contracts/new"): FINANCE_WRITE,
-    ("POST", "/finance/contracts/new"): FINANCE_WRITE,
-    ("POST", "/finance/contracts/{contract_id:int}/amendments"): FINANCE_WRITE,
-    ("POST", "/finance/contracts/{contract_id:int}/deliveries"): FINANCE_WRITE,
-    ("GET", "/finance/deliveries/{delivery_id:int}/labels"): FINANCE_WRITE,
-    ("POST", "/finance/deliveries/{delivery_id:int}/labels"): FINANCE_WRITE,
     # Labels, scan page, stocktakes
     ("POST", "/api/labels/sheet"): REGISTER_WRITE,
     ("GET", "/api/labels/{tag:str}/png"): REGISTER_WRITE,
@@ -312,5 +303,20 @@ ACCESS.update(
     {
         ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
         ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
+    }
+)
+
+# Contract set-up: supplier look-up, amendments, new contracts, deliveries and their labels (issue 12)
+ACCESS.update(
+    {
+        ("GET", "/api/finance/suppliers"): FINANCE_READ,
+        ("GET", "/api/finance/contracts/{contract_id:int}/amendments"): FINANCE_READ,
+        ("POST", "/api/finance/contracts/{contract_id:int}/amendments"): FINANCE_WRITE,
+        ("GET", "/finance/contracts/new"): FINANCE_WRITE,
+        ("POST", "/finance/contracts/new"): FINANCE_WRITE,
+        ("POST", "/finance/contracts/{contract_id:int}/amendments"): FINANCE_WRITE,
+        ("POST", "/finance/contracts/{contract_id:int}/deliveries"): FINANCE_WRITE,
+        ("GET", "/finance/deliveries/{delivery_id:int}/labels"): FINANCE_WRITE,
+        ("POST", "/finance/deliveries/{delivery_id:int}/labels"): FINANCE_WRITE,
     }
 )

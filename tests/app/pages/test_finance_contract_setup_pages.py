@@ -250,6 +250,7 @@ async def test_finance_sets_a_contract_up_in_a_browser(client, users, live_serve
         await page.select_option("select[name=items-1-category]", "printer")
         await page.fill("input[name=items-1-quantity]", "1")
         await page.fill("input[name=items-1-unit_price]", "5.000.000")
+        await screenshot(page, f"contract-form-{viewport['width']}")
         await page.click("#contract-form button.primary")
         await page.wait_for_selector("text=Đã lưu hợp đồng")
         assert (await page.inner_text("#c-value")).startswith("25.000.000")
