@@ -24,7 +24,7 @@ from api.controllers.register import AssetController
 from api.controllers.stocktakes import CoverageController, StocktakeController
 from api.csrf import RefuseForeignOrigin
 from api.errors import EXCEPTION_HANDLERS
-from api.headers import add_security_headers
+from api.headers import add_security_headers, list_every_allowed_method
 from api.input_guard import RefuseUnstorableText
 from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard],
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, list_every_allowed_method],
         middleware=[TextCompression(), RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},
         template_config=TEMPLATE_CONFIG,

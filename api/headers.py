@@ -10,6 +10,9 @@ charts are SVG drawn on the server without style attributes. The OpenAPI viewer 
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -56,3 +59,31 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     names = {bytes(name).lower() for name, _ in headers}
     headers += [h for h in (*_COMMON, (b"content-security-policy", policy.encode())) if h[0] not in names]
     message["headers"] = headers
+
+
+async def list_every_allowed_method(message: Message, scope: Scope) -> None:
+    """Litestar ``before_send`` hook: the automatic OPTIONS answer names every method of its path.
+
+    Litestar makes that answer when the first handler of a path is registered and keeps that first
+    route object, so a path whose handlers arrive one by one (GET, then POST) answered
+    ``Allow: OPTIONS, POST``; the methods are read here from the route the app finally holds."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    template = scope.get("path_template")
+    methods = _methods_by_path(scope["app"]).get(template) if template else None
+    if methods:
+        headers = [(name, value) for name, value in message.get("headers", []) if bytes(name).lower() != b"allow"]
+        message["headers"] = [*headers, (b"allow", ", ".join(sorted(methods)).encode())]
+
+
+def _methods_by_path(app: Any) -> dict[str, frozenset[str]]:
+    known = getattr(app.state, "_methods_by_path", None)
+    if known is None:
+        known = {}
+        for route in app.routes:
+            if methods := getattr(route, "methods", None):
+                # The router names paths without parameter types: /x/{id:int} is /x/{id} there.
+                template = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+                known[template] = known.get(template, frozenset()) | frozenset(methods)
+        app.state._methods_by_path = known
+    return known

@@ -76,6 +76,10 @@ def find_bad_text(value: Any, path: str = "") -> str | None:
     return None
 
 
+def _shown(text: str) -> str:
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 async def _refuse(
     send: Send,
     field: str,
@@ -89,7 +93,8 @@ async def _refuse(
         {
             "status_code": status,
             "detail": detail,
-            "extra": [{"key": field, "message": message, "code": code, "source": source}],
+            # The key may be the refused text itself: shown escaped, so that the answer is storable text too.
+            "extra": [{"key": _shown(field), "message": message, "code": code, "source": source}],
         },
         ensure_ascii=False,
     ).encode()

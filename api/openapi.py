@@ -160,6 +160,7 @@ def complete_openapi(
             for parameter in operation.get("parameters", []):
                 for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
+    _declare_storable_text(document)
     models = _models()
     for name, schema in components.get("schemas", {}).items():
         model = models.get(name) or models.get(schema.get("title", ""))
@@ -177,3 +178,25 @@ def complete_openapi(
                 if not _has(prop, key):
                     prop[key] = value
     return document
+
+
+# api/input_guard.py refuses a NUL in any text (PostgreSQL cannot store it, nobody types it): every
+# free string of the document says so, so that a client (and the fuzzer) knows such a value is
+# refused rather than valid. (A lone surrogate cannot be sent in UTF-8 at all; ECMA-262 patterns as
+# read by Rust-based validators cannot name one.)
+STORABLE_TEXT = "^[^\\u0000]*$"
+_SHAPED = ("pattern", "format", "enum", "const")
+
+
+def _declare_storable_text(node: Any) -> None:
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if (kind == "string" or (isinstance(kind, list) and "string" in kind)) and not any(
+            key in node for key in _SHAPED
+        ):
+            node["pattern"] = STORABLE_TEXT
+        for value in node.values():
+            _declare_storable_text(value)
+    elif isinstance(node, list):
+        for value in node:
+            _declare_storable_text(value)

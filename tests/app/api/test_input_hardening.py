@@ -208,3 +208,28 @@ async def test_the_openapi_document_declares_bearer_and_the_enforced_constraints
     for name in ("PlanRequest", "WeightsIn", "CommuneBudget", "AssetCreate", "UserCreate", "SavePlanRequest"):
         assert schemas[name]["additionalProperties"] is False, name
     assert all(p.get("additionalProperties") is not False for n, p in schemas.items() if n in ("AssetOut", "Health"))
+
+
+async def test_options_names_every_method_of_the_path(client, users):
+    headers = await users.make("admin")
+    asset_id = await make_asset()
+    for path, methods in (
+        (f"/api/assets/{asset_id}", {"GET", "PATCH", "OPTIONS"}),
+        ("/api/auth/tokens", {"GET", "POST", "OPTIONS"}),
+        (f"/api/assets/{asset_id}/warranty", {"GET", "PUT", "OPTIONS"}),
+    ):
+        answer = await client.options(path, headers=headers)
+        assert answer.status_code == 204
+        assert set(answer.headers["allow"].split(", ")) == methods, (path, answer.headers["allow"])
+
+
+async def test_free_text_is_declared_without_nul_and_a_refused_key_is_shown_escaped(client, users):
+    document = (await client.get("/schema/openapi.json")).json()
+    holder = document["components"]["schemas"]["HandoverIn"]["properties"]["holder_name"]
+    assert holder["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in document["components"]["schemas"]["HandoverIn"]["properties"]["handed_on"]  # a date
+    headers = await users.make("admin")
+    answer = await client.post("/api/planning/plan", json={"weights": {"a\x00b": 1}}, headers=headers)
+    assert answer.status_code == 400
+    key = answer.json()["extra"][0]["key"]
+    assert "\x00" not in key and "a\\x00b" in key
