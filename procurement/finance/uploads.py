@@ -44,7 +44,6 @@ from procurement.core.heavy import run_heavy
 from procurement.core.idempotency import parse_event_id
 from procurement.core.money import MoneyError, format_vnd, parse_vnd
 from procurement.core.replay import once
-from procurement.core.text import nfc
 from procurement.core.transactions import (
     insert_many,
     is_sqlite,
@@ -66,6 +65,7 @@ from procurement.register.importing import (
     parse_day,
     read_grid_frame,
 )
+from procurement.register.schemas import MAX_VND
 
 Kind = Literal["allocations", "payments"]
 
@@ -305,8 +305,11 @@ def read_table(kind: Kind, content: bytes, file_name: str = "") -> Table:
         raise DomainError(f"Thiếu cột bắt buộc: {', '.join(missing)}.", field="file", code="missing_column")
     body = grid.slice(header_index + 1).with_row_index("row", offset=header_index + 2)
 
-    def text(position: int) -> pl.Expr:
-        cell = pl.col(f"c{position}").str.strip_chars()
+    def text(position: int, normalize: bool = False) -> pl.Expr:
+        cell = pl.col(f"c{position}")
+        if normalize:  # Vietnamese in NFC, as every stored text (procurement.core.text.nfc), column-wise
+            cell = cell.str.normalize("NFC")
+        cell = cell.str.strip_chars()
         return pl.when(cell.str.len_chars() > 0).then(cell)
 
     body = body.filter(pl.any_horizontal(text(i).is_not_null() for i in range(grid.width)))
@@ -320,7 +323,9 @@ def read_table(kind: Kind, content: bytes, file_name: str = "") -> Table:
     frame = body.select(
         pl.col("row").cast(pl.Int64),
         *(
-            (text(columns[c.field][0]) if c.field in columns else pl.lit(None, pl.String)).alias(c.field)
+            (text(columns[c.field][0], c.kind == "text") if c.field in columns else pl.lit(None, pl.String)).alias(
+                c.field
+            )
             for c in COLUMNS[kind]
         ),
     )
@@ -364,20 +369,27 @@ class _Errors:
         return self.frame().get_column("row").unique()
 
 
-def _parsed(series: pl.Series, parse: Callable[[str], Any], error: type[Exception], dtype) -> pl.DataFrame:
-    """Each distinct text parsed once: (value, error message) columns beside the series."""
+def _parsed(
+    series: pl.Series, parse: Callable[[str], Any], error: type[Exception], dtype, known: pl.Series | None = None
+) -> pl.DataFrame:
+    """Each distinct text parsed once: (value, error message) columns beside the series.
+    ``known``: values already read column-wise (null where ``parse`` must read the text)."""
     ok: dict[str, Any] = {}
     bad: dict[str, str] = {}
-    for text in series.drop_nulls().unique().to_list():
+    left = series if known is None else series.filter(known.is_null())
+    for text in left.drop_nulls().unique().to_list():
         try:
             ok[text] = parse(text)
         except error as problem:
             bad[text] = str(problem)
+    value = (
+        series.replace_strict(ok, default=None, return_dtype=dtype)
+        if ok
+        else pl.Series([None] * len(series), dtype=dtype)
+    )
     return pl.DataFrame(
         {
-            "value": series.replace_strict(ok, default=None, return_dtype=dtype)
-            if ok
-            else pl.Series([None] * len(series), dtype=dtype),
+            "value": value if known is None else known.fill_null(value),
             "error": series.replace_strict(bad, default=None, return_dtype=pl.String)
             if bad
             else pl.Series([None] * len(series), dtype=pl.String),
@@ -385,13 +397,29 @@ def _parsed(series: pl.Series, parse: Callable[[str], Any], error: type[Exceptio
     )
 
 
+def _vnd(text: str) -> int:
+    amount = parse_vnd(text)
+    if amount > MAX_VND:
+        raise MoneyError(f"Số tiền quá lớn: tối đa {format_vnd(MAX_VND)}.")
+    return amount
+
+
 def _money(frame: pl.DataFrame, errors: _Errors, required: bool) -> pl.DataFrame:
-    parsed = _parsed(frame["amount_vnd"], parse_vnd, MoneyError, pl.Int64)
+    # A cell of digits alone (what a number cell of Excel gives) is that whole number of dong, as
+    # parse_vnd reads it; read column-wise. Every other text goes through parse_vnd itself.
+    digits = frame["amount_vnd"].str.extract(r"^(\d{1,18})$").str.to_integer(strict=False)
+    parsed = _parsed(frame["amount_vnd"], _vnd, MoneyError, pl.Int64, known=digits)
     frame = frame.with_columns(parsed["value"].alias("amount"), parsed["error"].alias("_money_error"))
     if required:
         errors.add(frame, pl.col("amount_vnd").is_null(), "amount_vnd", "Thiếu số tiền.")
     errors.add(frame, pl.col("_money_error").is_not_null(), "amount_vnd", pl.col("_money_error"))
     errors.add(frame, pl.col("amount") == 0, "amount_vnd", "Số tiền phải lớn hơn 0.")
+    errors.add(
+        frame,
+        pl.col("amount") > MAX_VND,
+        "amount_vnd",
+        f"Số tiền quá lớn: tối đa {format_vnd(MAX_VND)}.",
+    )
     errors.add(
         frame,
         pl.col("note").str.len_chars() > MAX_NOTE,
@@ -459,7 +487,7 @@ def check_allocations(table: Table, communes: pl.DataFrame, province_code: str) 
         "commune_id",
         pl.format("{} {}", pl.col("code"), pl.col("name")).alias("target"),
         "amount",
-        pl.col("note").fill_null("").map_elements(nfc, return_dtype=pl.String),
+        pl.col("note").fill_null(""),
     )
     return Checked(rows=rows, errors=found, skipped=skipped)
 
@@ -476,7 +504,7 @@ def check_payments(
     allocation_id, signed_on, value_vnd), what each has paid (contract_id, paid_vnd) and
     the vouchers already recorded (contract_id, voucher_number, payment_id, payment_on, payment_vnd)."""
     errors = _Errors()
-    frame = table.frame.with_columns(pl.col("voucher_number").map_elements(nfc, return_dtype=pl.String))
+    frame = table.frame
     matches = contracts.group_by("number").agg(pl.len().alias("matches"))
     frame = frame.join(matches, left_on="contract_number", right_on="number", how="left")
     where = " trên dòng ngân sách đã chọn" if on_line else ""
@@ -593,7 +621,7 @@ def check_payments(
         "amount",
         "day",
         "voucher_number",
-        pl.col("note").fill_null("").map_elements(nfc, return_dtype=pl.String),
+        pl.col("note").fill_null(""),
     )
     return Checked(rows=rows, errors=found)
 

@@ -297,6 +297,7 @@ async def test_every_wrong_payment_row_is_reported_and_nothing_is_written(client
         [number, "KB-5", "31/02/2025", "1.000.000", ""],  # no such day
         [number, "", "01/10/2025", "1.000.000", ""],  # no voucher
         [number, "KB-6", "01/10/2025", "-5.000", ""],  # negative
+        [number, "KB-7", "01/10/2025", "9" * 25, ""],  # beyond any budget
     ]
     file = sheet("csv", PAYMENT_HEADERS, rows)
     report = await upload(client, finance, "/payments/upload", file, 200)
@@ -310,6 +311,7 @@ async def test_every_wrong_payment_row_is_reported_and_nothing_is_written(client
         (6, "Ngày thanh toán"),
         (7, "Số chứng từ"),
         (8, "Số tiền (đồng)"),
+        (9, "Số tiền (đồng)"),
     }, report["errors"]
     assert "Không có hợp đồng số HĐ-KHÔNG-CÓ" in found[(1, "Số hợp đồng")]
     assert "đã ghi cho hợp đồng này" in found[(2, "Số chứng từ")] and "20/09/2025" in found[(2, "Số chứng từ")]
@@ -319,6 +321,7 @@ async def test_every_wrong_payment_row_is_reported_and_nothing_is_written(client
     assert "Ngày không có thật" in found[(6, "Ngày thanh toán")]
     assert found[(7, "Số chứng từ")] == "Thiếu số chứng từ."
     assert "âm" in found[(8, "Số tiền (đồng)")]
+    assert "quá lớn" in found[(9, "Số tiền (đồng)")]
     await upload(client, finance, "/payments/upload", file, 422, dry_run="false")
     assert await _paid(contract["id"]) == [("KB-OLD", 1_000_000)]
 
