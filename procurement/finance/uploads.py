@@ -857,9 +857,29 @@ async def commit(
     )
 
 
-def _note(file_name: str, row: int, note: str) -> str:
-    source = f"Tải lên từ tệp {file_name}, dòng {row}" if file_name else f"Tải lên từ tệp, dòng {row}"
-    return f"{note} ({source})" if note else source
+def _note(file_name: str) -> pl.Expr:
+    """Each written row's note ends with where it came from: the file and its row."""
+    source = (
+        pl.format("Tải lên từ tệp {}, dòng {}", pl.lit(file_name), pl.col("row"))
+        if file_name
+        else pl.format("Tải lên từ tệp, dòng {}", pl.col("row"))
+    )
+    return pl.when(pl.col("note") != "").then(pl.format("{} ({})", pl.col("note"), source)).otherwise(source)
+
+
+def _records(frame: pl.DataFrame, sqlite: bool) -> list[tuple]:
+    """Rows to insert, built column-wise; SQLite gets dates as the ISO text Piccolo stores."""
+    if sqlite:
+        frame = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
+    return frame.rows()
+
+
+async def _write(table: str, frame: pl.DataFrame, created_at: dt.datetime) -> None:
+    """``frame`` (columns named as the table's, without id) inserted in bulk with new ids."""
+    ids = await reserve_ids(table, frame.height)
+    frame = frame.with_columns(pl.Series("id", ids, dtype=pl.Int64), pl.lit(created_at).alias("created_at"))
+    frame = frame.select("id", *[c for c in frame.columns if c != "id"])
+    await insert_many(table, frame.columns, await run_heavy(_records, frame, is_sqlite()))
 
 
 async def _commit_allocations(actor: Actor, line_id: int | None, table: Table, file_name: str) -> UploadReport:
@@ -870,17 +890,14 @@ async def _commit_allocations(actor: Actor, line_id: int | None, table: Table, f
         if report.error_count or not report.valid:
             raise UploadRejected(report)
         rules.check_line_charge(locked["amount_vnd"], await budget._line_charges(line_id), report.total_vnd)
-        at = now()
-        rows = checked.rows
-        ids = await reserve_ids("allocation", rows.height)
-        await insert_many(
-            "allocation",
-            ["id", "line", "commune", "amount_vnd", "note", "created_by", "created_at"],
-            [
-                (new_id, line_id, r[0], r[1], _note(file_name, r[3], r[2]), actor.user_id or None, at)
-                for new_id, r in zip(ids, rows.select("commune_id", "amount", "note", "row").iter_rows(), strict=True)
-            ],
+        rows = checked.rows.select(
+            pl.lit(line_id, pl.Int64).alias("line"),
+            pl.col("commune_id").alias("commune"),
+            pl.col("amount").alias("amount_vnd"),
+            _note(file_name).alias("note"),
+            pl.lit(actor.user_id or None, pl.Int64).alias("created_by"),
         )
+        await _write("allocation", rows, now())
     if rows.height >= 1000:
         await refresh_statistics("allocation")
     report.committed = True
@@ -895,34 +912,18 @@ async def _commit_payments(actor: Actor, line_id: int | None, table: Table, file
         report, checked = await _analyse_payments(actor, line_id, table, file_name, lock=True)
         if report.error_count or not report.valid:
             raise UploadRejected(report)
-        at = now()
-        rows = checked.rows
-        ids = await reserve_ids("payment", rows.height)
-        columns = [
-            "id",
-            "line",
-            "allocation",
-            "contract",
-            "amount_vnd",
-            "paid_on",
+        rows = checked.rows.select(
+            pl.col("line_id").alias("line"),
+            pl.col("allocation_id").alias("allocation"),
+            pl.col("contract_id").alias("contract"),
+            pl.col("amount").alias("amount_vnd"),
+            pl.col("day").alias("paid_on"),
             "voucher_number",
-            "reverses_payment",
-            "note",
-            "actor",
-            "created_at",
-        ]
-        user = actor.user_id or None
-        source = rows.select(
-            "line_id", "allocation_id", "contract_id", "amount", "day", "voucher_number", "note", "row"
+            pl.lit(None, pl.Int64).alias("reverses_payment"),
+            _note(file_name).alias("note"),
+            pl.lit(actor.user_id or None, pl.Int64).alias("actor"),
         )
-        await insert_many(
-            "payment",
-            columns,
-            [
-                (new_id, r[0], r[1], r[2], r[3], r[4], r[5], None, _note(file_name, r[7], r[6]), user, at)
-                for new_id, r in zip(ids, source.iter_rows(), strict=True)
-            ],
-        )
+        await _write("payment", rows, now())
     if rows.height >= 1000:
         await refresh_statistics("payment")
     report.committed = True

@@ -6,6 +6,7 @@ whole batch, counted together (line and contract ceilings, vouchers, dates)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import uuid
 
@@ -273,6 +274,11 @@ async def test_a_good_payment_file_commits_exactly(client, finance, fmt):
     assert done["written"] == 3
     assert await _paid(first["id"]) == [("KB-001", 40_000_000), ("KB-002", 60_000_000)]
     assert await _paid(second["id"]) == [("KB-001", 10_000_000)]
+    stored = await Payment.select(Payment.paid_on, Payment.created_at, Payment.line, Payment.allocation).where(
+        Payment.contract == second["id"]
+    )
+    assert stored[0]["paid_on"] == dt.date(2025, 10, 2) and stored[0]["created_at"].tzinfo is not None
+    assert (stored[0]["line"], stored[0]["allocation"]) == (second["line_id"], second["allocation_id"])
     fetched = (await client.get(f"{API}/contracts/{first['id']}", headers=finance)).json()
     assert fetched["paid_vnd"] == fetched["value_vnd"]
 
