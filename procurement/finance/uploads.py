@@ -49,7 +49,6 @@ from procurement.core.transactions import (
     is_sqlite,
     read_frame,
     refresh_statistics,
-    reserve_ids,
     write_transaction,
 )
 from procurement.core.xlsx import NUM_FORMATS, write_xlsx
@@ -875,10 +874,9 @@ def _records(frame: pl.DataFrame, sqlite: bool) -> list[tuple]:
 
 
 async def _write(table: str, frame: pl.DataFrame, created_at: dt.datetime) -> None:
-    """``frame`` (columns named as the table's, without id) inserted in bulk with new ids."""
-    ids = await reserve_ids(table, frame.height)
-    frame = frame.with_columns(pl.Series("id", ids, dtype=pl.Int64), pl.lit(created_at).alias("created_at"))
-    frame = frame.select("id", *[c for c in frame.columns if c != "id"])
+    """``frame`` (columns named as the table's) inserted in bulk; the ids come from the table's
+    own sequence (nothing reads them back)."""
+    frame = frame.with_columns(pl.lit(created_at).alias("created_at"))
     await insert_many(table, frame.columns, await run_heavy(_records, frame, is_sqlite()))
 
 
