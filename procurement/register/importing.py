@@ -380,6 +380,9 @@ def decode_csv(content: bytes) -> str:
     )
 
 
+_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
+
+
 def _grid_frame_from_csv(content: bytes) -> pl.DataFrame:
     text = decode_csv(content)
     sample = text[:8192]
@@ -400,7 +403,8 @@ def _grid_frame_from_csv(content: bytes) -> pl.DataFrame:
         raise DomainError(
             f"Tệp CSV bị hỏng, không đọc được ({type(error).__name__}).", field="file", code="broken_file"
         ) from None
-    # The quote our CSV export puts before a formula-looking cell goes away again (see _unquote_formula).
+    # The quote our CSV export puts before text that would start a formula (OWASP "CSV Injection")
+    # goes away again, so that an exported file imports unchanged.
     return frame.with_columns(
         pl.when(pl.col(name).str.contains("^" + _QUOTED_FORMULA.pattern))
         .then(pl.col(name).str.slice(1))
@@ -408,17 +412,6 @@ def _grid_frame_from_csv(content: bytes) -> pl.DataFrame:
         .alias(name)
         for name in frame.columns
     )
-
-
-_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
-
-
-def _unquote_formula(cell: str | None) -> str | None:
-    """Undo the quote our CSV export puts before text that would start a formula
-    (OWASP "CSV Injection"), so that an exported file imports unchanged."""
-    if cell is not None and _QUOTED_FORMULA.match(cell):
-        return cell[1:]
-    return cell
 
 
 def _grid_frame_from_xlsx(content: bytes) -> pl.DataFrame:
@@ -459,7 +452,8 @@ def read_grid_frame(
             if refused.code == "broken_file":
                 raise DomainError(refused.message, field="file", code="broken_file") from None
             raise FileTooLarge(refused.message) from None
-    return _grid_frame_from_xlsx(content) if is_excel else _grid_frame_from_csv(content)
+    frame = _grid_frame_from_xlsx(content) if is_excel else _grid_frame_from_csv(content)
+    return frame.rename({name: f"column_{i}" for i, name in enumerate(frame.columns)})
 
 
 def read_grid(content: bytes, file_name: str = "") -> list[list[str | None]]:
