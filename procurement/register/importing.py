@@ -388,8 +388,8 @@ def _grid_frame_from_csv(content: bytes) -> pl.DataFrame:
     sample = text[:8192]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    except csv.Error:  # rows of unequal length (a title row): the separator the sample uses most
+        delimiter = max(",;\t", key=sample.count) if any(c in sample for c in ",;\t") else ","
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
