@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api import db
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
+from api.controllers.finance_uploads import FinanceUploadController
 from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
@@ -30,6 +31,7 @@ from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.finance_contracts import FINANCE_CONTRACT_PAGES
+from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -59,8 +61,10 @@ def route_handlers() -> list:
         AssetController,
         *PAGE_HANDLERS,
         FinanceController,
+        FinanceUploadController,
         *FINANCE_PAGES,
         *FINANCE_CONTRACT_PAGES,
+        *FINANCE_UPLOAD_PAGES,
         ImportController,
         *REGISTER_PAGES,
         LabelController,

@@ -262,10 +262,20 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", search_key(str(text))).strip()
 
 
+def header_key(text: str) -> str:
+    """A header (or a choice) as it is matched: no diacritics, case or punctuation."""
+    return _key(text)
+
+
 _HEADER_KEYS: dict[str, str] = {}
 for _column in TEMPLATE:
     for _alias in (_column.header, _column.field, *_column.aliases):
         _HEADER_KEYS.setdefault(_key(_alias), _column.field)
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters of a 0-based column position (0 -> A, 26 -> AA)."""
+    return _letter(index)
 
 
 def _letter(index: int) -> str:
@@ -370,13 +380,16 @@ def decode_csv(content: bytes) -> str:
     )
 
 
-def _grid_from_csv(content: bytes) -> list[list[str | None]]:
+_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
+
+
+def _grid_frame_from_csv(content: bytes) -> pl.DataFrame:
     text = decode_csv(content)
     sample = text[:8192]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    except csv.Error:  # rows of unequal length (a title row): the separator the sample uses most
+        delimiter = max(",;\t", key=sample.count) if any(c in sample for c in ",;\t") else ","
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
@@ -390,21 +403,18 @@ def _grid_from_csv(content: bytes) -> list[list[str | None]]:
         raise DomainError(
             f"Tệp CSV bị hỏng, không đọc được ({type(error).__name__}).", field="file", code="broken_file"
         ) from None
-    return [[_unquote_formula(cell) for cell in row] for row in frame.iter_rows()]
+    # The quote our CSV export puts before text that would start a formula (OWASP "CSV Injection")
+    # goes away again, so that an exported file imports unchanged.
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains("^" + _QUOTED_FORMULA.pattern))
+        .then(pl.col(name).str.slice(1))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in frame.columns
+    )
 
 
-_QUOTED_FORMULA = re.compile(r"'[=+\-@\t\r]")
-
-
-def _unquote_formula(cell: str | None) -> str | None:
-    """Undo the quote our CSV export puts before text that would start a formula
-    (OWASP "CSV Injection"), so that an exported file imports unchanged."""
-    if cell is not None and _QUOTED_FORMULA.match(cell):
-        return cell[1:]
-    return cell
-
-
-def _grid_from_xlsx(content: bytes) -> list[list[str | None]]:
+def _grid_frame_from_xlsx(content: bytes) -> pl.DataFrame:
     try:
         reader = fastexcel.read_excel(content)
         sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
@@ -414,16 +424,22 @@ def _grid_from_xlsx(content: bytes) -> list[list[str | None]]:
         raise DomainError(
             "Tệp Excel bị hỏng hoặc không phải tệp Excel, không đọc được.", field="file", code="broken_file"
         ) from None
-    rows = [list(row) for row in frame.iter_rows()]
+    frame = frame.select(
+        pl.col(name).cast(pl.String).alias(f"column_{i + offset}") for i, name in enumerate(frame.columns)
+    )
     if offset:  # keep column letters true to the sheet
-        rows = [[None] * offset + row for row in rows]
-    return rows
+        frame = frame.select(*(pl.lit(None, pl.String).alias(f"column_{i}") for i in range(offset)), *frame.columns)
+    return frame
 
 
-def read_sheet(content: bytes, file_name: str = "") -> Sheet:
-    if len(content) > MAX_IMPORT_BYTES:
+def read_grid_frame(
+    content: bytes, file_name: str = "", *, max_rows: int = MAX_IMPORT_ROWS, max_bytes: int = MAX_IMPORT_BYTES
+) -> pl.DataFrame:
+    """The first sheet (or the CSV) as a frame of text columns, one row per sheet row, after the
+    size, row-count and zip-bomb guards: the one reader of every spreadsheet upload."""
+    if len(content) > max_bytes:
         raise FileTooLarge(
-            f"Tệp quá lớn ({len(content) / 1024 / 1024:.1f} MB); tối đa {MAX_IMPORT_BYTES // 1024 // 1024} MB. Hãy chia thành nhiều tệp."
+            f"Tệp quá lớn ({len(content) / 1024 / 1024:.1f} MB); tối đa {max_bytes // 1024 // 1024} MB. Hãy chia thành nhiều tệp."
         )
     if not content.strip():
         raise DomainError("Tệp rỗng.", field="file", code="empty_file")
@@ -431,13 +447,22 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
     is_excel = _is_xlsx(content) or file_name.lower().endswith((".xlsx", ".xls", ".xlsm"))
     if is_excel:
         try:  # what the workbook declares and its rows, streamed, before any cell is read
-            check_xlsx(content, MAX_IMPORT_ROWS, header_rows=_HEADER_SEARCH_ROWS)
+            check_xlsx(content, max_rows, header_rows=_HEADER_SEARCH_ROWS)
         except SheetRefused as refused:
             if refused.code == "broken_file":
                 raise DomainError(refused.message, field="file", code="broken_file") from None
             raise FileTooLarge(refused.message) from None
-    grid = _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
-    return _sheet_from_grid(grid)
+    frame = _grid_frame_from_xlsx(content) if is_excel else _grid_frame_from_csv(content)
+    return frame.rename({name: f"column_{i}" for i, name in enumerate(frame.columns)})
+
+
+def read_grid(content: bytes, file_name: str = "") -> list[list[str | None]]:
+    """:func:`read_grid_frame` as lists of cells, within the register import's limits."""
+    return [list(row) for row in read_grid_frame(content, file_name).iter_rows()]
+
+
+def read_sheet(content: bytes, file_name: str = "") -> Sheet:
+    return _sheet_from_grid(read_grid(content, file_name))
 
 
 def check_file_name(file_name: str) -> None:

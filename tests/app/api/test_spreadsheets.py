@@ -47,6 +47,11 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/planning/plan.xlsx"): [("/planning/plan.xlsx?budget=100.000.000&province=75", None)],
     ("GET", "/api/public-property/book.xlsx"): [(f"/api/public-property/book.xlsx?year=2025&commune={AN_VIEN}", None)],
     ("GET", "/api/public-property/summary.xlsx"): [("/api/public-property/summary.xlsx?year=2025&province=75", None)],
+    # {line_id}: the first budget line of the world (filled in when the test runs)
+    ("GET", "/api/finance/lines/{line_id:int}/allocations/template"): [
+        ("/api/finance/lines/{line_id}/allocations/template", None)
+    ],
+    ("GET", "/api/finance/payments/template"): [("/api/finance/payments/template", None)],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
@@ -62,7 +67,7 @@ CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/reports/stocktake-coverage/csv"): [("/api/reports/stocktake-coverage/csv?province=75", None)],
     ("GET", "/planning/plan.csv"): [("/planning/plan.csv?budget=100.000.000&province=75", None)],
 }
-EMPTY_ALLOWED = {"/api/import/template"}  # the template has headers and no rows
+EMPTY_ALLOWED = {"/api/import/template", "/api/finance/payments/template"}  # templates: headers, no rows
 
 
 def _schema_path(path: str) -> str:
@@ -123,6 +128,11 @@ async def world(client, users):
 
 
 async def _get(client, headers, path: str, body: dict | None):
+    if "{line_id}" in path:
+        from models.procurement import BudgetLine
+
+        line = await BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id).first()
+        path = path.replace("{line_id}", str(line["id"]))
     if body is not None:
         return await client.post(path, json=body, headers=headers)
     return await client.get(path, headers=headers)
