@@ -29,6 +29,7 @@ from api.input_guard import RefuseUnstorableText
 from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
+from api.pages.finance_setup import FINANCE_SETUP_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -59,6 +60,7 @@ def route_handlers() -> list:
         *PAGE_HANDLERS,
         FinanceController,
         *FINANCE_PAGES,
+        *FINANCE_SETUP_PAGES,
         ImportController,
         *REGISTER_PAGES,
         LabelController,

@@ -424,13 +424,22 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
 
 
 async def split_weights(
-    province_id: int, basis: SplitBasis, codes: list[str] | None
-) -> dict[str, tuple[int, str, int]]:
-    """commune code → (commune id, name, weight) for a split of money across communes.
+    province_id: int, basis: SplitBasis, codes: list[str] | None, given: dict[str, float] | None = None
+) -> dict[str, tuple[int, str, float]]:
+    """commune code → (commune id, name, weight) for a split of money across communes,
+    in commune code order (which breaks ties for the last dong).
 
     ``officials``: the commune's number of officials; ``devices_short``: officials
-    minus working computers (in use, not broken), never below 0; ``equal``: 1 each.
+    minus working computers (in use, not broken), never below 0; ``equal``: 1 each;
+    ``weights``: the weights ``given`` (commune code → weight, e.g. from a sheet), over
+    exactly the communes listed there, which must all be of the line's province.
     """
+    if basis == SplitBasis.weights:
+        if not given:
+            raise rules.RuleViolation("weights", "chia theo trọng số cần danh sách trọng số của từng xã")
+        codes = sorted(set(given) & set(codes)) if codes is not None else sorted(given)
+        if not codes:
+            raise rules.RuleViolation("commune_codes", "không xã nào vừa có trọng số vừa nằm trong danh sách xã")
     query = (
         Commune.select(Commune.id, Commune.code, Commune.name, Commune.officials)
         .where(Commune.province == province_id)
@@ -442,7 +451,8 @@ async def split_weights(
         unknown = wanted - {c["code"] for c in communes}
         if unknown:
             raise rules.RuleViolation(
-                "commune_codes", f"không thuộc tỉnh của dòng ngân sách: {', '.join(sorted(unknown))}"
+                "weights" if basis == SplitBasis.weights else "commune_codes",
+                f"không thuộc tỉnh của dòng ngân sách: {', '.join(sorted(unknown))}",
             )
         communes = [c for c in communes if c["code"] in wanted]
     if not communes:
@@ -460,9 +470,11 @@ async def split_weights(
             .group_by(Asset.commune)
         )
         working = {r["commune"]: int(r["n"]) for r in rows}
-    weights = {}
+    weights: dict[str, tuple[int, str, float]] = {}
     for c in communes:
-        if basis == SplitBasis.officials:
+        if basis == SplitBasis.weights and given is not None:
+            weight: float = given[c["code"]]
+        elif basis == SplitBasis.officials:
             weight = c["officials"] or 0
         elif basis == SplitBasis.devices_short:
             weight = max((c["officials"] or 0) - working.get(c["id"], 0), 0)
@@ -493,7 +505,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -
     line = await BudgetLine.select(BudgetLine.id, BudgetLine.province).where(BudgetLine.id == line_id).first()
     if line is None:
         raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
-    weights = await split_weights(line["province"], data.basis, data.commune_codes)
+    weights = await split_weights(line["province"], data.basis, data.commune_codes, data.weights)
     if not any(w for _, _, w in weights.values()):
         raise rules.RuleViolation("basis", "mọi trọng số đều bằng 0: không có gì để chia theo tiêu chí này")
     parts = split_by_weights(data.total_vnd, {code: w for code, (_, _, w) in weights.items()})

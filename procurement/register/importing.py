@@ -421,6 +421,13 @@ def _grid_from_xlsx(content: bytes) -> list[list[str | None]]:
 
 
 def read_sheet(content: bytes, file_name: str = "") -> Sheet:
+    return _sheet_from_grid(read_grid(content, file_name))
+
+
+def read_grid(content: bytes, file_name: str = "") -> list[list[str | None]]:
+    """The first sheet's cells as text (XLSX) or a CSV's, after the same size, bomb and
+    encoding guards as the register import; any sheet that is not the register's
+    (finance weights, for instance) is read through this."""
     if len(content) > MAX_IMPORT_BYTES:
         raise FileTooLarge(
             f"Tệp quá lớn ({len(content) / 1024 / 1024:.1f} MB); tối đa {MAX_IMPORT_BYTES // 1024 // 1024} MB. Hãy chia thành nhiều tệp."
@@ -436,8 +443,7 @@ def read_sheet(content: bytes, file_name: str = "") -> Sheet:
             if refused.code == "broken_file":
                 raise DomainError(refused.message, field="file", code="broken_file") from None
             raise FileTooLarge(refused.message) from None
-    grid = _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
-    return _sheet_from_grid(grid)
+    return _grid_from_xlsx(content) if is_excel else _grid_from_csv(content)
 
 
 def check_file_name(file_name: str) -> None:
@@ -459,6 +465,11 @@ def check_file_name(file_name: str) -> None:
 async def read_sheet_off_loop(content: bytes, file_name: str = "") -> Sheet:
     """:func:`read_sheet` in a worker thread (at most two at once), so the event loop keeps serving."""
     return await anyio.to_thread.run_sync(read_sheet, content, file_name, limiter=_READERS)
+
+
+async def read_grid_off_loop(content: bytes, file_name: str = "") -> list[list[str | None]]:
+    """:func:`read_grid` in a worker thread, sharing the import's limit of two reads at once."""
+    return await anyio.to_thread.run_sync(read_grid, content, file_name, limiter=_READERS)
 
 
 def _clean(value: Any) -> str | None:
