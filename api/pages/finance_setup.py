@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -174,7 +174,7 @@ async def _lines_page(
         values=values or {"fiscal_year": str(today_vn().year)},
         errors=errors or {},
         event_id=_event_id(values),
-        milestone_rows=MILESTONE_ROWS,
+        ms_rows=MILESTONE_ROWS,
     )
 
 
@@ -275,7 +275,7 @@ async def _line_page(
         forms=forms,
         errors={name: (errors or {}) if name == form else {} for name in forms},
         event_ids={name: _event_id(values if name == form else None) for name in forms},
-        milestone_rows=MILESTONE_ROWS,
+        ms_rows=MILESTONE_ROWS,
         item_rows=ITEM_ROWS,
         bases=BASES,
         methods=METHODS,
@@ -543,7 +543,7 @@ async def plan_packages_submit(request: Request, line_id: RowId, data: Form) -> 
 
 
 @get("/finance/reports/{name:str}", opt=READERS, include_in_schema=False)
-async def report_download(request: Request, name: str) -> Response[bytes]:
+async def report_download(request: Request, name: FromPath[str]) -> Response[bytes]:
     """``/finance/reports/by_commune.xlsx`` (or ``.csv``): the same report and file as the API's."""
     stem, _, suffix = name.partition(".")
     if stem not in Report._value2member_map_ or suffix not in (Format.xlsx.value, Format.csv.value):

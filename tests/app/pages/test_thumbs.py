@@ -62,6 +62,7 @@ async def test_every_page_of_every_role_fits_a_thumb_and_the_screen(app, client,
         "asset_id": str(asset_id),
         "tag": tag,
         "package_id": str(package["id"]),
+        "line_id": str(package["line_id"]),
         "contract_id": str(contract["id"]),
         "stocktake_id": str((await a_finished_stocktake(client, made["staff"]))["id"]),
     }
