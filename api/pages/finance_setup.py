@@ -438,9 +438,7 @@ async def split_confirm_submit(request: Request, line_id: RowId, data: Form) -> 
                 # Officials or devices changed since the preview: show the new figures, write nothing.
                 preview = _preview_context(now_split, data, weights)
                 preview["changed"] = True
-                return await _line_page(
-                    request, line_id, form="split", values=data, preview=preview, status_code=409
-                )
+                return await _line_page(request, line_id, form="split", values=data, preview=preview, status_code=409)
             await budget.split_allocation(request.user, line_id, AllocationSplit(**wanted, client_event_id=event_id))
             return Redirect(f"/finance/lines/{line_id}?done=split#allocations", status_code=303)
     except FORM_ERRORS as error:

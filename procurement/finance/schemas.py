@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
 from procurement.register.schemas import VND, ClientEventId, LongText, Note, ShortText
@@ -119,6 +119,7 @@ class AllocationSplit(_Input):
     )
     weights: dict[CommuneCode, Weight] | None = Field(
         default=None,
+        validate_default=True,
         max_length=4000,
         description="With basis=weights (only then): commune code -> weight; the communes listed are those split over",
     )
@@ -127,14 +128,15 @@ class AllocationSplit(_Input):
         default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
     )
 
-
-    @model_validator(mode="after")
-    def _weights_with_their_basis(self) -> AllocationSplit:
-        if self.basis == SplitBasis.weights and not self.weights:
-            raise ValueError("weights: chia theo trọng số cần danh sách trọng số của từng xã")
-        if self.basis != SplitBasis.weights and self.weights is not None:
-            raise ValueError("weights: chỉ ghi trọng số khi chia theo trọng số (basis = weights)")
-        return self
+    @field_validator("weights")
+    @classmethod
+    def _weights_with_their_basis(cls, weights: dict[str, float] | None, info: ValidationInfo) -> dict | None:
+        basis = info.data.get("basis")
+        if basis == SplitBasis.weights and not weights:
+            raise ValueError("Chia theo trọng số cần danh sách trọng số của từng xã.")
+        if basis != SplitBasis.weights and weights is not None:
+            raise ValueError("Chỉ ghi trọng số khi chia theo trọng số (basis = weights).")
+        return weights
 
 
 class AllocationOut(BaseModel):

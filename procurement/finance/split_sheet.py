@@ -14,7 +14,6 @@ import re
 
 from procurement.core.errors import DomainError
 from procurement.core.text import search_key
-from procurement.register.importing import read_grid_off_loop
 
 FIELD = "weights_file"
 MAX_ROWS = 4000  # more than the 3,321 communes of the country
@@ -36,9 +35,7 @@ def _header(grid: list[list[str | None]]) -> tuple[int, int, int]:
         weight = next((i for i, k in enumerate(keys) if k in _WEIGHT_HEADERS), None)
         if code is not None and weight is not None:
             return index, code, weight
-    raise DomainError(
-        'Không tìm thấy dòng tiêu đề có hai cột "Mã xã" và "Trọng số" (trong 20 dòng đầu).', field=FIELD
-    )
+    raise DomainError('Không tìm thấy dòng tiêu đề có hai cột "Mã xã" và "Trọng số" (trong 20 dòng đầu).', field=FIELD)
 
 
 def _code(text: str) -> str | None:
@@ -77,10 +74,12 @@ def weights_from_grid(grid: list[list[str | None]]) -> dict[str, float]:
             errors.append(f"dòng {number}, cột Mã xã: '{raw_code}' không phải mã xã 5 chữ số")
         elif code in first_row:
             errors.append(f"dòng {number}, cột Mã xã: {code} đã có ở dòng {first_row[code]}")
+            code = None
+        else:
+            first_row[code] = number
         if weight is None:
             errors.append(f"dòng {number}, cột Trọng số: '{raw_weight}' không phải số không âm")
-        if code is not None and weight is not None and code not in first_row:
-            first_row[code] = number
+        elif code is not None:
             weights[code] = weight
         if len(weights) > MAX_ROWS:
             raise DomainError(f"Tệp có quá {MAX_ROWS} xã.", field=FIELD)
@@ -99,6 +98,8 @@ def weights_from_grid(grid: list[list[str | None]]) -> dict[str, float]:
 
 async def read_weights(content: bytes, file_name: str = "") -> dict[str, float]:
     """The weights of an uploaded XLSX or CSV, read off the event loop."""
+    from procurement.register.importing import read_grid_off_loop  # the register's reader (database-bound module)
+
     try:
         grid = await read_grid_off_loop(content, file_name)
     except DomainError as error:  # the reader names its field "file"

@@ -85,7 +85,9 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
         ({"ms_share_0": "130"}, "ms_share_0"),
         ({"number": ""}, "number"),
     ):
-        refused = await client.post("/finance/lines", data={**LINE_FORM, **changes, "name": "Dòng bị từ chối"}, headers=finance)
+        refused = await client.post(
+            "/finance/lines", data={**LINE_FORM, **changes, "name": "Dòng bị từ chối"}, headers=finance
+        )
         assert refused.status_code == 422 and f'id="e-{field}"' in refused.text, (changes, refused.text)
         assert 'value="Dòng bị từ chối"' in refused.text
     assert await BudgetLine.count() == 1
@@ -106,8 +108,14 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
     # Milestones edited on the line page.
     edited = await client.post(
         f"{url}/milestones",
-        data={"ms_due_0": "30/11/2025", "ms_share_0": "40", "ms_due_1": "31/03/2026", "ms_share_1": "70,5",
-              "ms_due_2": "30/06/2026", "ms_share_2": "100"},
+        data={
+            "ms_due_0": "30/11/2025",
+            "ms_share_0": "40",
+            "ms_due_1": "31/03/2026",
+            "ms_share_1": "70,5",
+            "ms_due_2": "30/06/2026",
+            "ms_share_2": "100",
+        },
         headers=finance,
     )
     assert edited.status_code == 303, edited.text
@@ -118,7 +126,9 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
     assert await Milestone.count().where(Milestone.line == line_id) == 3
 
     # A single allocation, then one over the ceiling: refused beside the amount, typed value kept.
-    given = await client.post(f"{url}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "300.000.000"}, headers=finance)
+    given = await client.post(
+        f"{url}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "300.000.000"}, headers=finance
+    )
     assert given.status_code == 303
     assert await written_parts(line_id) == {AN_VIEN: 300_000_000}
     too_much = await client.post(
@@ -130,7 +140,9 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
     assert await written_parts(line_id) == {AN_VIEN: 300_000_000}
     no_commune = await client.post(f"{url}/allocations", data={"amount_vnd": "1.000"}, headers=finance)
     assert no_commune.status_code == 422 and 'id="e-commune_code"' in no_commune.text
-    central = await client.post(f"{url}/allocations", data={"central": "on", "amount_vnd": "500.000.000"}, headers=finance)
+    central = await client.post(
+        f"{url}/allocations", data={"central": "on", "amount_vnd": "500.000.000"}, headers=finance
+    )
     assert central.status_code == 303 and await Allocation.count().where(Allocation.line == line_id) == 2
 
     page = await client.get(url, headers=finance)
@@ -142,20 +154,27 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
 async def test_a_split_previewed_to_the_dong_is_written_exactly_and_once(client, users):
     finance = await users.make("finance")
     line_id = await make_line(client, finance, amount_vnd="100.000.000.000")
-    codes = [r["code"] for r in await Commune.select(Commune.code).where(Commune.province.code == "75").order_by(Commune.code)]
+    codes = [
+        r["code"]
+        for r in await Commune.select(Commune.code).where(Commune.province.code == "75").order_by(Commune.code)
+    ]
     for n, code in enumerate(codes):
         await Commune.update({Commune.officials: 7 + n % 13}).where(Commune.code == code)
     url = f"/finance/lines/{line_id}"
     total = 12_345_678_901
 
-    preview = await client.post(f"{url}/split", files={"total_vnd": (None, "12.345.678.901"), "basis": (None, "officials")}, headers=finance)
+    preview = await client.post(
+        f"{url}/split", files={"total_vnd": (None, "12.345.678.901"), "basis": (None, "officials")}, headers=finance
+    )
     assert preview.status_code == 200, preview.text
     parts = preview_parts(preview.text)
     assert set(parts) == set(codes) and sum(parts.values()) == total
     assert parse_vnd(re.search(r'id="preview-total">([^<]+)<', preview.text).group(1)) == total
     assert await Allocation.count() == 0  # a preview writes nothing
 
-    confirm = {name: hidden(preview.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")}
+    confirm = {
+        name: hidden(preview.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")
+    }
     first = await client.post(f"{url}/split/confirm", data=confirm, headers=finance)
     second = await client.post(f"{url}/split/confirm", data=confirm, headers=finance)  # a double submit
     assert first.status_code == second.status_code == 303, second.text
@@ -163,11 +182,16 @@ async def test_a_split_previewed_to_the_dong_is_written_exactly_and_once(client,
     assert await Allocation.count() == len(codes)
 
     # Over what is left on the line: refused beside the total, nothing written.
-    again = await client.post(f"{url}/split", files={"total_vnd": (None, "90.000.000.000"), "basis": (None, "equal")}, headers=finance)
+    again = await client.post(
+        f"{url}/split", files={"total_vnd": (None, "90.000.000.000"), "basis": (None, "equal")}, headers=finance
+    )
     assert again.status_code == 200
     refused = await client.post(
         f"{url}/split/confirm",
-        data={name: hidden(again.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")},
+        data={
+            name: hidden(again.text, name)
+            for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")
+        },
         headers=finance,
     )
     assert refused.status_code == 422
@@ -175,11 +199,16 @@ async def test_a_split_previewed_to_the_dong_is_written_exactly_and_once(client,
     assert await Allocation.count() == len(codes)
 
     # A changed figure between preview and confirm: the new split is shown, nothing written.
-    stale = await client.post(f"{url}/split", files={"total_vnd": (None, "1.000.000"), "basis": (None, "officials")}, headers=finance)
+    stale = await client.post(
+        f"{url}/split", files={"total_vnd": (None, "1.000.000"), "basis": (None, "officials")}, headers=finance
+    )
     await Commune.update({Commune.officials: 500}).where(Commune.code == AN_VIEN)
     changed = await client.post(
         f"{url}/split/confirm",
-        data={name: hidden(stale.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")},
+        data={
+            name: hidden(stale.text, name)
+            for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")
+        },
         headers=finance,
     )
     assert changed.status_code == 409 and "Số liệu đã thay đổi" in changed.text
@@ -208,14 +237,20 @@ async def test_a_split_by_weights_from_an_xlsx_or_a_csv(client, users):
         files={
             "total_vnd": (None, "100.000.001"),
             "basis": (None, "weights"),
-            "weights_file": ("trong-so.xlsx", xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            "weights_file": (
+                "trong-so.xlsx",
+                xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
         },
         headers=finance,
     )
     assert preview.status_code == 200, preview.text
     parts = preview_parts(preview.text)
     assert parts == {AN_VIEN: 66_666_667, OTHER_COMMUNE: 33_333_334}, parts
-    confirm = {name: hidden(preview.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")}
+    confirm = {
+        name: hidden(preview.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")
+    }
     assert (await client.post(f"{url}/split/confirm", data=confirm, headers=finance)).status_code == 303
     assert await written_parts(line_id) == parts
 
@@ -242,7 +277,9 @@ async def test_a_split_by_weights_from_an_xlsx_or_a_csv(client, users):
         assert refused.status_code == 422 and 'id="e-weights_file"' in refused.text, (content, refused.text)
         assert words in refused.text.split('id="e-weights_file">', 1)[1].split("</span>", 1)[0], (words, refused.text)
         assert 'value="10"' in refused.text
-    no_file = await client.post(f"{url}/split", files={"total_vnd": (None, "10"), "basis": (None, "weights")}, headers=finance)
+    no_file = await client.post(
+        f"{url}/split", files={"total_vnd": (None, "10"), "basis": (None, "weights")}, headers=finance
+    )
     assert no_file.status_code == 422 and 'id="e-weights_file"' in no_file.text
     assert await Allocation.count() == 2
 
@@ -252,7 +289,9 @@ async def test_packages_by_hand_and_from_a_replacement_plan(client, users):
     planner = await users.make("planner")
     line_id = await make_line(client, finance)
     url = f"/finance/lines/{line_id}"
-    await client.post(f"{url}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "300.000.000"}, headers=finance)
+    await client.post(
+        f"{url}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "300.000.000"}, headers=finance
+    )
     (allocation,) = await Allocation.select(Allocation.id).where(Allocation.line == line_id)
 
     made = await client.post(
@@ -290,7 +329,9 @@ async def test_packages_by_hand_and_from_a_replacement_plan(client, users):
     saved = await client.post(f"{url}/plan-packages", data=form, headers=planner)
     assert saved.status_code == 303, saved.text
     assert saved.headers["location"].startswith(f"/finance/packages?line_id={line_id}")
-    planned = await ProcurementPackage.select().where(ProcurementPackage.line == line_id).order_by(ProcurementPackage.id)
+    planned = (
+        await ProcurementPackage.select().where(ProcurementPackage.line == line_id).order_by(ProcurementPackage.id)
+    )
     assert len(planned) >= 2 and all("An Viễn" in p["name"] for p in planned[1:])
     assert sum(p["estimate_vnd"] for p in planned[1:]) <= 100_000_000
     assert all(p["allocation"] == allocation["id"] for p in planned[1:])
@@ -308,8 +349,11 @@ async def test_planners_read_without_write_forms_and_their_posts_are_refused(cli
     for path in ("/finance/lines", url):
         page = await client.get(path, headers=planner)
         assert page.status_code == 200 and "65/KH-UBND" in page.text
-        assert not re.search(r'<form method="post" action="/finance/lines(/\d+/(sub-lines|milestones|allocations|split|packages))?"', page.text)
-    assert 'action="/finance/lines/%d/plan-packages"' % line_id in (await client.get(url, headers=planner)).text
+        assert not re.search(
+            r'<form method="post" action="/finance/lines(/\d+/(sub-lines|milestones|allocations|split|packages))?"',
+            page.text,
+        )
+    assert f'action="/finance/lines/{line_id}/plan-packages"' in (await client.get(url, headers=planner)).text
     for path, body in (
         ("/finance/lines", LINE_FORM),
         (f"{url}/sub-lines", LINE_FORM),
@@ -320,7 +364,9 @@ async def test_planners_read_without_write_forms_and_their_posts_are_refused(cli
     ):
         answer = await client.post(path, data=body, headers=planner)
         assert answer.status_code == 403, (path, answer.status_code)
-    split = await client.post(f"{url}/split", files={"total_vnd": (None, "1000"), "basis": (None, "equal")}, headers=planner)
+    split = await client.post(
+        f"{url}/split", files={"total_vnd": (None, "1000"), "basis": (None, "equal")}, headers=planner
+    )
     assert split.status_code == 403
     assert await BudgetLine.count() == 1 and await Allocation.count() == 0 and await Milestone.count() == 2
 
@@ -328,10 +374,20 @@ async def test_planners_read_without_write_forms_and_their_posts_are_refused(cli
 async def test_no_page_sends_anyone_to_the_api_and_reports_download_from_pages(client, users):
     finance = await users.make("finance")
     line_id = await make_line(client, finance)
-    await client.post(f"/finance/lines/{line_id}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "1.000.000"}, headers=finance)
+    await client.post(
+        f"/finance/lines/{line_id}/allocations",
+        data={"commune_code": AN_VIEN, "amount_vnd": "1.000.000"},
+        headers=finance,
+    )
     for role in ("finance", "admin", "planner"):
         headers = finance if role == "finance" else await users.make(role)
-        for path in ("/finance", "/finance/lines", f"/finance/lines/{line_id}", "/finance/packages", "/finance/contracts"):
+        for path in (
+            "/finance",
+            "/finance/lines",
+            f"/finance/lines/{line_id}",
+            "/finance/packages",
+            "/finance/contracts",
+        ):
             page = await client.get(path, headers=headers)
             assert page.status_code == 200, (role, path)
             assert not NO_API.search(page.text) and "/schema" not in page.text, (role, path, NO_API.search(page.text))
@@ -343,7 +399,9 @@ async def test_no_page_sends_anyone_to_the_api_and_reports_download_from_pages(c
         assert "attachment" in xlsx.headers["content-disposition"]
         csv = await client.get(f"/finance/reports/{report}.csv", headers=finance)
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv"), report
-    by_line = openpyxl.load_workbook(io.BytesIO((await client.get("/finance/reports/by_line.xlsx", headers=finance)).content))
+    by_line = openpyxl.load_workbook(
+        io.BytesIO((await client.get("/finance/reports/by_line.xlsx", headers=finance)).content)
+    )
     assert "65/KH-UBND" in [c.value for row in by_line.active.iter_rows() for c in row]
     for wrong in ("by_line.json", "nothing.xlsx", "by_line"):
         assert (await client.get(f"/finance/reports/{wrong}", headers=finance)).status_code == 404
@@ -353,7 +411,10 @@ async def test_no_page_sends_anyone_to_the_api_and_reports_download_from_pages(c
 
 async def test_finance_staff_set_up_a_line_in_a_desktop_browser(client, users, live_server, browser):
     await users.make("finance", username="taichinh.setup")
-    codes = [r["code"] for r in await Commune.select(Commune.code).where(Commune.province.code == "75").order_by(Commune.code)]
+    codes = [
+        r["code"]
+        for r in await Commune.select(Commune.code).where(Commune.province.code == "75").order_by(Commune.code)
+    ]
     for n, code in enumerate(codes):
         await Commune.update({Commune.officials: 5 + n % 7}).where(Commune.code == code)
     context = await browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)
@@ -419,7 +480,11 @@ async def test_finance_staff_set_up_a_line_in_a_desktop_browser(client, users, l
 async def test_a_package_and_a_refused_allocation_on_a_phone(client, users, live_server, phone):
     finance_headers = await users.make("finance", username="taichinh.phone")
     line_id = await make_line(client, finance_headers)
-    await client.post(f"/finance/lines/{line_id}/allocations", data={"commune_code": AN_VIEN, "amount_vnd": "900.000.000"}, headers=finance_headers)
+    await client.post(
+        f"/finance/lines/{line_id}/allocations",
+        data={"commune_code": AN_VIEN, "amount_vnd": "900.000.000"},
+        headers=finance_headers,
+    )
     page = await phone.new_page()
     await log_in(page, live_server, "taichinh.phone", users.password)
     await page.click("header >> text=Ngân sách")
