@@ -282,6 +282,7 @@ async def _line_page(
         weight_fields=WEIGHT_FIELDS,
         preview=preview,
         done=request.query_params.get("done"),
+        saved=request.query_params.get("saved", ""),
     )
 
 
@@ -349,7 +350,8 @@ async def allocation_submit(request: Request, line_id: RowId, data: Form) -> Tem
 
 
 def _encode_weights(weights: dict[str, float]) -> str:
-    return ";".join(f"{code}={weight:g}" for code, weight in sorted(weights.items()))
+    # repr: the shortest text that reads back as the same float, so the confirm splits by the same weights
+    return ";".join(f"{code}={float(weight)!r}" for code, weight in sorted(weights.items()))
 
 
 def _decode_weights(text: str) -> dict[str, float]:
@@ -526,7 +528,7 @@ async def plan_packages_submit(request: Request, line_id: RowId, data: Form) -> 
                 ),
             )
             saved = await plans.save_plan_as_packages(request.user, request_body)
-            return Redirect(f"/finance/packages?line_id={line_id}&saved={len(saved)}", status_code=303)
+            return Redirect(f"/finance/lines/{line_id}?done=planned&saved={len(saved)}#packages", status_code=303)
         except FORM_ERRORS as error:
             errors = _page_errors(error, amount_field="budget")
             for name in list(errors):

@@ -231,11 +231,12 @@ async def test_a_split_by_weights_from_an_xlsx_or_a_csv(client, users):
     finance = await users.make("finance")
     line_id = await make_line(client, finance)
     url = f"/finance/lines/{line_id}"
-    xlsx = _weights_xlsx([(int(AN_VIEN), "Xã An Viễn", 3), (OTHER_COMMUNE, "khác", 1.5)])
+    # Weights with 7 significant digits: the confirm must split by exactly these, not rounded ones.
+    xlsx = _weights_xlsx([(int(AN_VIEN), "Xã An Viễn", 1_234_567), (OTHER_COMMUNE, "khác", 1)])
     preview = await client.post(
         f"{url}/split",
         files={
-            "total_vnd": (None, "100.000.001"),
+            "total_vnd": (None, "123.456.800"),
             "basis": (None, "weights"),
             "weights_file": (
                 "trong-so.xlsx",
@@ -247,7 +248,7 @@ async def test_a_split_by_weights_from_an_xlsx_or_a_csv(client, users):
     )
     assert preview.status_code == 200, preview.text
     parts = preview_parts(preview.text)
-    assert parts == {AN_VIEN: 66_666_667, OTHER_COMMUNE: 33_333_334}, parts
+    assert parts == {AN_VIEN: 123_456_700, OTHER_COMMUNE: 100}, parts
     confirm = {
         name: hidden(preview.text, name) for name in ("client_event_id", "total_vnd", "basis", "weights", "fingerprint")
     }
@@ -328,7 +329,7 @@ async def test_packages_by_hand_and_from_a_replacement_plan(client, users):
     assert (await client.post(f"{url}/plan-packages", data=form, headers=finance)).status_code == 403
     saved = await client.post(f"{url}/plan-packages", data=form, headers=planner)
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"].startswith(f"/finance/packages?line_id={line_id}")
+    assert saved.headers["location"].startswith(f"/finance/lines/{line_id}?done=planned")
     planned = (
         await ProcurementPackage.select().where(ProcurementPackage.line == line_id).order_by(ProcurementPackage.id)
     )
@@ -512,3 +513,27 @@ async def test_a_package_and_a_refused_allocation_on_a_phone(client, users, live
     assert package["estimate_vnd"] == 12_000_000 and package["status"] == "planned"
     assert package["allocation"] == allocation["id"]
     await screenshot(page, "finance-package-phone")
+
+
+async def test_a_planner_saves_a_plan_as_packages_from_a_phone(client, users, live_server, phone):
+    finance = await users.make("finance")
+    await users.make("planner", username="kehoach.phone")
+    line_id = await make_line(client, finance)
+    for _ in range(2):
+        await make_asset(acquired_on="2011-05-01", condition="broken")
+    page = await phone.new_page()
+    await log_in(page, live_server, "kehoach.phone", users.password)
+    await page.goto(f"{live_server}/finance/lines/{line_id}")
+    assert await page.locator("#alloc-form, #split-form, #pkg-form, #ms-form, #sub-form").count() == 0
+    await page.click("text=Lập gói thầu từ kế hoạch thay thế")
+    await page.fill("#plan-form input[name=budget]", "50.000.000")
+    await page.fill("#plan-form input[name=commune]", AN_VIEN)
+    await page.click("#plan-form button[type=submit]")
+    await page.wait_for_selector("text=gói thầu từ kế hoạch thay thế")
+    saved = await ProcurementPackage.select().where(ProcurementPackage.line == line_id)
+    assert saved and all("An Viễn" in p["name"] for p in saved)
+    assert sum(p["estimate_vnd"] for p in saved) <= 50_000_000
+    listed = await page.inner_text("#package-table")
+    assert all(p["name"] in listed for p in saved)
+    assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    await screenshot(page, "finance-plan-packages-phone")
