@@ -11,7 +11,6 @@ back beside its field, with what was typed kept (422), and a success redirects (
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import uuid
@@ -30,7 +29,7 @@ from api.pages.planning import WEIGHT_FIELDS
 from api.params import RowId
 from models.tables import Province
 from procurement.core.clock import today_vn
-from procurement.core.errors import DomainError, NotFound
+from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.finance import budget, reports, split_sheet
@@ -367,8 +366,7 @@ def _decode_weights(text: str) -> dict[str, float]:
 
 def fingerprint(split: SplitOut) -> str:
     """What the preview showed, part by part: the confirm writes only if the split is still that."""
-    text = "|".join(f"{a.commune_code}:{a.amount_vnd}" for a in split.allocations)
-    return hashlib.sha256(f"{split.total_vnd}|{split.basis.value}|{text}".encode()).hexdigest()[:32]
+    return budget.split_fingerprint(split.total_vnd, split.basis, split.allocations)
 
 
 def _split_request(data: dict[str, Any], errors: dict[str, str], weights: dict[str, float] | None) -> dict:
@@ -434,14 +432,23 @@ async def split_confirm_submit(request: Request, line_id: RowId, data: Form) -> 
         wanted = _split_request(data, errors, weights)
         if not errors:
             event_id = _text(data, "client_event_id") or None
-            shown = _text(data, "fingerprint")
-            now_split = await budget.split_allocation(request.user, line_id, AllocationSplit(**wanted, dry_run=True))
-            if fingerprint(now_split) != shown:
-                # Officials or devices changed since the preview: show the new figures, write nothing.
+            try:
+                await budget.split_allocation(
+                    request.user,
+                    line_id,
+                    AllocationSplit(**wanted, client_event_id=event_id),
+                    expected=_text(data, "fingerprint"),
+                )
+            except Conflict as error:
+                if error.code != "split_changed":
+                    raise
+                # Officials, devices or weights changed since the preview: show the new figures, nothing written.
+                now_split = await budget.split_allocation(
+                    request.user, line_id, AllocationSplit(**wanted, dry_run=True)
+                )
                 preview = _preview_context(now_split, data, weights)
                 preview["changed"] = True
                 return await _line_page(request, line_id, form="split", values=data, preview=preview, status_code=409)
-            await budget.split_allocation(request.user, line_id, AllocationSplit(**wanted, client_event_id=event_id))
             return Redirect(f"/finance/lines/{line_id}?done=split#allocations", status_code=303)
     except FORM_ERRORS as error:
         errors = _page_errors(error, amount_field="total_vnd")
