@@ -15,6 +15,7 @@ from models.procurement import Allocation, BudgetLine, Milestone, ProcurementPac
 from models.tables import Commune
 from procurement.core.money import parse_vnd
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+from tests.app.pages.test_thumbs import MEASURE, SMALL_PHONE
 from tests.support.browser import log_in, screenshot
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -537,3 +538,37 @@ async def test_a_planner_saves_a_plan_as_packages_from_a_phone(client, users, li
     assert all(p["name"] in listed for p in saved)
     assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     await screenshot(page, "finance-plan-packages-phone")
+
+
+async def test_every_form_of_a_line_page_fits_a_small_phone(client, users, live_server, phone):
+    finance = await users.make("finance", username="taichinh.small")
+    line_id = await make_line(client, finance)
+    await client.post(
+        f"/finance/lines/{line_id}/allocations",
+        data={"commune_code": AN_VIEN, "amount_vnd": "1.000.000"},
+        headers=finance,
+    )
+    preview = await client.post(
+        f"/finance/lines/{line_id}/split",
+        files={"total_vnd": (None, "1.000.000"), "basis": (None, "equal")},
+        headers=finance,
+    )
+    assert preview.status_code == 200
+    page = await phone.new_page()
+    await page.set_viewport_size(SMALL_PHONE)
+    await log_in(page, live_server, "taichinh.small", users.password)
+    for path in (f"/finance/lines/{line_id}", "/finance/lines"):
+        await page.goto(f"{live_server}{path}")
+        await page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        found = await page.evaluate(MEASURE)
+        assert found["overflow"] <= 0 and not found["small"] and not found["placeholders"], (path, found)
+    # The split preview with its confirm button, as the browser gets it.
+    await page.goto(f"{live_server}/finance/lines/{line_id}")
+    await page.click("text=Chia một khoản cho các xã")
+    await page.fill("#split-form input[name=total_vnd]", "1.000.000")
+    await page.select_option("#split-form select[name=basis]", "equal")
+    await page.click("#split-form button[type=submit]")
+    await page.wait_for_selector("#preview-table")
+    found = await page.evaluate(MEASURE)
+    assert found["overflow"] <= 0 and not found["small"], found
+    await screenshot(page, "finance-split-preview-phone")
