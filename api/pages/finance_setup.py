@@ -195,15 +195,15 @@ def _line_create(data: dict[str, Any], errors: dict[str, str], parent: LineOut |
         "client_event_id": _text(data, "client_event_id") or None,
     }
     year = _text(data, "fiscal_year")
-    if parent is not None:
+    if parent is not None:  # a sub-line is of its parent's province, and of its year unless told
         values["parent_id"] = parent.id
-        values["fiscal_year"] = int(year) if year.isdigit() else parent.fiscal_year
+        year = year or str(parent.fiscal_year)
     else:
         values["province_code"] = _text(data, "province_code") or None
-        if not year.isdigit():
-            errors["fiscal_year"] = "Ghi năm ngân sách, VD: 2025."
-        else:
-            values["fiscal_year"] = int(year)
+    if not year.isdigit() or len(year) != 4:
+        errors["fiscal_year"] = "Ghi năm ngân sách (4 chữ số), VD: 2025."
+    else:
+        values["fiscal_year"] = int(year)
     if errors:
         return None
     try:

@@ -70,7 +70,9 @@ async def written_parts(line_id: int) -> dict[str, int]:
 
 async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_their_fields(client, users):
     finance = await users.make("finance")
-    line_id = await make_line(client, finance)
+    event_id = str(uuid.uuid4())
+    line_id = await make_line(client, finance, client_event_id=event_id)
+    assert await make_line(client, finance, client_event_id=event_id) == line_id  # sent twice: one line
     line = await BudgetLine.select().where(BudgetLine.id == line_id).first()
     assert line["amount_vnd"] == 1_000_000_000 and line["number"] == "65/KH-UBND"
     shares = await Milestone.select(Milestone.due_on, Milestone.target_share).where(Milestone.line == line_id)
@@ -85,6 +87,7 @@ async def test_a_line_with_milestones_a_sub_line_and_allocations_refused_beside_
         ({"ms_share_1": "20"}, "ms_share_1"),  # shares must not go down
         ({"ms_share_0": "130"}, "ms_share_0"),
         ({"number": ""}, "number"),
+        ({"fiscal_year": "20x5"}, "fiscal_year"),
     ):
         refused = await client.post(
             "/finance/lines", data={**LINE_FORM, **changes, "name": "Dòng bị từ chối"}, headers=finance
