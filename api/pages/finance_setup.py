@@ -158,17 +158,30 @@ async def _provinces() -> list[dict]:
     return await Province.select(Province.code, Province.name).order_by(Province.name)
 
 
+LINES_PER_PAGE = 50
+
+
 async def _lines_page(
     request: Request, values: dict | None = None, errors: dict | None = None, status_code: int = 200
 ) -> Template:
-    lines = await budget.list_lines(request.user)
+    provinces = await _provinces()
+    wanted = request.query_params.get("province") or ""
+    province = wanted if wanted in {p["code"] for p in provinces} else None
+    offset_text = request.query_params.get("offset") or "0"
+    offset = int(offset_text) if offset_text.isdigit() and len(offset_text) < 9 else 0
+    lines = await budget.list_lines(request.user, province, LINES_PER_PAGE, offset)
+    total = await budget.count_lines(request.user, province)
     return render(
         request,
         "finance_lines.html",
         status_code=status_code,
         lines=lines,
         numbers={line.id: line.number for line in lines},
-        provinces=await _provinces(),
+        province=province or "",
+        total=total,
+        offset=offset,
+        per_page=LINES_PER_PAGE,
+        provinces=provinces,
         can_write=_can_write(request),
         values=values or {"fiscal_year": str(today_vn().year)},
         errors=errors or {},

@@ -575,3 +575,35 @@ async def test_every_form_of_a_line_page_fits_a_small_phone(client, users, live_
     found = await page.evaluate(MEASURE)
     assert found["overflow"] <= 0 and not found["small"], found
     await screenshot(page, "finance-split-preview-phone")
+
+
+async def test_the_line_list_filters_by_province_and_pages(client, users):
+    import datetime as dt
+
+    from procurement.core.actor import Actor
+    from procurement.finance import budget
+    from procurement.finance.schemas import LineCreate
+
+    finance = await users.make("finance")
+    actor = Actor(user_id=0, username="bench", role="finance")
+    for n in range(52):
+        await budget.create_line(
+            actor,
+            LineCreate(
+                number=f"{n + 1}/QĐ-UBND",
+                name="Dòng thử",
+                decision_date=dt.date(2025, 8, 22),
+                fiscal_year=2025,
+                amount_vnd=1_000_000,
+                province_code="75" if n < 51 else "01",
+            ),
+        )
+    first = await client.get("/finance/lines", headers=finance)
+    assert first.status_code == 200 and "(52)" in first.text and "1–50 / 52" in first.text
+    assert 'href="?province=&amp;offset=50"' in first.text and "51/QĐ-UBND" not in first.text
+    second = await client.get("/finance/lines", params={"offset": "50"}, headers=finance)
+    assert "51/QĐ-UBND" in second.text and "52/QĐ-UBND" in second.text and ">1/QĐ-UBND<" not in second.text
+    hanoi = await client.get("/finance/lines", params={"province": "01"}, headers=finance)
+    assert "(1)" in hanoi.text and "52/QĐ-UBND" in hanoi.text and ">2/QĐ-UBND<" not in hanoi.text
+    odd = await client.get("/finance/lines", params={"province": "x'", "offset": "-3"}, headers=finance)
+    assert odd.status_code == 200 and "(52)" in odd.text
