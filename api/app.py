@@ -32,6 +32,7 @@ from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.finance_contracts import FINANCE_CONTRACT_PAGES
 from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
+from api.pages.finance_setup import FINANCE_SETUP_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -65,6 +66,7 @@ def route_handlers() -> list:
         *FINANCE_PAGES,
         *FINANCE_CONTRACT_PAGES,
         *FINANCE_UPLOAD_PAGES,
+        *FINANCE_SETUP_PAGES,
         ImportController,
         *REGISTER_PAGES,
         LabelController,

@@ -15,6 +15,7 @@ with the limit and the amount over) or :class:`procurement.finance.rules.RuleVio
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -428,13 +429,22 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
 
 
 async def split_weights(
-    province_id: int, basis: SplitBasis, codes: list[str] | None
-) -> dict[str, tuple[int, str, int]]:
-    """commune code → (commune id, name, weight) for a split of money across communes.
+    province_id: int, basis: SplitBasis, codes: list[str] | None, given: dict[str, float] | None = None
+) -> dict[str, tuple[int, str, float]]:
+    """commune code → (commune id, name, weight) for a split of money across communes,
+    in commune code order (which breaks ties for the last dong).
 
     ``officials``: the commune's number of officials; ``devices_short``: officials
-    minus working computers (in use, not broken), never below 0; ``equal``: 1 each.
+    minus working computers (in use, not broken), never below 0; ``equal``: 1 each;
+    ``weights``: the weights ``given`` (commune code → weight, e.g. from a sheet), over
+    exactly the communes listed there, which must all be of the line's province.
     """
+    if basis == SplitBasis.weights:
+        if not given:
+            raise rules.RuleViolation("weights", "chia theo trọng số cần danh sách trọng số của từng xã")
+        codes = sorted(set(given) & set(codes)) if codes is not None else sorted(given)
+        if not codes:
+            raise rules.RuleViolation("commune_codes", "không xã nào vừa có trọng số vừa nằm trong danh sách xã")
     query = (
         Commune.select(Commune.id, Commune.code, Commune.name, Commune.officials)
         .where(Commune.province == province_id)
@@ -446,7 +456,8 @@ async def split_weights(
         unknown = wanted - {c["code"] for c in communes}
         if unknown:
             raise rules.RuleViolation(
-                "commune_codes", f"không thuộc tỉnh của dòng ngân sách: {', '.join(sorted(unknown))}"
+                "weights" if basis == SplitBasis.weights else "commune_codes",
+                f"không thuộc tỉnh của dòng ngân sách: {', '.join(sorted(unknown))}",
             )
         communes = [c for c in communes if c["code"] in wanted]
     if not communes:
@@ -464,9 +475,11 @@ async def split_weights(
             .group_by(Asset.commune)
         )
         working = {r["commune"]: int(r["n"]) for r in rows}
-    weights = {}
+    weights: dict[str, tuple[int, str, float]] = {}
     for c in communes:
-        if basis == SplitBasis.officials:
+        if basis == SplitBasis.weights and given is not None:
+            weight: float = given[c["code"]]
+        elif basis == SplitBasis.officials:
             weight = c["officials"] or 0
         elif basis == SplitBasis.devices_short:
             weight = max((c["officials"] or 0) - working.get(c["id"], 0), 0)
@@ -476,8 +489,11 @@ async def split_weights(
     return weights
 
 
-async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
-    """See :func:`_split_allocation`; with a client event id, a resend is answered again and stored once."""
+async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit, expected: str | None = None) -> SplitOut:
+    """See :func:`_split_allocation`; with a client event id, a resend is answered again and stored once.
+
+    ``expected``: the :func:`split_fingerprint` of a preview the caller showed; the split is
+    written only if it is still exactly that one (else 409 ``split_changed``, nothing written)."""
     actor.require(*FINANCE_WRITERS)
     return await once(
         None if data.dry_run else data.client_event_id,
@@ -486,30 +502,51 @@ async def split_allocation(actor: Actor, line_id: int, data: AllocationSplit) ->
         body=data,
         out=SplitOut,
         actor=actor,
-        run=lambda: _split_allocation(actor, line_id, data),
+        run=lambda: _split_allocation(actor, line_id, data, expected),
     )
 
 
-async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit) -> SplitOut:
-    """Split ``total_vnd`` across communes by weight (parts add up exactly) and,
-    unless ``dry_run``, write one allocation per commune with a share > 0."""
-    actor.require(*FINANCE_WRITERS)
-    line = await BudgetLine.select(BudgetLine.id, BudgetLine.province).where(BudgetLine.id == line_id).first()
-    if line is None:
-        raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
-    weights = await split_weights(line["province"], data.basis, data.commune_codes)
+def split_fingerprint(total_vnd: int, basis: SplitBasis, parts: Sequence[AllocationOut]) -> str:
+    """A short digest of a split, part by part: what a preview showed, to be written unchanged."""
+    text = "|".join(f"{a.commune_code}:{a.amount_vnd}" for a in parts)
+    return hashlib.sha256(f"{total_vnd}|{basis.value}|{text}".encode()).hexdigest()[:32]
+
+
+async def _split_parts(
+    line_id: int, province_id: int, data: AllocationSplit
+) -> tuple[dict[str, tuple[int, str, float]], list[AllocationOut]]:
+    weights = await split_weights(province_id, data.basis, data.commune_codes, data.weights)
     if not any(w for _, _, w in weights.values()):
         raise rules.RuleViolation("basis", "mọi trọng số đều bằng 0: không có gì để chia theo tiêu chí này")
     parts = split_by_weights(data.total_vnd, {code: w for code, (_, _, w) in weights.items()})
-    out = [
+    return weights, [
         AllocationOut(id=0, line_id=line_id, commune_code=code, commune_name=weights[code][1], amount_vnd=amount)
         for code, amount in parts.items()
         if amount > 0
     ]
+
+
+async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit, expected: str | None = None) -> SplitOut:
+    """Split ``total_vnd`` across communes by weight (parts add up exactly) and,
+    unless ``dry_run``, write one allocation per commune with a share > 0. A write
+    computes the parts inside its transaction, under the line's lock, and compares
+    them with ``expected`` there."""
+    actor.require(*FINANCE_WRITERS)
     if data.dry_run:
+        line = await BudgetLine.select(BudgetLine.id, BudgetLine.province).where(BudgetLine.id == line_id).first()
+        if line is None:
+            raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+        _, out = await _split_parts(line_id, line["province"], data)
         return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=False, allocations=out)
     async with write_transaction():
         locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        weights, out = await _split_parts(line_id, locked["province"], data)
+        if expected is not None and split_fingerprint(data.total_vnd, data.basis, out) != expected:
+            raise Conflict(
+                "Phần chia đã khác bản xem trước (số cán bộ, thiết bị hoặc trọng số đã thay đổi): chưa ghi gì.",
+                field="total_vnd",
+                code="split_changed",
+            )
         rules.check_line_charge(locked["amount_vnd"], await _line_charges(line_id), data.total_vnd)
         at = now()
         created = await Allocation.insert(

@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from procurement.finance.packages import PackageStatus, ProcurementMethod
 from procurement.register.schemas import MAX_VND, VND, ClientEventId, LongText, Note, ShortText, _whole_dong
@@ -107,6 +107,11 @@ class SplitBasis(StrEnum):
     officials = "officials"
     devices_short = "devices_short"
     equal = "equal"
+    weights = "weights"
+
+
+# A commune's weight in a split by given weights (e.g. read from a sheet): any number >= 0.
+Weight = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 
 
 class AllocationSplit(_Input):
@@ -115,10 +120,26 @@ class AllocationSplit(_Input):
     commune_codes: list[CommuneCode] | None = Field(
         default=None, max_length=4000, description="Default: every commune of the line's province"
     )
+    weights: dict[CommuneCode, Weight] | None = Field(
+        default=None,
+        validate_default=True,
+        max_length=4000,
+        description="With basis=weights (only then): commune code -> weight; the communes listed are those split over",
+    )
     dry_run: bool = Field(default=False, description="Only compute the split, write nothing")
     client_event_id: ClientEventId | None = Field(
         default=None, description="The client's own id for this write (a UUID): a resend is answered again, stored once"
     )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_with_their_basis(cls, weights: dict[str, float] | None, info: ValidationInfo) -> dict | None:
+        basis = info.data.get("basis")
+        if basis == SplitBasis.weights and not weights:
+            raise ValueError("Chia theo trọng số cần danh sách trọng số của từng xã.")
+        if basis != SplitBasis.weights and weights is not None:
+            raise ValueError("Chỉ ghi trọng số khi chia theo trọng số (basis = weights).")
+        return weights
 
 
 class AllocationOut(BaseModel):

@@ -486,6 +486,11 @@ async def read_sheet_off_loop(content: bytes, file_name: str = "") -> Sheet:
     return await anyio.to_thread.run_sync(read_sheet, content, file_name, limiter=_READERS)
 
 
+async def read_grid_off_loop(content: bytes, file_name: str = "") -> list[list[str | None]]:
+    """:func:`read_grid` in a worker thread, sharing the import's limit of two reads at once."""
+    return await anyio.to_thread.run_sync(read_grid, content, file_name, limiter=_READERS)
+
+
 def _clean(value: Any) -> str | None:
     if value is None:
         return None

@@ -107,6 +107,19 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/finance/contracts/{contract_id:int}"): FINANCE_READ,
     ("POST", "/finance/contracts/{contract_id:int}/payments"): FINANCE_WRITE,
     ("POST", "/finance/payments/{payment_id:int}/reverse"): FINANCE_WRITE,
+    # Finance setup pages: lines, milestones, allocations and splits, packages, report downloads.
+    ("GET", "/finance/lines"): FINANCE_READ,
+    ("POST", "/finance/lines"): FINANCE_WRITE,
+    ("GET", "/finance/lines/{line_id:int}"): FINANCE_READ,
+    ("POST", "/finance/lines/{line_id:int}/sub-lines"): FINANCE_WRITE,
+    ("POST", "/finance/lines/{line_id:int}/milestones"): FINANCE_WRITE,
+    ("POST", "/finance/lines/{line_id:int}/allocations"): FINANCE_WRITE,
+    ("POST", "/finance/lines/{line_id:int}/split"): FINANCE_WRITE,
+    ("POST", "/finance/lines/{line_id:int}/split/confirm"): FINANCE_WRITE,
+    ("POST", "/finance/lines/{line_id:int}/packages"): FINANCE_WRITE,
+    # As POST /api/planning/plan/packages: admins and planners save a plan as packages.
+    ("POST", "/finance/lines/{line_id:int}/plan-packages"): ("admin", "planner"),
+    ("GET", "/finance/reports/{name:str}"): FINANCE_READ,
     # Labels, scan page, stocktakes
     ("POST", "/api/labels/sheet"): REGISTER_WRITE,
     ("GET", "/api/labels/{tag:str}/png"): REGISTER_WRITE,

@@ -35,7 +35,7 @@ async def test_dashboard_shows_chart_lagging_communes_and_downloads(users, live_
     await screenshot(page, "finance-dashboard")
 
     async with page.expect_download() as waiting:
-        await page.click("a[href='/api/finance/reports/by_commune?format=xlsx']")
+        await page.click("a[href='/finance/reports/by_commune.xlsx']")
     download = await waiting.value
     data = open(await download.path(), "rb").read()
     # Row 1 is the report's title (report, scope, date), row 2 the header.
