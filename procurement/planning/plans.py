@@ -28,6 +28,7 @@ from procurement.core.errors import DomainError
 from procurement.core.heavy import run_heavy
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.schemas import PackageOut
+from procurement.planning import kept_ranking
 from procurement.planning.fleet import age_profile, fleet_by_commune, stocktake_coverage
 from procurement.planning.frames import RegisterFilter, RegisterFrames, load_register
 from procurement.planning.priority import (
@@ -36,7 +37,6 @@ from procurement.planning.priority import (
     ShortageNorms,
     commune_shortage,
     replacement_plan,
-    replacement_priority,
 )
 from procurement.register.schemas import VND
 
@@ -58,6 +58,13 @@ async def read_area(area: Area) -> RegisterFrames:
 # --- ranked list ---------------------------------------------------------------
 
 
+def _ranked(area: Area, frames: RegisterFrames, *, today: dt.date, weights: PriorityWeights | None) -> pl.DataFrame:
+    """``replacement_priority`` of the area's register, collected: kept between requests and scored
+    again only where the register changed (:mod:`procurement.planning.kept_ranking`). CPU work."""
+    assets, categories, communes = frames.assets.collect(), frames.categories.collect(), frames.communes.collect()
+    return kept_ranking.ranked(area, assets, categories, communes, today=today, weights=weights).drop("_age")
+
+
 async def ranked_list(
     area: Area,
     *,
@@ -69,14 +76,13 @@ async def ranked_list(
 ) -> pl.DataFrame:
     """The replacement priority of the area's devices, best first (see module doc for the filters)."""
     frames = frames or await read_area(area)
-    ranked = replacement_priority(
-        frames.assets, frames.categories, frames.communes, today=on or today_vn(), weights=weights
-    )
+    # Kept between requests and scored again only where the register changed (kept_ranking).
+    ranked = await run_heavy(_ranked, area, frames, today=on or today_vn(), weights=weights)
     if category is not None:
         ranked = ranked.filter(pl.col("category_code") == category)
     if min_score is not None:
         ranked = ranked.filter(pl.col("score") >= min_score)
-    return await run_heavy(ranked.collect)
+    return ranked
 
 
 # --- shortage --------------------------------------------------------------------
@@ -251,9 +257,14 @@ async def plan(
             {"commune_code": codes, "budget_vnd": [b.budget_vnd for b in request.commune_budgets]},
             schema={"commune_code": pl.String, "budget_vnd": pl.Int64},
         )
-    priority = replacement_priority(
-        frames.assets, frames.categories, frames.communes, today=on or today_vn(), weights=request.weights.to_weights()
+    ranked = await run_heavy(
+        _ranked,
+        Area(request.province, request.commune),
+        frames,
+        today=on or today_vn(),
+        weights=request.weights.to_weights(),
     )
+    priority = ranked.lazy()
     short = commune_shortage(frames.assets, frames.categories, frames.communes)
     try:
         planned = replacement_plan(

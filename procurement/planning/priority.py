@@ -332,6 +332,12 @@ def commune_shortage(
 # ---------------------------------------------------------------------------
 
 
+# Best first: score, then the older device (unknown age last), then the lower asset_id. The exact
+# age (``_age``, kept with ``keep_age=True``) breaks ties, not the rounded ``age_years``.
+RANK_KEYS = ["score", "_age", "asset_id"]
+RANK_DESCENDING = [True, True, False]
+
+
 def _rule_lives(today: date) -> dict[str, float]:
     return {code: float(rule_in_force(code, today).life_years) for code in RULE_CATEGORIES}
 
@@ -343,6 +349,7 @@ def replacement_priority(
     *,
     today: date,
     weights: PriorityWeights | None = None,
+    keep_age: bool = False,
 ) -> pl.LazyFrame:
     """Rank replaceable assets (in_use / in_repair / in_storage) by an explained score.
 
@@ -524,11 +531,7 @@ def replacement_priority(
             _shortage_group_expr("_is_computer").alias("shortage_group"),
         )
         .with_columns([pl.col(p).round(2) for p in parts])
-        .sort(
-            ["score", "_age", "asset_id"],
-            descending=[True, True, False],
-            nulls_last=True,
-        )
+        .sort(RANK_KEYS, descending=RANK_DESCENDING, nulls_last=True)
         .with_columns(
             pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"),
             age.round(1).alias("age_years"),
@@ -553,6 +556,7 @@ def replacement_priority(
             "rank",
             "reason",
             "shortage_group",
+            *(["_age"] if keep_age else []),
         )
     )
 

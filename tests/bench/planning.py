@@ -33,7 +33,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 import models  # noqa: F401  (sets PICCOLO_CONF)
 from api import db
 from procurement.core.xlsx import PRIORITY_COLUMNS, write_xlsx
-from procurement.planning import plans
+from procurement.planning import kept_ranking, plans
 from procurement.planning.frames import RegisterFilter, kept_frames, load_register
 from tests.bench.priority import REGISTER_COLUMNS, _peak_rss_mb
 
@@ -45,6 +45,7 @@ async def _time(label: str, make, repeat: int, target: float | None = None, warm
     for _ in range(repeat):
         if not warm:
             kept_frames.clear()
+            kept_ranking.clear()
         started, started_cpu = time.perf_counter(), time.process_time()
         result = make()
         if asyncio.iscoroutine(result):
