@@ -31,8 +31,8 @@ from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
 from api.pages.finance_contracts import FINANCE_CONTRACT_PAGES
-from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
 from api.pages.finance_setup import FINANCE_SETUP_PAGES
+from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES

@@ -26,13 +26,14 @@ from procurement.core.errors import DomainError
 from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.finance import budget, reports
-from procurement.finance.chart import progress_svg
+from procurement.finance.chart import kept_progress_svg
 from procurement.finance.packages import PackageStatus
 from procurement.finance.reports import Report
 from procurement.finance.schemas import PackageMove, PaymentCreate, ReversalCreate
 from procurement.geography.places import list_categories
 from procurement.register.importing import CellError, parse_day
 
+CHARTS_ON_DASHBOARD = 6
 FINANCE_PAGE = page("admin", "finance", "planner")
 PAYMENT_PAGE = page("admin", "finance")
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -52,12 +53,13 @@ async def finance_dashboard(request: Request) -> Template:
         ],
     )
     charts = []
-    # One chart per line with a schedule of its own (the plans people follow).
-    scheduled_lines = scheduled["line_id"].to_list()
-    for line in lines.filter(pl.col("line_id").is_in(scheduled_lines)).iter_rows(named=True):
+    # One chart per line with a schedule of its own (the plans people follow); the first few only,
+    # so that a country's 68 lines do not make the page wait for 68 drawings (each line's page has its own).
+    scheduled_lines = lines.filter(pl.col("line_id").is_in(scheduled["line_id"].to_list()))
+    for line in scheduled_lines.head(CHARTS_ON_DASHBOARD).iter_rows(named=True):
         rows = months.filter(pl.col("line_id") == line["line_id"])
         # vl-convert is CPU work: keep the event loop free while it draws.
-        svg = await run_heavy(progress_svg, rows, line["allocated_vnd"], f"{line['number']}")
+        svg = await run_heavy(kept_progress_svg, rows, line["allocated_vnd"], f"{line['number']}")
         charts.append({"line": line, "svg": svg})
     return render(
         request,
@@ -65,6 +67,7 @@ async def finance_dashboard(request: Request) -> Template:
         today=today,
         lines=lines.to_dicts(),
         charts=charts,
+        charts_left=max(0, scheduled_lines.height - len(charts)),
         lagging=lagging.head(20).to_dicts(),
         lagging_count=lagging.height,
         lagging_total=int(lagging["behind_vnd"].sum()) if lagging.height else 0,

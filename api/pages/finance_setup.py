@@ -33,6 +33,7 @@ from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.finance import budget, reports, split_sheet
+from procurement.finance.chart import kept_progress_svg
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.reports import Format, Report
 from procurement.finance.schemas import (
@@ -293,9 +294,19 @@ async def _line_page(
         methods=METHODS,
         weight_fields=WEIGHT_FIELDS,
         preview=preview,
+        chart=await _progress_chart(line) if line.milestones else None,
         done=request.query_params.get("done"),
         saved=request.query_params.get("saved", ""),
     )
+
+
+async def _progress_chart(line: LineOut) -> str:
+    """The line's progress against its schedule, as on the dashboard (same reports, same drawing)."""
+    today = today_vn()
+    months = await reports.run_report(Report.by_month, today=today, province=line.province_code, line_id=line.id)
+    totals = await reports.run_report(Report.by_line, today=today, province=line.province_code, line_id=line.id)
+    allocated = int(totals["allocated_vnd"][0]) if totals.height else 0
+    return await run_heavy(kept_progress_svg, months, allocated, line.number)
 
 
 @get("/finance/lines/{line_id:int}", opt=READERS, include_in_schema=False)

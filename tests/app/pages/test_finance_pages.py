@@ -41,3 +41,21 @@ async def test_dashboard_shows_chart_lagging_communes_and_downloads(users, live_
     # Row 1 is the report's title (report, scope, date), row 2 the header.
     sheet = pl.read_excel(io.BytesIO(data), engine="calamine", read_options={"header_row": 1})
     assert sheet.height >= 95 and "Đã giải ngân" in sheet.columns
+
+
+async def test_a_lines_page_draws_its_progress_and_the_dashboard_draws_only_the_first_few(users, live_server, phone):  # noqa: F811
+    from api.pages.finance import CHARTS_ON_DASHBOARD
+
+    await users.make("finance", username="taichinh-bieudo")
+    user = await AppUser.select(AppUser.id).where(AppUser.username == "taichinh-bieudo").first()
+    for index, commune in enumerate(await Commune.select(Commune.id).where(Commune.province.code == "75")):
+        await Commune.update({Commune.officials: 15 + index % 20}).where(Commune.id == commune["id"])
+    await load_demo_budget(Actor(user_id=user["id"], username="taichinh-bieudo", role="finance"), seed=4)
+    page = await phone.new_page()
+    await log_in(page, live_server, "taichinh-bieudo", users.password)
+    charts = await page.locator("section.chart").count()
+    assert 1 <= charts <= CHARTS_ON_DASHBOARD
+    line_id = int(await page.locator("section.chart").first.get_attribute("data-line"))
+    await page.goto(f"{live_server}/finance/lines/{line_id}")
+    await page.wait_for_selector("#progress svg")
+    assert "Kế hoạch giải ngân" in await page.locator("#progress").inner_text()
