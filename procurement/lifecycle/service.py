@@ -182,11 +182,13 @@ async def record_repair(actor: Actor, asset_id: int, data: RepairIn) -> RepairOu
         )
         await repair.save()
         changes: dict[str, Any] = {"repair_cost_vnd": {"before": None, "after": data.cost_vnd}}
+        # updated_at always moves: the repair total is part of the replacement priority, whose
+        # kept frames re-read the devices changed since (procurement.planning.frames).
+        touched: dict[Any, Any] = {Asset.updated_at: now()}
         if data.condition_after and data.condition_after != device["condition"]:
-            await Asset.update({Asset.condition: data.condition_after.value, Asset.updated_at: now()}).where(
-                Asset.id == asset_id
-            )
+            touched[Asset.condition] = data.condition_after.value
             changes["condition"] = {"before": device["condition"], "after": data.condition_after.value}
+        await Asset.update(touched).where(Asset.id == asset_id)
         await _event(asset_id, "repair", actor, changes, data.work_done)
         row = await must_find(Repair.select().where(Repair.id == repair.id))
         return _repair_out(row, cover.supplier if cover.under_warranty else None)
@@ -419,6 +421,17 @@ async def carry_out_disposal(actor: Actor, file_id: int, data: DisposalExecution
 async def disposal(actor: Actor, file_id: int) -> DisposalOut:
     await _file_for(actor, file_id)
     return await _disposal_out(file_id)
+
+
+async def disposal_files(actor: Actor, asset_id: int) -> list[DisposalOut]:
+    """A device's disposal files, oldest first (the device page shows them)."""
+    await _device(actor, asset_id)
+    rows = (
+        await DisposalFile.select(*DisposalFile.all_columns(), DisposalFile.asset._.tag.as_alias("tag"))
+        .where(DisposalFile.asset == asset_id)
+        .order_by(DisposalFile.id)
+    )
+    return [DisposalOut(asset_id=r["asset"], **{k: v for k, v in r.items() if k in DisposalOut.model_fields}) for r in rows]
 
 
 # --- reminders --------------------------------------------------------------------------------
