@@ -29,6 +29,7 @@ from api.input_guard import RefuseUnstorableText
 from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
+from api.pages.lifecycle import LIFECYCLE_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -61,6 +62,7 @@ def route_handlers() -> list:
         *FINANCE_PAGES,
         ImportController,
         *REGISTER_PAGES,
+        *LIFECYCLE_PAGES,
         LabelController,
         LifecycleController,
         StocktakeController,

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from api.controllers.labels import pdf_response
+from api.pages import lifecycle as lifecycle_pages
 from api.pages.common import PUBLIC_PAGE, STATIC, page, render
 from api.pages.forms import form_errors
 from api.security import ALL_ROLES
@@ -87,7 +88,10 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
     except DomainError:
         # Another commune's device answers exactly like a missing one.
         return _not_found(request, display_tag(canonical))
-    return render(request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or "")))
+    warranty = await lifecycle_pages.warranty_of(request, asset.id)
+    return render(
+        request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or ""), warranty=warranty)
+    )
 
 
 @post(SCAN_PATHS, opt=page(*WRITERS), include_in_schema=False, status_code=303)

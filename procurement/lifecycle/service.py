@@ -289,6 +289,17 @@ async def hand_back(actor: Actor, asset_id: int, data: HandBackIn) -> HandoverOu
         return _handover_out(held)
 
 
+async def current_handover(actor: Actor, asset_id: int) -> HandoverOut | None:
+    """Who holds the device now (None: nobody)."""
+    await _device(actor, asset_id)
+    row = (
+        await Handover.select(*_HANDOVER_COLUMNS)
+        .where(Handover.asset == asset_id, Handover.returned_on.is_null())
+        .first()
+    )
+    return _handover_out(row) if row else None
+
+
 async def holdings(actor: Actor, commune_code: str | None = None, holder: str | None = None) -> list[HandoverOut]:
     """Who holds what now, in the caller's view (staff: their commune)."""
     query = Handover.select(*_HANDOVER_COLUMNS).where(Handover.returned_on.is_null())

@@ -288,6 +288,23 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> ReceiveOut
     )
 
 
+async def open_transfer_of(actor: Actor, asset_id: int) -> int | None:
+    """The transfer a device is on its way under (not yet received), if the caller sees it."""
+    row = (
+        await TransferItem.select(TransferItem.transfer)
+        .where(TransferItem.asset == asset_id, TransferItem.received_at.is_null())
+        .order_by(TransferItem.id, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    try:
+        await _transfer_row(actor, row["transfer"])
+    except NotFound:
+        return None
+    return row["transfer"]
+
+
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
     query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
     if actor.is_staff:
