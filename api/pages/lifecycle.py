@@ -484,8 +484,8 @@ async def reminders_page(
             errors["within_days"] = "Số ngày phải là số nguyên từ 1 đến 365."
             days = 30
     code = (province or "").strip()[:2] or None
-    provinces = [] if request.user.is_staff else await Province.select(Province.code, Province.name).order_by(
-        Province.name
+    provinces = (
+        [] if request.user.is_staff else await Province.select(Province.code, Province.name).order_by(Province.name)
     )
     found = await service.reminders(request.user, days, None if request.user.is_staff else code)
     groups: dict[str, list] = {}
@@ -495,7 +495,9 @@ async def reminders_page(
         request,
         "life_reminders.html",
         status_code=422 if errors else 200,
-        groups=[(kind, service.REMINDER_NAMES[kind], groups[kind]) for kind in service.REMINDER_NAMES if kind in groups],
+        groups=[
+            (kind, service.REMINDER_NAMES[kind], groups[kind]) for kind in service.REMINDER_NAMES if kind in groups
+        ],
         count=len(found),
         typed={"within_days": within_days or "", "province": code or ""},
         errors=errors,

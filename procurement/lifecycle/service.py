@@ -442,7 +442,9 @@ async def disposal_files(actor: Actor, asset_id: int) -> list[DisposalOut]:
         .where(DisposalFile.asset == asset_id)
         .order_by(DisposalFile.id)
     )
-    return [DisposalOut(asset_id=r["asset"], **{k: v for k, v in r.items() if k in DisposalOut.model_fields}) for r in rows]
+    return [
+        DisposalOut(asset_id=r["asset"], **{k: v for k, v in r.items() if k in DisposalOut.model_fields}) for r in rows
+    ]
 
 
 # --- reminders --------------------------------------------------------------------------------

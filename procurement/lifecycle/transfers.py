@@ -235,9 +235,7 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> ReceiveOut
         already = item["received_at"] is not None  # scanned twice: counted once
         at = now()
         if not already:
-            arrived = (
-                Status.in_use.value if item["status_before"] == Status.in_transit.value else item["status_before"]
-            )
+            arrived = Status.in_use.value if item["status_before"] == Status.in_transit.value else item["status_before"]
             await TransferItem.update({TransferItem.received_at: at, TransferItem.received_by: actor.user_id}).where(
                 TransferItem.id == item["id"]
             )
@@ -267,9 +265,7 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> ReceiveOut
         status = row["status"]
         if received == devices and status != "received":
             status = "received"
-            await Transfer.update({Transfer.status: status, Transfer.received_at: at}).where(
-                Transfer.id == transfer_id
-            )
+            await Transfer.update({Transfer.status: status, Transfer.received_at: at}).where(Transfer.id == transfer_id)
     return ReceiveOut(
         transfer_id=transfer_id,
         status=status,

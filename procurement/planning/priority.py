@@ -54,7 +54,6 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from procurement.core import vocabulary
-from procurement.lifecycle.rules import REPAIR_NOT_WORTH_SHARE
 from procurement.core.reporting import (
     ACTIVE_STATUSES,
     WORKING_CONDITIONS,
@@ -63,6 +62,7 @@ from procurement.core.reporting import (
     lazy,
     require_columns,
 )
+from procurement.lifecycle.rules import REPAIR_NOT_WORTH_SHARE
 from procurement.public_property.rules import CATEGORIES as RULE_CATEGORIES
 from procurement.public_property.rules import rule_in_force
 
@@ -468,7 +468,11 @@ def replacement_priority(
     repair_share = pl.when(cost > 0).then(repair_total.cast(pl.Float64) / cost.cast(pl.Float64)).otherwise(0.0)
     repair_points = w.repairs * (repair_share / w.repairs_full_at_share).clip(0.0, 1.0)
     repair_text = pl.concat_str(
-        [pl.lit("đã sửa chữa hết "), (repair_share * 100).round(0).cast(pl.Int64).cast(pl.String), pl.lit("% nguyên giá")]
+        [
+            pl.lit("đã sửa chữa hết "),
+            (repair_share * 100).round(0).cast(pl.Int64).cast(pl.String),
+            pl.lit("% nguyên giá"),
+        ]
     )
     shortage_text = pl.concat_str(
         [

@@ -256,7 +256,7 @@ _BOOL_FIELDS = ("antimalware_installed", "os_supported")
 _TEXT_FIELDS = ("make", "model", "serial", "location_detail", "assigned_to", "os_name", "notes")
 _DISPOSAL = {Status.disposed.value, Status.awaiting_disposal.value}
 _IN_TRANSIT_MESSAGE = (
-    "Trạng thái \"Đang điều chuyển\" chỉ có khi lập quyết định điều chuyển; thiết bị đang điều chuyển "
+    'Trạng thái "Đang điều chuyển" chỉ có khi lập quyết định điều chuyển; thiết bị đang điều chuyển '
     "chỉ đổi khi xã nhận xác nhận đã đến (trang Điều chuyển), không qua nhập tệp."
 )
 

@@ -455,7 +455,7 @@ async def test_a_sheet_bomb_is_refused_before_its_cells_are_read(client, users, 
 
 
 async def test_a_device_in_transit_is_neither_imported_nor_changed_by_a_sheet(admin):
-    """"Đang điều chuyển" comes only from a transfer decision and ends only when the receiver
+    """ "Đang điều chuyển" comes only from a transfer decision and ends only when the receiver
     confirms the arrival: a sheet may neither set it nor change a device that is in transit."""
     headers = [*HEADERS, "Trạng thái"]
     moving = await make_asset(serial="SN-MOVING")

@@ -184,9 +184,7 @@ async def test_a_transfer_is_made_on_the_page_and_confirmed_by_scanning_on_the_r
     await phone.click("#rc-camera-open")  # close the camera
 
     # Arrived: the devices belong to the receiver, in use; their history shows both sides.
-    rows = await Asset.select(Asset.id, Asset.status, Asset.commune._.code.as_alias("code")).where(
-        Asset.id.is_in(ids)
-    )
+    rows = await Asset.select(Asset.id, Asset.status, Asset.commune._.code.as_alias("code")).where(Asset.id.is_in(ids))
     assert {(r["status"], r["code"]) for r in rows} == {("in_use", OTHER_COMMUNE)}
     kinds = [
         e["kind"]

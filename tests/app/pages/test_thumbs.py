@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from models.tables import Asset
-from tests.app.api.test_access import app_routes
 from procurement.core.clock import today_vn, years_before
+from tests.app.api.test_access import app_routes
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.app.pages.test_finance_contract_pages import contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
