@@ -486,7 +486,13 @@ async def reminders(
         Asset.commune._.name.as_alias("commune_name"),
         Asset.contract._.supplier._.name.as_alias("contract_supplier"),
     ).where(*where)
-    entered = {r["asset"]: r for r in await Warranty.select()}
+    # Warranties and disposal files of the same devices only (the caller's commune or the province).
+    warranties = Warranty.select(Warranty.asset, Warranty.ends_on, Warranty.supplier)
+    if actor.is_staff:
+        warranties = warranties.where(Warranty.asset._.commune._.id == actor.commune_id)
+    elif province:
+        warranties = warranties.where(Warranty.asset._.commune._.province._.code == province)
+    entered = {r["asset"]: r for r in await warranties}
     found: list[Reminder] = []
 
     def add(kind: str, d: dict[str, Any], detail: str, due: dt.date | None = None) -> None:
@@ -542,6 +548,10 @@ async def reminders(
         DisposalFile.asset._.commune._.code.as_alias("commune_code"),
         DisposalFile.asset._.commune._.name.as_alias("commune_name"),
     ).where(DisposalFile.status.is_in(["requested", "approved"]))
+    if actor.is_staff:
+        waiting = waiting.where(DisposalFile.asset._.commune._.id == actor.commune_id)
+    elif province:
+        waiting = waiting.where(DisposalFile.asset._.commune._.province._.code == province)
     for f in await waiting:
         if not actor.sees_commune(f["commune_id"]):
             continue

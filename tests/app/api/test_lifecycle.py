@@ -346,3 +346,21 @@ async def test_repairs_against_the_original_cost_raise_the_replacement_priority(
     assert answer["weights"]["repairs"] == 10
     none = (await client.get("/api/planning/priority", params={**params, "w_repairs": 0}, headers=planner)).json()
     assert {r["asset_id"]: r["repair_part"] for r in none["items"]}[repaired] == 0
+
+
+async def test_reminders_of_a_province_hold_only_its_own_disposal_files_and_warranties(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    admin = await users.make("admin")
+    old = await make_asset(acquired_on=years_before(today_vn(), 8).isoformat())
+    ending = await make_asset()
+    soon = (today_vn() + dt.timedelta(days=5)).isoformat()
+    await client.put(f"/api/assets/{ending}/warranty", json={"ends_on": soon}, headers=staff)
+    opened = await client.post(f"/api/assets/{old}/disposal-files", json={"ground": "past_useful_life"}, headers=staff)
+    assert opened.status_code == 201, opened.text
+    dong_nai = {
+        (r["kind"], r["asset_id"])
+        for r in (await client.get("/api/reminders", params={"province": "75"}, headers=admin)).json()
+    }
+    assert {("disposal_waiting", old), ("warranty_ending", ending)} <= dong_nai
+    elsewhere = (await client.get("/api/reminders", params={"province": "01"}, headers=admin)).json()
+    assert [r for r in elsewhere if r["asset_id"] in (old, ending)] == []
