@@ -86,6 +86,11 @@ async def life_of(request: Request, asset: Any) -> dict[str, Any]:
     }
 
 
+async def incoming_transfer(request: Request, tag: str) -> int | None:
+    """The transfer bringing this device to the caller's commune, for the scan page."""
+    return await transfers.incoming_transfer_for_tag(request.user, tag)
+
+
 async def warranty_of(request: Request, asset_id: int):
     """The warranty line of the scan page."""
     return await service.warranty(request.user, asset_id)
@@ -447,9 +452,12 @@ async def _receive_page(
 
 
 @get("/transfers/{transfer_id:int}/receive", opt=page(*WRITERS), include_in_schema=False)
-async def receive_page(request: Request, transfer_id: RowId, done: FromQuery[str | None] = None) -> Template:
-    """The receiving commune's phone page: scan (or type) each device that arrived."""
-    return await _receive_page(request, transfer_id, "", None, done=done)
+async def receive_page(
+    request: Request, transfer_id: RowId, done: FromQuery[str | None] = None, tag: FromQuery[str | None] = None
+) -> Template:
+    """The receiving commune's phone page: scan (or type) each device that arrived. A label
+    scanned with the phone's own camera (``/S/TAG``) comes here with its tag filled in."""
+    return await _receive_page(request, transfer_id, (tag or "")[:40], None, done=done)
 
 
 @post("/transfers/{transfer_id:int}/receive", opt=page(*WRITERS), include_in_schema=False, status_code=200)

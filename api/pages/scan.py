@@ -78,7 +78,7 @@ SCAN_PATHS = ["/s/{tag:str}", "/S/{tag:str}"]
 
 
 @get(SCAN_PATHS, opt=page(*ALL_ROLES), include_in_schema=False)
-async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | None] = None) -> Response | Template:
     try:
         canonical = parse_tag(tag)
     except TagError as error:
@@ -86,6 +86,10 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
     try:
         asset = await devices.get_asset_by_tag(request.user, canonical)
     except DomainError:
+        # A device on its way to the caller's commune: the label leads to confirming its arrival.
+        incoming = await lifecycle_pages.incoming_transfer(request, canonical)
+        if incoming is not None:
+            return Redirect(f"/transfers/{incoming}/receive?tag={canonical}")
         # Another commune's device answers exactly like a missing one.
         return _not_found(request, display_tag(canonical))
     warranty = await lifecycle_pages.warranty_of(request, asset.id)

@@ -301,6 +301,23 @@ async def open_transfer_of(actor: Actor, asset_id: int) -> int | None:
     return row["transfer"]
 
 
+async def incoming_transfer_for_tag(actor: Actor, tag: str) -> int | None:
+    """The transfer bringing the device with this tag to the caller's commune, not yet received
+    (a label scanned by the receiving commune's staff leads to the page that confirms it)."""
+    if not actor.is_staff or actor.commune_id is None:
+        return None
+    row = (
+        await TransferItem.select(TransferItem.transfer)
+        .where(
+            TransferItem.asset._.tag == tag,
+            TransferItem.received_at.is_null(),
+            TransferItem.transfer._.to_commune == actor.commune_id,
+        )
+        .first()
+    )
+    return row["transfer"] if row else None
+
+
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
     query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
     if actor.is_staff:

@@ -166,6 +166,10 @@ async def test_a_transfer_is_made_on_the_page_and_confirmed_by_scanning_on_the_r
     await phone.locator("#rc-msg.bad").wait_for()
     assert "ký tự kiểm tra" in await phone.inner_text("#rc-msg")
 
+    # A label opened with the phone's own camera app (its QR holds /S/TAG) leads here, tag filled in.
+    await phone.goto(f"{live_server}/S/{tags[0]}")
+    await phone.wait_for_url(f"{live_server}/transfers/{transfer_id}/receive?tag={tags[0]}")
+    assert await phone.input_value("#rc-tag") == tags[0]
     await phone.fill("#rc-tag", f"{tags[0][:3].lower()}-{tags[0][3:].lower()}")
     await phone.press("#rc-tag", "Enter")
     await phone.locator("#rc-msg.good").wait_for()
