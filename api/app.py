@@ -33,6 +33,7 @@ from api.pages.finance import FINANCE_PAGES
 from api.pages.finance_contracts import FINANCE_CONTRACT_PAGES
 from api.pages.finance_setup import FINANCE_SETUP_PAGES
 from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
+from api.pages.lifecycle import LIFECYCLE_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -69,6 +70,7 @@ def route_handlers() -> list:
         *FINANCE_SETUP_PAGES,
         ImportController,
         *REGISTER_PAGES,
+        *LIFECYCLE_PAGES,
         LabelController,
         LifecycleController,
         StocktakeController,

@@ -21,6 +21,7 @@ from procurement.lifecycle.schemas import (
     HandoverIn,
     HandoverOut,
     ReceiveIn,
+    ReceiveOut,
     Reminder,
     RepairIn,
     RepairOut,
@@ -131,7 +132,7 @@ class LifecycleController(Controller):
         return await transfers.transfer_view(request.user, transfer_id)
 
     @post("/transfers/{transfer_id:int}/receive", opt=roles("admin", "staff"), status_code=200, responses=CHANGE_ERRORS)
-    async def receive(self, request: Request, transfer_id: RowId, data: JSONBody[ReceiveIn]) -> TransferOut:
+    async def receive(self, request: Request, transfer_id: RowId, data: JSONBody[ReceiveIn]) -> ReceiveOut:
         return await transfers.receive(request.user, transfer_id, data)
 
     @get("/transfers/{transfer_id:int}/minutes.pdf", opt=READ, responses=READ_ERRORS)

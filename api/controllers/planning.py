@@ -9,8 +9,8 @@ Who may call: planners and admins everything; the finance department reads
 ranking compares communes with each other, which is the province's business.
 
 Weights of the ranked list are query parameters ``w_age``, ``w_condition``,
-``w_place``, ``w_shortage``, ``w_remote``, ``w_security`` (defaults 40, 25,
-10, 10, 5, 10); the plan takes them in its body as ``weights``.
+``w_place``, ``w_shortage``, ``w_remote``, ``w_security``, ``w_repairs`` (defaults 40, 25,
+10, 10, 5, 10, 10); the plan takes them in its body as ``weights``.
 """
 
 from __future__ import annotations
@@ -65,9 +65,16 @@ def provide_weights(
     w_shortage: Weight = None,
     w_remote: Weight = None,
     w_security: Weight = None,
+    w_repairs: Weight = None,
 ) -> WeightsIn:
     return WeightsIn(
-        age=w_age, condition=w_condition, place=w_place, shortage=w_shortage, remote=w_remote, security=w_security
+        age=w_age,
+        condition=w_condition,
+        place=w_place,
+        shortage=w_shortage,
+        remote=w_remote,
+        security=w_security,
+        repairs=w_repairs,
     )
 
 
@@ -96,6 +103,7 @@ class PriorityRow(BaseModel):
     shortage_part: float
     remote_part: float
     security_part: float
+    repair_part: float = Field(0.0, description="Repairs in all against the original cost")
     score: float
     reason: str | None
 
@@ -346,7 +354,7 @@ class PlanningController(Controller):
             offset=offset,
             limit=limit,
             weights=rank_weights.to_weights().model_dump(
-                include={"age", "condition", "place", "shortage", "remote", "security"}
+                include={"age", "condition", "place", "shortage", "remote", "security", "repairs"}
             ),
             items=[PriorityRow(**r) for r in page.to_dicts()],
         )

@@ -37,6 +37,7 @@ WEIGHT_FIELDS = {
     "shortage": "Xã thiếu máy tính",
     "remote": "Vùng sâu, vùng xa",
     "security": "An toàn thông tin",
+    "repairs": "Chi phí sửa chữa so với nguyên giá",
 }
 PAGE_SIZE = 50
 

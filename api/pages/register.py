@@ -24,6 +24,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
+from api.pages import lifecycle as lifecycle_pages
 from api.pages.common import page, render
 from api.pages.forms import form_errors
 from api.params import RowId
@@ -171,8 +172,9 @@ async def asset_page(request: Request, asset_id: RowId) -> Template:
         asset=asset,
         history=list(reversed(history)),
         category_names=dict(await _category_options()),
-        can_change=request.user.role in WRITERS and asset.status != "disposed",
+        can_change=request.user.role in WRITERS and asset.status not in ("disposed", "in_transit"),
         done=request.query_params.get("done"),
+        life=await lifecycle_pages.life_of(request, asset),
     )
 
 

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from api.controllers.labels import pdf_response
+from api.pages import lifecycle as lifecycle_pages
 from api.pages.common import PUBLIC_PAGE, STATIC, page, render
 from api.pages.forms import form_errors
 from api.security import ALL_ROLES
@@ -77,7 +78,7 @@ SCAN_PATHS = ["/s/{tag:str}", "/S/{tag:str}"]
 
 
 @get(SCAN_PATHS, opt=page(*ALL_ROLES), include_in_schema=False)
-async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | None] = None) -> Response | Template:
     try:
         canonical = parse_tag(tag)
     except TagError as error:
@@ -85,9 +86,16 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
     try:
         asset = await devices.get_asset_by_tag(request.user, canonical)
     except DomainError:
+        # A device on its way to the caller's commune: the label leads to confirming its arrival.
+        incoming = await lifecycle_pages.incoming_transfer(request, canonical)
+        if incoming is not None:
+            return Redirect(f"/transfers/{incoming}/receive?tag={canonical}")
         # Another commune's device answers exactly like a missing one.
         return _not_found(request, display_tag(canonical))
-    return render(request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or "")))
+    warranty = await lifecycle_pages.warranty_of(request, asset.id)
+    return render(
+        request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or ""), warranty=warranty)
+    )
 
 
 @post(SCAN_PATHS, opt=page(*WRITERS), include_in_schema=False, status_code=303)

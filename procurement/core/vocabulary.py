@@ -67,6 +67,12 @@ _GROUPS: dict[str, dict[str, str]] = {
     # Stocktakes (models.scan)
     "stocktake_status": {"open": "Đang kiểm kê", "finished": "Đã kết thúc"},
     "stocktake_result": {"confirmed": "Đã xác nhận", "moved": "Đã chuyển chỗ", "not_found": "Không thấy"},
+    # A device's life (models.lifecycle)
+    "warranty_source": {"entered": "Đã nhập", "delivery": "Theo ngày giao hàng của hợp đồng", "none": "Chưa có"},
+    "disposal_ground": {"past_useful_life": "Hết thời gian sử dụng", "repair_not_worth": "Sửa chữa không hiệu quả"},
+    "disposal_method": {"sale": "Bán", "destruction": "Phá dỡ, hủy bỏ", "other": "Hình thức khác"},
+    "disposal_status": {"requested": "Chờ phê duyệt", "approved": "Đã duyệt, chờ thực hiện", "done": "Đã thanh lý"},
+    "transfer_status": {"in_transit": "Đang chuyển", "received": "Đã nhận đủ"},
     # Planning
     "plan_item": {"replace": "Thay thế", "new": "Mua mới"},
     "age_band": {"0-2": "0–2 năm", "3-4": "3–4 năm", "5-7": "5–7 năm", "8+": "từ 8 năm", "unknown": "không rõ"},

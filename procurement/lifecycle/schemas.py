@@ -178,3 +178,15 @@ class TransferOut(BaseModel):
     devices: int
     received: int
     items: list[TransferItemOut]
+
+
+class ReceiveOut(BaseModel):
+    """The answer to one scan on arrival: the device and the transfer's counts, not its
+    whole list (a phone scans device after device; a 500-device list each time is waste)."""
+
+    transfer_id: int
+    status: str
+    devices: int
+    received: int
+    item: TransferItemOut
+    already_received: bool = Field(description="The device had been confirmed before: counted once")

@@ -9,12 +9,16 @@ import json
 import os
 from typing import Any
 
+import polars as pl
+from pydantic import TypeAdapter
+
 from models.lifecycle import DisposalFile, Handover, Repair, Warranty
-from models.tables import Asset, AssetEvent
+from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
-from procurement.core.transactions import must_find, write_transaction
+from procurement.core.heavy import run_heavy
+from procurement.core.transactions import must_find, read_frame, write_transaction
 from procurement.lifecycle.rules import DeviceFacts, Ground, check_ground, under_warranty, years_in_use
 from procurement.lifecycle.schemas import (
     DisposalApprovalIn,
@@ -88,14 +92,17 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # --- warranty ---------------------------------------------------------------------------------
 
 
-def _warranty_of(device: dict[str, Any], entered: dict[str, Any] | None, today: dt.date) -> WarrantyOut:
+def _warranty_terms(device: dict[str, Any], entered: dict[str, Any] | None) -> tuple[dt.date | None, str, str]:
+    """(ends on, supplier, source): the entered warranty, else the default term from the delivery."""
     if entered is not None:
-        ends_on, supplier, source = entered["ends_on"], entered["supplier"], "entered"
-    elif device["contract_supplier"] and device["acquired_on"]:
-        ends_on = _add_months(device["acquired_on"], DEFAULT_WARRANTY_MONTHS)
-        supplier, source = device["contract_supplier"], "delivery"
-    else:
-        ends_on, supplier, source = None, "", "none"
+        return entered["ends_on"], entered["supplier"], "entered"
+    if device["contract_supplier"] and device["acquired_on"]:
+        return _add_months(device["acquired_on"], DEFAULT_WARRANTY_MONTHS), device["contract_supplier"], "delivery"
+    return None, "", "none"
+
+
+def _warranty_of(device: dict[str, Any], entered: dict[str, Any] | None, today: dt.date) -> WarrantyOut:
+    ends_on, supplier, source = _warranty_terms(device, entered)
     return WarrantyOut(
         asset_id=device["id"],
         ends_on=ends_on,
@@ -182,11 +189,13 @@ async def record_repair(actor: Actor, asset_id: int, data: RepairIn) -> RepairOu
         )
         await repair.save()
         changes: dict[str, Any] = {"repair_cost_vnd": {"before": None, "after": data.cost_vnd}}
+        # updated_at always moves: the repair total is part of the replacement priority, whose
+        # kept frames re-read the devices changed since (procurement.planning.frames).
+        touched: dict[Any, Any] = {Asset.updated_at: now()}
         if data.condition_after and data.condition_after != device["condition"]:
-            await Asset.update({Asset.condition: data.condition_after.value, Asset.updated_at: now()}).where(
-                Asset.id == asset_id
-            )
+            touched[Asset.condition] = data.condition_after.value
             changes["condition"] = {"before": device["condition"], "after": data.condition_after.value}
+        await Asset.update(touched).where(Asset.id == asset_id)
         await _event(asset_id, "repair", actor, changes, data.work_done)
         row = await must_find(Repair.select().where(Repair.id == repair.id))
         return _repair_out(row, cover.supplier if cover.under_warranty else None)
@@ -285,6 +294,17 @@ async def hand_back(actor: Actor, asset_id: int, data: HandBackIn) -> HandoverOu
         await _event(asset_id, "handed_back", actor, {"assigned_to": {"before": held["holder_name"], "after": ""}})
         held["returned_on"] = data.returned_on
         return _handover_out(held)
+
+
+async def current_handover(actor: Actor, asset_id: int) -> HandoverOut | None:
+    """Who holds the device now (None: nobody)."""
+    await _device(actor, asset_id)
+    row = (
+        await Handover.select(*_HANDOVER_COLUMNS)
+        .where(Handover.asset == asset_id, Handover.returned_on.is_null())
+        .first()
+    )
+    return _handover_out(row) if row else None
 
 
 async def holdings(actor: Actor, commune_code: str | None = None, holder: str | None = None) -> list[HandoverOut]:
@@ -421,6 +441,19 @@ async def disposal(actor: Actor, file_id: int) -> DisposalOut:
     return await _disposal_out(file_id)
 
 
+async def disposal_files(actor: Actor, asset_id: int) -> list[DisposalOut]:
+    """A device's disposal files, oldest first (the device page shows them)."""
+    await _device(actor, asset_id)
+    rows = (
+        await DisposalFile.select(*DisposalFile.all_columns(), DisposalFile.asset._.tag.as_alias("tag"))
+        .where(DisposalFile.asset == asset_id)
+        .order_by(DisposalFile.id)
+    )
+    return [
+        DisposalOut(asset_id=r["asset"], **{k: v for k, v in r.items() if k in DisposalOut.model_fields}) for r in rows
+    ]
+
+
 # --- reminders --------------------------------------------------------------------------------
 
 REMINDER_NAMES = {
@@ -433,6 +466,120 @@ REMINDER_NAMES = {
 }
 
 
+_REMINDER_DEVICES = {
+    "id": pl.Int64,
+    "tag": pl.String,
+    "status": pl.String,
+    "acquired_on": pl.Date,
+    "acquired_effective": pl.Date,
+    "os_supported": pl.Boolean,
+    "antimalware_installed": pl.Boolean,
+    "category": pl.String,
+    "useful_life_years": pl.Int64,
+    "commune_code": pl.String,
+    "commune_name": pl.String,
+    "contract_supplier": pl.String,
+}
+_REMINDER_WARRANTIES = {"asset": pl.Int64, "w_ends_on": pl.Date, "w_supplier": pl.String}
+
+
+_REMINDERS = TypeAdapter(list[Reminder])
+_REMINDER_COLUMNS = ("kind", "kind_vi", "commune_code", "commune_name", "asset_id", "tag", "detail", "due_on")
+
+
+def _device_reminders(
+    devices: pl.DataFrame,
+    warranties: pl.DataFrame,
+    counted: set[str],
+    today: dt.date,
+    within_days: int,
+) -> list[Reminder]:
+    """The reminders of each device (in the frame's order, its kinds in the order of
+    ``REMINDER_NAMES``), then the communes with no device counted this year.
+
+    Column-wise (a province is thousands of devices): the same rules as :func:`_warranty_terms`
+    (the entered warranty, else the default term from the delivery; ``offset_by`` keeps the
+    month's last day as ``_add_months`` does) and :func:`years_in_use`. CPU only: run it off
+    the event loop."""
+    until = today + dt.timedelta(days=within_days)
+    entered = pl.col("w_ends_on").is_not_null()
+    delivered = (pl.col("contract_supplier").fill_null("") != "") & pl.col("acquired_on").is_not_null()
+    used = (pl.lit(today) - pl.col("acquired_effective")).dt.total_days().clip(lower_bound=0) / 365.25
+    frame = (
+        devices.with_row_index("_row")
+        .join(warranties, left_on="id", right_on="asset", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(entered)
+            .then(pl.col("w_ends_on"))
+            .when(delivered)
+            .then(pl.col("acquired_on").dt.offset_by(f"{DEFAULT_WARRANTY_MONTHS}mo"))
+            .alias("_ends_on"),
+            pl.when(entered).then(pl.col("w_supplier")).when(delivered).then(pl.col("contract_supplier")).alias("_by"),
+            used.alias("_used"),
+            pl.col("category").is_in(["desktop", "laptop"]).alias("_computer"),
+        )
+    )
+    no_date = pl.lit(None, dtype=pl.Date)
+    kinds = [
+        (
+            "warranty_ending",
+            pl.col("_ends_on").is_between(pl.lit(today), pl.lit(until)),
+            pl.format("Bảo hành đến {} ({})", pl.col("_ends_on").dt.strftime("%d/%m/%Y"), pl.col("_by").fill_null("")),
+            pl.col("_ends_on"),
+        ),
+        (
+            "past_useful_life",
+            pl.col("acquired_effective").is_not_null()
+            & (pl.col("status") == Status.in_use.value)
+            & (pl.col("_used") >= pl.col("useful_life_years")),
+            pl.format("Đã dùng {} năm / {} năm", pl.col("_used").round(1), pl.col("useful_life_years")),
+            no_date,
+        ),
+        (
+            "os_unsupported",
+            pl.col("_computer") & (pl.col("os_supported") == False),  # noqa: E712 (null is not False)
+            pl.lit("Hệ điều hành không còn được hỗ trợ"),
+            no_date,
+        ),
+        (
+            "no_antimalware",
+            pl.col("_computer") & (pl.col("antimalware_installed") == False),  # noqa: E712
+            pl.lit("Chưa cài phần mềm phòng chống mã độc tập trung"),
+            no_date,
+        ),
+    ]
+    parts = [
+        frame.filter(when.fill_null(False)).select(
+            "_row",
+            pl.lit(order, dtype=pl.Int8).alias("_order"),
+            pl.lit(kind).alias("kind"),
+            pl.lit(REMINDER_NAMES[kind]).alias("kind_vi"),
+            "commune_code",
+            "commune_name",
+            pl.col("id").alias("asset_id"),
+            "tag",
+            detail.alias("detail"),
+            due.alias("due_on"),
+        )
+        for order, (kind, when, detail, due) in enumerate(kinds)
+    ]
+    rows = pl.concat(parts).sort("_row", "_order").select(_REMINDER_COLUMNS).to_dicts()
+    names = dict(devices.select("commune_code", "commune_name").unique("commune_code").iter_rows())
+    rows += [
+        {
+            "kind": "stocktake_due",
+            "kind_vi": REMINDER_NAMES["stocktake_due"],
+            "commune_code": code,
+            "commune_name": names[code],
+            "detail": f"Chưa có thiết bị nào được kiểm kê năm {today.year}",
+            "due_on": dt.date(today.year, 12, 31),
+        }
+        for code in sorted(names)
+        if code not in counted
+    ]
+    return _REMINDERS.validate_python(rows)
+
+
 async def reminders(
     actor: Actor, within_days: int = 30, province: str | None = None, today: dt.date | None = None
 ) -> list[Reminder]:
@@ -440,73 +587,51 @@ async def reminders(
     useful life still in use, computers without a supported OS or the anti-malware,
     disposal files awaiting a decision, communes not counted this year."""
     today = today or today_vn()
+    # The scope by the device's commune column (its index), not through joins: a province is
+    # its communes' ids.
     where = [Asset.status != Status.disposed.value]
     if actor.is_staff:
-        where.append(Asset.commune._.id == actor.commune_id)
+        where.append(Asset.commune == actor.commune_id)
     elif province:
-        where.append(Asset.commune._.province._.code == province)
-    devices = await Asset.select(
-        Asset.id,
-        Asset.tag,
-        Asset.status,
-        Asset.acquired_on,
-        Asset.acquired_effective,
-        Asset.os_supported,
-        Asset.antimalware_installed,
-        Asset.last_audited_at,
-        Asset.category._.code.as_alias("category"),
-        Asset.category._.useful_life_years.as_alias("useful_life_years"),
-        Asset.commune._.code.as_alias("commune_code"),
-        Asset.commune._.name.as_alias("commune_name"),
-        Asset.contract._.supplier._.name.as_alias("contract_supplier"),
-    ).where(*where)
-    entered = {r["asset"]: r for r in await Warranty.select()}
-    found: list[Reminder] = []
-
-    def add(kind: str, d: dict[str, Any], detail: str, due: dt.date | None = None) -> None:
-        found.append(
-            Reminder(
-                kind=kind,
-                kind_vi=REMINDER_NAMES[kind],
-                commune_code=d["commune_code"],
-                commune_name=d["commune_name"],
-                asset_id=d["id"],
-                tag=d["tag"],
-                detail=detail,
-                due_on=due,
-            )
+        ids = [r["id"] for r in await Commune.select(Commune.id).where(Commune.province._.code == province)]
+        if not ids:
+            return []
+        where.append(Asset.commune.is_in(ids))
+    # Read straight into a frame (no dict per device): a province is thousands of devices.
+    devices = await read_frame(
+        Asset.select(
+            Asset.id,
+            Asset.tag,
+            Asset.status,
+            Asset.acquired_on,
+            Asset.acquired_effective,
+            Asset.os_supported,
+            Asset.antimalware_installed,
+            Asset.category._.code.as_alias("category"),
+            Asset.category._.useful_life_years.as_alias("useful_life_years"),
+            Asset.commune._.code.as_alias("commune_code"),
+            Asset.commune._.name.as_alias("commune_name"),
+            Asset.contract._.supplier._.name.as_alias("contract_supplier"),
         )
-
-    counted_this_year: dict[str, bool] = {}
-    for d in devices:
-        cover = _warranty_of({**d, "cost_vnd": None}, entered.get(d["id"]), today)
-        if cover.ends_on and today <= cover.ends_on <= today + dt.timedelta(days=within_days):
-            add("warranty_ending", d, f"Bảo hành đến {cover.ends_on:%d/%m/%Y} ({cover.supplier})", cover.ends_on)
-        if d["acquired_effective"] and d["status"] == Status.in_use.value:
-            used = years_in_use(d["acquired_effective"], today)
-            if used >= d["useful_life_years"]:
-                add("past_useful_life", d, f"Đã dùng {used:.1f} năm / {d['useful_life_years']} năm")
-        if d["category"] in ("desktop", "laptop"):
-            if d["os_supported"] is False:
-                add("os_unsupported", d, "Hệ điều hành không còn được hỗ trợ")
-            if d["antimalware_installed"] is False:
-                add("no_antimalware", d, "Chưa cài phần mềm phòng chống mã độc tập trung")
-        audited = d["last_audited_at"]
-        counted = audited is not None and audited.year == today.year
-        counted_this_year[d["commune_code"]] = counted_this_year.get(d["commune_code"], False) or counted
-    names = {d["commune_code"]: d["commune_name"] for d in devices}
-    for code, counted in sorted(counted_this_year.items()):
-        if not counted:
-            found.append(
-                Reminder(
-                    kind="stocktake_due",
-                    kind_vi=REMINDER_NAMES["stocktake_due"],
-                    commune_code=code,
-                    commune_name=names[code],
-                    detail=f"Chưa có thiết bị nào được kiểm kê năm {today.year}",
-                    due_on=dt.date(today.year, 12, 31),
-                )
-            )
+        .where(*where)
+        .order_by(Asset.id),
+        _REMINDER_DEVICES,
+    )
+    # Communes with a device counted this year (through Piccolo: it compares the moments it stored).
+    counted = {
+        r["code"]
+        for r in await Asset.select(Asset.commune._.code.as_alias("code"))
+        .where(*where, Asset.last_audited_at >= dt.datetime(today.year, 1, 1, tzinfo=dt.UTC))
+        .distinct()
+    }
+    # Warranties and disposal files of the same devices only (the caller's commune or the province).
+    warranties = Warranty.select(Warranty.asset, Warranty.ends_on, Warranty.supplier)
+    if actor.is_staff:
+        warranties = warranties.where(Warranty.asset._.commune == actor.commune_id)
+    elif province:
+        warranties = warranties.where(Warranty.asset._.commune.is_in(ids))
+    entered = await read_frame(warranties, _REMINDER_WARRANTIES)
+    found = await run_heavy(_device_reminders, devices, entered, counted, today, within_days)
     waiting = DisposalFile.select(
         DisposalFile.id,
         DisposalFile.status,
@@ -516,6 +641,10 @@ async def reminders(
         DisposalFile.asset._.commune._.code.as_alias("commune_code"),
         DisposalFile.asset._.commune._.name.as_alias("commune_name"),
     ).where(DisposalFile.status.is_in(["requested", "approved"]))
+    if actor.is_staff:
+        waiting = waiting.where(DisposalFile.asset._.commune._.id == actor.commune_id)
+    elif province:
+        waiting = waiting.where(DisposalFile.asset._.commune._.province._.code == province)
     for f in await waiting:
         if not actor.sees_commune(f["commune_id"]):
             continue

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from labels.tags import TagError, parse_tag
+from piccolo.query.functions.aggregate import Count
+
+from labels.tags import TagError, display_tag, parse_tag
 from models.lifecycle import Transfer, TransferItem
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.transactions import write_transaction
-from procurement.lifecycle.schemas import ReceiveIn, TransferIn, TransferItemOut, TransferOut
+from procurement.lifecycle.schemas import ReceiveIn, ReceiveOut, TransferIn, TransferItemOut, TransferOut
 from procurement.register.schemas import Status
 
 DECIDERS = ("admin", "finance")
@@ -30,6 +32,32 @@ async def _commune(code: str, field: str) -> dict[str, Any]:
     if row is None:
         raise DomainError(f"Không có xã mã {code}.", field=field)
     return row
+
+
+async def asset_ids_for_tags(from_commune: str, tags: list[str]) -> list[int]:
+    """The devices of the sending commune named by their tags (typed or scanned, any spelling
+    ``parse_tag`` reads), in the order given; a wrong tag, or one of another commune, is
+    refused naming it (field ``tags``)."""
+    if not tags:
+        raise DomainError("Nhập mã các thiết bị điều chuyển, hoặc chọn điều chuyển toàn bộ.", field="tags")
+    wanted: list[str] = []
+    for typed in tags:
+        try:
+            wanted.append(parse_tag(typed))
+        except TagError as error:
+            raise DomainError(f"{typed}: {error}", field="tags") from None
+    wanted = list(dict.fromkeys(wanted))
+    sender = await _commune(from_commune, "from_commune")
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _BATCH):
+        rows = await Asset.select(Asset.id, Asset.tag).where(
+            Asset.tag.is_in(wanted[start : start + _BATCH]), Asset.commune == sender["id"]
+        )
+        found.update({r["tag"]: r["id"] for r in rows})
+    missing = [display_tag(t) for t in wanted if t not in found]
+    if missing:
+        raise DomainError(f"Không có ở {sender['name']}: {', '.join(missing[:20])}.", field="tags")
+    return [found[t] for t in wanted]
 
 
 async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
@@ -166,8 +194,12 @@ async def transfer_view(actor: Actor, transfer_id: int) -> TransferOut:
     )
 
 
-async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOut:
-    """The receiving commune confirms one device that arrived (scanned): it now belongs there."""
+async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> ReceiveOut:
+    """The receiving commune confirms one device that arrived (scanned): it now belongs there.
+
+    Answers the device and the transfer's counts only: a phone scans one device after
+    another, and each answer must stay small and quick whatever the transfer's size
+    (every query here goes by an index: the tag, the transfer's items of one device)."""
     actor.require("admin", "staff")
     try:
         tag = parse_tag(data.tag)
@@ -177,51 +209,113 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOu
         row = await _transfer_row(actor, transfer_id)
         if actor.is_staff and actor.commune_id != row["to_commune"]:
             raise DomainError("Chỉ xã nhận xác nhận thiết bị đến.", field="tag", code="not_receiver")
-        item = (
-            await TransferItem.select(
-                TransferItem.id, TransferItem.status_before, TransferItem.received_at, TransferItem.asset
+        device = (
+            await Asset.select(
+                Asset.id,
+                Asset.tag,
+                Asset.make,
+                Asset.model,
+                Asset.serial,
+                Asset.category._.code.as_alias("category"),
             )
-            .where(TransferItem.transfer == transfer_id, TransferItem.asset._.tag == tag)
+            .where(Asset.tag == tag)
             .first()
         )
-        if item is None:
+        item = None
+        if device is not None:
+            item = (
+                await TransferItem.select(TransferItem.id, TransferItem.status_before, TransferItem.received_at)
+                .where(TransferItem.transfer == transfer_id, TransferItem.asset == device["id"])
+                .first()
+            )
+        if device is None or item is None:
             raise DomainError(
                 "Thiết bị này không có trong quyết định điều chuyển.", field="tag", code="not_in_transfer"
             )
-        if item["received_at"] is not None:
-            return await transfer_view(actor, transfer_id)  # scanned twice: counted once
+        already = item["received_at"] is not None  # scanned twice: counted once
         at = now()
-        arrived = Status.in_use.value if item["status_before"] == Status.in_transit.value else item["status_before"]
-        await TransferItem.update({TransferItem.received_at: at, TransferItem.received_by: actor.user_id}).where(
-            TransferItem.id == item["id"]
-        )
-        await Asset.update({Asset.commune: row["to_commune"], Asset.status: arrived, Asset.updated_at: at}).where(
-            Asset.id == item["asset"]
-        )
-        await AssetEvent.insert(
-            AssetEvent(
-                asset=item["asset"],
-                kind="transfer_received",
-                actor=actor.user_id,
-                at=at,
-                changes=json.dumps(
-                    {
-                        "commune_code": {"before": row["from_code"], "after": row["to_code"]},
-                        "status": {"before": Status.in_transit.value, "after": arrived},
-                    },
-                    ensure_ascii=False,
-                ),
-                note=f"Nhận từ {row['from_name']} theo quyết định {row['decision_number']}",
+        if not already:
+            arrived = Status.in_use.value if item["status_before"] == Status.in_transit.value else item["status_before"]
+            await TransferItem.update({TransferItem.received_at: at, TransferItem.received_by: actor.user_id}).where(
+                TransferItem.id == item["id"]
             )
-        )
-        left = await TransferItem.count().where(
-            TransferItem.transfer == transfer_id, TransferItem.received_at.is_null()
-        )
-        if left == 0:
-            await Transfer.update({Transfer.status: "received", Transfer.received_at: at}).where(
-                Transfer.id == transfer_id
+            await Asset.update({Asset.commune: row["to_commune"], Asset.status: arrived, Asset.updated_at: at}).where(
+                Asset.id == device["id"]
             )
-    return await transfer_view(actor, transfer_id)
+            await AssetEvent.insert(
+                AssetEvent(
+                    asset=device["id"],
+                    kind="transfer_received",
+                    actor=actor.user_id,
+                    at=at,
+                    changes=json.dumps(
+                        {
+                            "commune_code": {"before": row["from_code"], "after": row["to_code"]},
+                            "status": {"before": Status.in_transit.value, "after": arrived},
+                        },
+                        ensure_ascii=False,
+                    ),
+                    note=f"Nhận từ {row['from_name']} theo quyết định {row['decision_number']}",
+                )
+            )
+        counts = await TransferItem.select(
+            Count(TransferItem.id, alias="devices"), Count(TransferItem.received_at, alias="received")
+        ).where(TransferItem.transfer == transfer_id)
+        devices, received = counts[0]["devices"], counts[0]["received"]
+        status = row["status"]
+        if received == devices and status != "received":
+            status = "received"
+            await Transfer.update({Transfer.status: status, Transfer.received_at: at}).where(Transfer.id == transfer_id)
+    return ReceiveOut(
+        transfer_id=transfer_id,
+        status=status,
+        devices=devices,
+        received=received,
+        item=TransferItemOut(
+            asset_id=device["id"],
+            tag=device["tag"],
+            category=device["category"],
+            make=device["make"],
+            model=device["model"],
+            serial=device["serial"],
+            received=True,
+        ),
+        already_received=already,
+    )
+
+
+async def open_transfer_of(actor: Actor, asset_id: int) -> int | None:
+    """The transfer a device is on its way under (not yet received), if the caller sees it."""
+    row = (
+        await TransferItem.select(TransferItem.transfer)
+        .where(TransferItem.asset == asset_id, TransferItem.received_at.is_null())
+        .order_by(TransferItem.id, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    try:
+        await _transfer_row(actor, row["transfer"])
+    except NotFound:
+        return None
+    return row["transfer"]
+
+
+async def incoming_transfer_for_tag(actor: Actor, tag: str) -> int | None:
+    """The transfer bringing the device with this tag to the caller's commune, not yet received
+    (a label scanned by the receiving commune's staff leads to the page that confirms it)."""
+    if not actor.is_staff or actor.commune_id is None:
+        return None
+    row = (
+        await TransferItem.select(TransferItem.transfer)
+        .where(
+            TransferItem.asset._.tag == tag,
+            TransferItem.received_at.is_null(),
+            TransferItem.transfer._.to_commune == actor.commune_id,
+        )
+        .first()
+    )
+    return row["transfer"] if row else None
 
 
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:

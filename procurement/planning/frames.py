@@ -90,6 +90,7 @@ _ASSET_SQL_COLUMNS = {
     "os_supported": pl.Int8,
     "cost_vnd": pl.Int64,
     "last_audited_at": pl.String,
+    "repair_total_vnd": pl.Int64,
 }
 _COMMUNE_SQL_COLUMNS = {
     "commune_id": pl.Int64,
@@ -152,6 +153,8 @@ def _queries(postgres: bool, filters: RegisterFilter) -> tuple[ColumnQuery, Colu
             f"a.os_supported{b}",
             "a.cost_vnd",
             f"a.last_audited_at{t}",
+            # The device's repairs in all (a repair moves the device's updated_at, so kept frames see it).
+            "(SELECT COALESCE(SUM(r.cost_vnd), 0) FROM repair r WHERE r.asset = a.id)",
         ],
         "asset a" + where(where_asset),
         args,
@@ -399,7 +402,7 @@ def _build(
             _flag("os_supported"),
             pl.col("last_audited_at").str.to_datetime(tz_format, time_unit="us", time_zone="UTC"),
         )
-        .select(*ASSET_SCHEMA, "commune_id")
+        .select(*ASSET_SCHEMA, "repair_total_vnd", "commune_id")
         .sort("asset_id")  # one order, whether read in full or brought up to date
         # Materialised once: every report of a request reads the same rows.
         .collect()

@@ -145,7 +145,7 @@ def shortage_by_commune(rows: pl.DataFrame) -> pl.DataFrame:
 class WeightsIn(BaseModel):
     """Weights to change for one request (each 0–1000; unset = the documented default of
     :class:`procurement.planning.priority.PriorityWeights`: age 40, condition 25, place 10,
-    shortage 10, remote 5, security 10)."""
+    shortage 10, remote 5, security 10, repairs 10)."""
 
     model_config = ConfigDict(extra="forbid")
     age: float | None = Field(default=None, ge=0, le=1000)
@@ -154,6 +154,7 @@ class WeightsIn(BaseModel):
     shortage: float | None = Field(default=None, ge=0, le=1000)
     remote: float | None = Field(default=None, ge=0, le=1000)
     security: float | None = Field(default=None, ge=0, le=1000)
+    repairs: float | None = Field(default=None, ge=0, le=1000)
 
     def to_weights(self) -> PriorityWeights:
         return PriorityWeights(**self.model_dump(exclude_none=True))

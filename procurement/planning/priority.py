@@ -15,7 +15,8 @@ Input frames (required columns are checked; extra columns are ignored)
     acquired_on is null), location Utf8 (office, service_point),
     antimalware_installed Boolean (nullable; computers only), os_supported
     Boolean (nullable; computers only), cost_vnd Int64 (nullable),
-    last_audited_at Datetime (nullable).
+    last_audited_at Datetime (nullable); optional: repair_total_vnd Int64
+    (what the device's repairs cost in all; absent = no repairs known).
 ``categories``
     category_code, name (Vietnamese), useful_life_years Int32, is_computer Boolean.
 ``communes``
@@ -30,7 +31,7 @@ Reports
     commune_name, province_code, category_code, category_name, make, model,
     status, age_years, years_over_life, condition, location, age_part,
     condition_part, place_part, shortage_part, remote_part, security_part,
-    score, rank, reason, shortage_group.
+    repair_part, score, rank, reason, shortage_group.
 :func:`commune_shortage`
     Needed vs working devices per commune for computers, printers, scanners.
     Output columns: commune_code, commune_name, province_code, category_code
@@ -61,6 +62,7 @@ from procurement.core.reporting import (
     lazy,
     require_columns,
 )
+from procurement.lifecycle.rules import REPAIR_NOT_WORTH_SHARE
 from procurement.public_property.rules import CATEGORIES as RULE_CATEGORIES
 from procurement.public_property.rules import rule_in_force
 
@@ -125,11 +127,13 @@ COMMUNE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 class PriorityWeights(BaseModel):
-    """Weights of the replacement score; the defaults add up to 100.
+    """Weights of the replacement score; the defaults of the first six parts add up
+    to 100, and ``repairs`` (10) adds up to 10 for a device whose repairs already
+    cost a large share of its price.
 
     Every part of the score lies between 0 and its weight, so a score reads as
-    "points out of 100" with the defaults. Pass a changed copy per request,
-    e.g. ``PriorityWeights(remote=15)``.
+    "points out of 100" with the defaults (110 for a much-repaired device). Pass a
+    changed copy per request, e.g. ``PriorityWeights(remote=15)``.
 
     * ``age`` (40): age over useful life. 0 for a new device, rising linearly,
       full weight at ``age_full_at_life_ratio`` × useful life (1.5) and beyond.
@@ -146,6 +150,12 @@ class PriorityWeights(BaseModel):
     * ``security`` (10): computers only: ``no_antimalware_share`` (0.5) of the
       weight when anti-malware is known to be missing, the rest when the OS is
       known to be unsupported. Unknown (null) counts as nothing.
+    * ``repairs`` (10): the device's repairs in all against its original cost:
+      weight × (repair total / cost) / ``repairs_full_at_share``, clipped to
+      0..weight; full weight at ``repairs_full_at_share`` (default
+      ``REPAIR_NOT_WORTH_SHARE``, 0.30: the share above which a repair is not
+      worth it, Decree 151/2017/NĐ-CP Art. 29 cl. 1, see
+      :mod:`procurement.lifecycle.rules`). No repairs, or no known cost: 0.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -156,6 +166,8 @@ class PriorityWeights(BaseModel):
     shortage: float = Field(10.0, ge=0)
     remote: float = Field(5.0, ge=0)
     security: float = Field(10.0, ge=0)
+    repairs: float = Field(10.0, ge=0)
+    repairs_full_at_share: float = Field(REPAIR_NOT_WORTH_SHARE, gt=0)
     age_full_at_life_ratio: float = Field(1.5, gt=0)
     unknown_age_fraction: float = Field(0.6, ge=0, le=1)
     condition_poor: float = Field(0.6, ge=0, le=1)
@@ -367,7 +379,8 @@ def replacement_priority(
     * place: "bộ phận một cửa";
     * shortage: "xã thiếu máy tính (X máy/Y cán bộ)" (X working computers);
     * remote: "xã vùng sâu, vùng xa";
-    * security: "chưa cài phần mềm diệt virus tập trung", "hệ điều hành hết hỗ trợ".
+    * security: "chưa cài phần mềm diệt virus tập trung", "hệ điều hành hết hỗ trợ";
+    * repairs: "đã sửa chữa hết N% nguyên giá" (N = repair total / original cost, whole percent).
 
     Also output: ``status`` and ``shortage_group`` (computer / printer /
     scanner / null), used by :func:`replacement_plan`.
@@ -452,6 +465,22 @@ def replacement_priority(
         default=None,
         return_dtype=pl.String,
     )
+    names = assets.collect_schema().names()
+    repair_total = (
+        pl.col("repair_total_vnd").fill_null(0).cast(pl.Int64)
+        if "repair_total_vnd" in names
+        else pl.lit(0, dtype=pl.Int64)
+    )
+    cost = pl.col("cost_vnd").cast(pl.Int64) if "cost_vnd" in names else pl.lit(None, dtype=pl.Int64)
+    repair_share = pl.when(cost > 0).then(repair_total.cast(pl.Float64) / cost.cast(pl.Float64)).otherwise(0.0)
+    repair_points = w.repairs * (repair_share / w.repairs_full_at_share).clip(0.0, 1.0)
+    repair_text = pl.concat_str(
+        [
+            pl.lit("đã sửa chữa hết "),
+            (repair_share * 100).round(0).cast(pl.Int64).cast(pl.String),
+            pl.lit("% nguyên giá"),
+        ]
+    )
     shortage_text = pl.concat_str(
         [
             pl.lit("xã thiếu máy tính ("),
@@ -475,6 +504,7 @@ def replacement_priority(
         (pl.col("remote_part"), pl.lit("xã vùng sâu, vùng xa")),
         (av_points, pl.lit("chưa cài phần mềm diệt virus tập trung")),
         (os_points, pl.lit("hệ điều hành hết hỗ trợ")),
+        (pl.col("repair_part"), repair_text),
     ]
     n_seg = len(segments)
     seg_columns = [v.alias(f"_v{i}") for i, (v, _) in enumerate(segments)] + [
@@ -508,6 +538,7 @@ def replacement_priority(
         "shortage_part",
         "remote_part",
         "security_part",
+        "repair_part",
     ]
     return (
         assets.filter(pl.col("status").is_in(ACTIVE_STATUSES))
@@ -522,6 +553,7 @@ def replacement_priority(
             (w.shortage * shortage_frac).alias("shortage_part"),
             pl.when(pl.col("_remote")).then(w.remote).otherwise(0.0).alias("remote_part"),
             (av_points + os_points).alias("security_part"),
+            repair_points.fill_null(0.0).alias("repair_part"),
         )
         .with_columns(pl.sum_horizontal(parts).round(2).alias("score"))
         .with_columns(seg_columns)

@@ -255,6 +255,10 @@ _NO = {"khong", "no", "n", "false", "0", "chua", "chua cai", "het"}
 _BOOL_FIELDS = ("antimalware_installed", "os_supported")
 _TEXT_FIELDS = ("make", "model", "serial", "location_detail", "assigned_to", "os_name", "notes")
 _DISPOSAL = {Status.disposed.value, Status.awaiting_disposal.value}
+_IN_TRANSIT_MESSAGE = (
+    'Trạng thái "Đang điều chuyển" chỉ có khi lập quyết định điều chuyển; thiết bị đang điều chuyển '
+    "chỉ đổi khi xã nhận xác nhận đã đến (trang Điều chuyển), không qua nhập tệp."
+)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -890,6 +894,9 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
             if status in _DISPOSAL:
                 ctx.error(row.number, "status", "Thiết bị mới không thể ở trạng thái thanh lý.", STATUS_VI[status])
                 continue
+            if status == Status.in_transit:
+                ctx.error(row.number, "status", _IN_TRANSIT_MESSAGE, STATUS_VI[status])
+                continue
             plan.creates.append(row)
             continue
         diff = _diff(row, stored)
@@ -903,6 +910,9 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
             continue
         if stored["status"] == Status.disposed:
             ctx.error(row.number, None, "Thiết bị đã thanh lý, không thể thay đổi.")
+            continue
+        if stored["status"] == Status.in_transit or ("status" in diff and status == Status.in_transit):
+            ctx.error(row.number, "status", _IN_TRANSIT_MESSAGE, STATUS_VI.get(str(status or stored["status"]), ""))
             continue
         if "status" in diff and (status in _DISPOSAL or stored["status"] in _DISPOSAL):
             ctx.error(

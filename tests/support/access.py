@@ -341,3 +341,37 @@ ACCESS.update(
         ("POST", "/finance/deliveries/{delivery_id:int}/labels"): FINANCE_WRITE,
     }
 )
+# A device's life in pages: warranty, repairs, hand-over, disposal files, holdings, transfers, reminders
+ACCESS.update(
+    {
+        ("GET", "/assets/{asset_id:int}/warranty"): ("admin", "staff", "finance"),
+        ("POST", "/assets/{asset_id:int}/warranty"): ("admin", "staff", "finance"),
+        ("GET", "/assets/{asset_id:int}/repairs"): ALL,
+        ("POST", "/assets/{asset_id:int}/repairs"): REGISTER_WRITE,
+        ("GET", "/assets/{asset_id:int}/handover"): REGISTER_WRITE,
+        ("POST", "/assets/{asset_id:int}/handover"): REGISTER_WRITE,
+        ("POST", "/assets/{asset_id:int}/handback"): REGISTER_WRITE,
+        ("GET", "/assets/{asset_id:int}/disposal"): REGISTER_WRITE,
+        ("POST", "/assets/{asset_id:int}/disposal"): REGISTER_WRITE,
+        ("GET", "/disposal-files/{file_id:int}"): ALL,
+        ("POST", "/disposal-files/{file_id:int}/approve"): FINANCE_WRITE,
+        ("POST", "/disposal-files/{file_id:int}/carry-out"): ADMIN,
+        ("GET", "/disposal-files/{file_id:int}/minutes.pdf"): ALL,
+        ("GET", "/holdings"): ALL,
+        ("GET", "/transfers"): ALL,
+        ("GET", "/transfers/new"): FINANCE_WRITE,
+        ("POST", "/transfers/new"): FINANCE_WRITE,
+        ("GET", "/transfers/{transfer_id:int}"): ALL,
+        ("GET", "/transfers/{transfer_id:int}/minutes.pdf"): ALL,
+        ("GET", "/transfers/{transfer_id:int}/receive"): REGISTER_WRITE,
+        ("POST", "/transfers/{transfer_id:int}/receive"): REGISTER_WRITE,
+        ("GET", "/reminders"): ALL,
+    }
+)
+# Pages of one device: another commune's staff are answered as for a missing page.
+SCOPED |= {
+    ("GET", "/assets/{asset_id:int}/warranty"),
+    ("GET", "/assets/{asset_id:int}/repairs"),
+    ("GET", "/assets/{asset_id:int}/handover"),
+    ("GET", "/assets/{asset_id:int}/disposal"),
+}

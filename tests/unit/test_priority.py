@@ -662,3 +662,36 @@ def test_age_is_weighed_against_the_useful_life_of_the_public_property_rules():
     result = replacement_priority(a, c, m, today=TODAY).collect().row(0, named=True)
     assert rule_in_force("desktop", TODAY).life_years == 5
     assert "quá hạn sử dụng 1 năm" in result["reason"]
+
+
+# --- repairs against the original cost ------------------------------------------------------
+
+
+def test_repairs_against_the_original_cost_are_a_part_of_their_own_and_explained():
+    """A device whose repairs already cost a large share of its price ranks higher; full
+    weight at the share above which a repair is not worth it (30 %); no repairs, or no
+    known price, adds nothing; the reason names the share."""
+    base = [
+        asset(1),  # no repairs
+        asset(2),  # 15 % of 15,000,000 repaired: half the weight
+        asset(3),  # 45 %: capped at the weight
+        asset(4, cost_vnd=None),  # repairs but no known price: cannot be compared
+    ]
+    a, c, m = frames(base)
+    totals = pl.DataFrame({"asset_id": [1, 2, 3, 4], "repair_total_vnd": [0, 2_250_000, 6_750_000, 5_000_000]})
+    with_repairs = a.join(totals.lazy(), on="asset_id", how="left")
+    df = replacement_priority(with_repairs, c, m, today=TODAY).collect()
+    parts = {r["asset_id"]: r["repair_part"] for r in df.iter_rows(named=True)}
+    assert parts == {1: 0.0, 2: 5.0, 3: 10.0, 4: 0.0}
+    assert row(df, 2)["score"] == pytest.approx(row(df, 1)["score"] + 5.0)
+    assert "đã sửa chữa hết 15% nguyên giá" in row(df, 2)["reason"]
+    assert "đã sửa chữa hết 45% nguyên giá" in row(df, 3)["reason"]
+    assert "sửa chữa" not in (row(df, 1)["reason"] or "")
+    assert [r["asset_id"] for r in df.iter_rows(named=True)][:2] == [3, 2]
+
+    # Its weight is a setting like the others; a register read without the column scores as before.
+    zero = replacement_priority(with_repairs, c, m, today=TODAY, weights=PriorityWeights(repairs=0)).collect()
+    assert set(zero["repair_part"].to_list()) == {0.0}
+    plain = replacement_priority(a, c, m, today=TODAY).collect()
+    assert set(plain["repair_part"].to_list()) == {0.0}
+    assert sorted(plain["score"].to_list()) == sorted(zero["score"].to_list())

@@ -452,3 +452,26 @@ async def test_a_sheet_bomb_is_refused_before_its_cells_are_read(client, users, 
             assert answer.json()["extra"][0]["key"] == "file"
             assert "tối đa" in answer.json()["detail"]
     assert await Asset.count() == 0
+
+
+async def test_a_device_in_transit_is_neither_imported_nor_changed_by_a_sheet(admin):
+    """ "Đang điều chuyển" comes only from a transfer decision and ends only when the receiver
+    confirms the arrival: a sheet may neither set it nor change a device that is in transit."""
+    headers = [*HEADERS, "Trạng thái"]
+    moving = await make_asset(serial="SN-MOVING")
+    await Asset.update({Asset.status: "in_transit"}).where(Asset.id == moving)
+    moving_tag = (await Asset.select(Asset.tag).where(Asset.id == moving).first())["tag"]
+    rows = [
+        [None, "printer", AN_VIEN, "HP", "", "SN-NEW-TRANSIT", "2019", "", "Tốt", "Đang điều chuyển"],
+        [display_tag(moving_tag), "Máy tính để bàn", AN_VIEN, "Dell", "", "SN-MOVING", "2019", "", "Kém", ""],
+    ]
+    report = await importing.dry_run(admin, xlsx(rows, headers=headers), "x.xlsx")
+    found = {(i.row, i.column, i.cell): i.message for i in report.errors}
+    assert report.error_count == 2, report.errors
+    assert "điều chuyển" in found[(2, "Trạng thái", "J2")]
+    assert "xã nhận xác nhận" in found[(3, "Trạng thái", "J3")]
+    with pytest.raises(importing.ImportRejected):
+        await importing.commit(admin, xlsx(rows, headers=headers), "x.xlsx")
+    assert await Asset.count().where(Asset.serial == "SN-NEW-TRANSIT") == 0
+    stored = await Asset.select(Asset.status, Asset.condition).where(Asset.id == moving).first()
+    assert stored == {"status": "in_transit", "condition": "good"}

@@ -289,3 +289,78 @@ async def test_a_merged_communes_whole_inventory_is_transferred_in_one_step(clie
     assert created.status_code == 201 and {i["asset_id"] for i in created.json()["items"]} == set(ids)
     empty = await client.post("/api/transfers", json=body, headers=admin)
     assert empty.status_code == 422 and empty.json()["extra"][0]["key"] == "from_commune"
+
+
+async def test_a_receive_answers_the_device_and_the_counts_not_the_whole_transfer(client, users):
+    finance = await users.make("finance")
+    receiver = await users.make("staff", OTHER_COMMUNE)
+    ids = [await make_asset(serial=f"RC-{i}") for i in range(3)]
+    tags = {r["id"]: r["tag"] for r in await Asset.select(Asset.id, Asset.tag).where(Asset.id.is_in(ids))}
+    body = {
+        "decision_number": "46/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": AN_VIEN,
+        "to_commune": OTHER_COMMUNE,
+        "asset_ids": ids,
+    }
+    transfer = (await client.post("/api/transfers", json=body, headers=finance)).json()
+    url = f"/api/transfers/{transfer['id']}/receive"
+    first = (await client.post(url, json={"tag": tags[ids[1]]}, headers=receiver)).json()
+    assert "items" not in first
+    assert (first["transfer_id"], first["status"], first["devices"], first["received"]) == (
+        transfer["id"],
+        "in_transit",
+        3,
+        1,
+    )
+    assert first["item"]["asset_id"] == ids[1] and first["item"]["received"] is True
+    assert first["already_received"] is False
+    again = (await client.post(url, json={"tag": tags[ids[1]]}, headers=receiver)).json()
+    assert again["already_received"] is True and again["received"] == 1
+    for asset_id in (ids[0], ids[2]):
+        last = (await client.post(url, json={"tag": tags[asset_id]}, headers=receiver)).json()
+    assert (last["status"], last["received"]) == ("received", 3)
+    view = (await client.get(f"/api/transfers/{transfer['id']}", headers=receiver)).json()
+    assert view["status"] == "received" and all(i["received"] for i in view["items"])
+
+
+async def test_repairs_against_the_original_cost_raise_the_replacement_priority(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    planner = await users.make("planner")
+    repaired = await make_asset(cost_vnd=10_000_000, serial="PR-REPAIRED")
+    spared = await make_asset(cost_vnd=10_000_000, serial="PR-SPARED")
+    params = {"commune": AN_VIEN, "limit": 10}
+    before = {
+        r["asset_id"]: r
+        for r in (await client.get("/api/planning/priority", params=params, headers=planner)).json()["items"]
+    }
+    assert before[repaired]["repair_part"] == 0 and before[repaired]["score"] == before[spared]["score"]
+    repair = {"started_on": "2025-06-01", "cost_vnd": 1_500_000, "work_done": "Thay bo mạch"}
+    assert (await client.post(f"/api/assets/{repaired}/repairs", json=repair, headers=staff)).status_code == 201
+    answer = (await client.get("/api/planning/priority", params=params, headers=planner)).json()
+    after = {r["asset_id"]: r for r in answer["items"]}
+    assert after[repaired]["repair_part"] == 5.0  # 15 % of the cost, full weight (10) at 30 %
+    assert after[repaired]["score"] == before[repaired]["score"] + 5.0
+    assert "đã sửa chữa hết 15% nguyên giá" in after[repaired]["reason"]
+    assert after[repaired]["rank"] < after[spared]["rank"]
+    assert answer["weights"]["repairs"] == 10
+    none = (await client.get("/api/planning/priority", params={**params, "w_repairs": 0}, headers=planner)).json()
+    assert {r["asset_id"]: r["repair_part"] for r in none["items"]}[repaired] == 0
+
+
+async def test_reminders_of_a_province_hold_only_its_own_disposal_files_and_warranties(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    admin = await users.make("admin")
+    old = await make_asset(acquired_on=years_before(today_vn(), 8).isoformat())
+    ending = await make_asset()
+    soon = (today_vn() + dt.timedelta(days=5)).isoformat()
+    await client.put(f"/api/assets/{ending}/warranty", json={"ends_on": soon}, headers=staff)
+    opened = await client.post(f"/api/assets/{old}/disposal-files", json={"ground": "past_useful_life"}, headers=staff)
+    assert opened.status_code == 201, opened.text
+    dong_nai = {
+        (r["kind"], r["asset_id"])
+        for r in (await client.get("/api/reminders", params={"province": "75"}, headers=admin)).json()
+    }
+    assert {("disposal_waiting", old), ("warranty_ending", ending)} <= dong_nai
+    elsewhere = (await client.get("/api/reminders", params={"province": "01"}, headers=admin)).json()
+    assert [r for r in elsewhere if r["asset_id"] in (old, ending)] == []

@@ -11,6 +11,7 @@ from tests.app.conftest import AN_VIEN, make_asset
 from tests.app.pages.test_finance_contract_pages import contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
 from tests.app.pages.test_public_property_pages import a_finished_stocktake
+from tests.app.pages.test_thumbs import a_disposal_file, a_transfer_to_an_vien
 from tests.support.browser import log_in
 
 NOT_PAGES = (".csv", ".xlsx", ".svg", ".pdf", ".png", ".js")
@@ -49,6 +50,8 @@ async def test_every_page_loads_under_the_csp_without_a_violation(app, live_serv
         "line_id": str(package["line_id"]),
         "contract_id": str(contract["id"]),
         "stocktake_id": str(stocktake["id"]),
+        "file_id": str(await a_disposal_file(client, staff)),
+        "transfer_id": str(await a_transfer_to_an_vien(client, finance)),
     }
     paths = page_paths(app, values) + ["/khong-co-trang-nay"]  # the error page too
     assert len(paths) > 20

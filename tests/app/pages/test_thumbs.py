@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from models.tables import Asset
+from procurement.core.clock import today_vn, years_before
 from tests.app.api.test_access import app_routes
-from tests.app.conftest import AN_VIEN, make_asset
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.app.pages.test_finance_contract_pages import contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
 from tests.app.pages.test_public_property_pages import a_finished_stocktake
@@ -22,7 +23,7 @@ SMALL_PHONE = {"width": 360, "height": 740}
 MIN_TARGET = 44
 MAX_HEADER = 120  # px of the 740: the page starts on the first screen
 ROLES = ("admin", "finance", "planner", "staff", "accountant")
-NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg)$|^/static/|^/field/|^/logout|^/finance/reports/")  # files
+NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg|pdf)$|^/static/|^/field/|^/logout|^/finance/reports/")  # files
 
 # Tap targets a thumb aims at: links, buttons, fields, the label of a check box
 # (the box itself is inside it), a disclosure's summary. Links inside running
@@ -65,6 +66,8 @@ async def test_every_page_of_every_role_fits_a_thumb_and_the_screen(app, client,
         "line_id": str(package["line_id"]),
         "contract_id": str(contract["id"]),
         "stocktake_id": str((await a_finished_stocktake(client, made["staff"]))["id"]),
+        "file_id": str(await a_disposal_file(client, made["staff"])),
+        "transfer_id": str(await a_transfer_to_an_vien(client, finance_headers)),
     }
     pages = sorted(
         path
@@ -127,3 +130,26 @@ async def test_device_rows_open_the_device_notes_come_first_staff_see_their_comm
     text = await page.inner_text("main")
     assert "Xã An Viễn" in text and AN_VIEN not in text
     await screenshot(page, "thumbs-register-form")
+
+
+async def a_disposal_file(client, staff: dict[str, str]) -> int:
+    """A disposal file requested for an old device of the staff member's commune (An Viễn)."""
+    old = await make_asset(acquired_on=years_before(today_vn(), 8).isoformat(), serial="THUMB-OLD")
+    opened = await client.post(f"/api/assets/{old}/disposal-files", json={"ground": "past_useful_life"}, headers=staff)
+    assert opened.status_code == 201, opened.text
+    return opened.json()["id"]
+
+
+async def a_transfer_to_an_vien(client, finance: dict[str, str]) -> int:
+    """Two devices of another commune on their way to An Viễn (its staff receive them)."""
+    ids = [await make_asset(commune_code=OTHER_COMMUNE, serial=f"THUMB-TR-{i}") for i in range(2)]
+    body = {
+        "decision_number": "7/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": OTHER_COMMUNE,
+        "to_commune": AN_VIEN,
+        "asset_ids": ids,
+    }
+    created = await client.post("/api/transfers", json=body, headers=finance)
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
