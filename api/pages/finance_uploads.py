@@ -9,15 +9,19 @@ import os
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
+from api.controllers.importing import attachment
 from api.pages.common import page, render
+from api.params import RowId
 from api.pages.register import _keep_upload, _take_upload
+from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
+from procurement.core.xlsx import XLSX_MEDIA_TYPE
 from procurement.finance import budget, uploads
 from procurement.finance.rules import LimitExceeded
 from procurement.finance.uploads import Kind, UploadReport
@@ -124,4 +128,27 @@ async def upload_commit(request: Request, data: Form) -> Template | Redirect:
     return Redirect(f"/finance/uploads?kind={kind}{target}&done={kind}&written={report.written}", status_code=303)
 
 
-FINANCE_UPLOAD_PAGES = [uploads_page, upload_check, upload_commit]
+@get("/finance/uploads/payments-template.xlsx", opt=UPLOAD_PAGE, include_in_schema=False)
+async def payment_template_download(request: Request) -> Response[bytes]:
+    """The payment sheet, from the page (the same file as the API's template)."""
+    return attachment(await uploads.payment_template(request.user), "mau-thanh-toan.xlsx", XLSX_MEDIA_TYPE)
+
+
+@get("/finance/lines/{line_id:int}/allocations-template.xlsx", opt=UPLOAD_PAGE, include_in_schema=False)
+async def allocation_template_download(request: Request, line_id: RowId) -> Response[bytes]:
+    """The allocation sheet of a line (every commune of its province), from the page."""
+    stamp = today_vn().strftime("%Y%m%d")
+    return attachment(
+        await uploads.allocation_template(request.user, line_id),
+        f"mau-phan-bo-dong-{line_id}-{stamp}.xlsx",
+        XLSX_MEDIA_TYPE,
+    )
+
+
+FINANCE_UPLOAD_PAGES = [
+    uploads_page,
+    upload_check,
+    upload_commit,
+    payment_template_download,
+    allocation_template_download,
+]

@@ -76,6 +76,8 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/finance/uploads"): FINANCE_WRITE,
     ("POST", "/finance/uploads"): FINANCE_WRITE,
     ("POST", "/finance/uploads/commit"): FINANCE_WRITE,
+    ("GET", "/finance/uploads/payments-template.xlsx"): FINANCE_WRITE,
+    ("GET", "/finance/lines/{line_id:int}/allocations-template.xlsx"): FINANCE_WRITE,
     ("GET", "/api/planning/priority"): PLANNING_READ,
     ("GET", "/api/planning/priority.csv"): PLANNING_READ,
     ("GET", "/api/planning/priority.xlsx"): PLANNING_READ,

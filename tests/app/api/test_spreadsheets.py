@@ -52,6 +52,10 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
         ("/api/finance/lines/{line_id}/allocations/template", None)
     ],
     ("GET", "/api/finance/payments/template"): [("/api/finance/payments/template", None)],
+    ("GET", "/finance/lines/{line_id:int}/allocations-template.xlsx"): [
+        ("/finance/lines/{line_id}/allocations-template.xlsx", None)
+    ],
+    ("GET", "/finance/uploads/payments-template.xlsx"): [("/finance/uploads/payments-template.xlsx", None)],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
@@ -67,7 +71,11 @@ CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/reports/stocktake-coverage/csv"): [("/api/reports/stocktake-coverage/csv?province=75", None)],
     ("GET", "/planning/plan.csv"): [("/planning/plan.csv?budget=100.000.000&province=75", None)],
 }
-EMPTY_ALLOWED = {"/api/import/template", "/api/finance/payments/template"}  # templates: headers, no rows
+EMPTY_ALLOWED = {
+    "/api/import/template",
+    "/api/finance/payments/template",
+    "/finance/uploads/payments-template.xlsx",
+}  # templates: headers, no rows
 
 
 def _schema_path(path: str) -> str:
