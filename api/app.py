@@ -18,6 +18,7 @@ from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
 from api.controllers.lifecycle import LifecycleController
+from api.controllers.photos import PhotoController
 from api.controllers.planning import PlanningController
 from api.controllers.public_property import PublicPropertyController
 from api.controllers.register import AssetController
@@ -29,6 +30,7 @@ from api.input_guard import RefuseUnstorableText
 from api.openapi import complete_openapi, parameter_bounds
 from api.pages.common import PAGE_HANDLERS, TEMPLATE_CONFIG, page_aware
 from api.pages.finance import FINANCE_PAGES
+from api.pages.photos import PHOTO_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -63,6 +65,8 @@ def route_handlers() -> list:
         *REGISTER_PAGES,
         LabelController,
         LifecycleController,
+        PhotoController,
+        *PHOTO_PAGES,
         StocktakeController,
         CoverageController,
         *SCAN_PAGE_HANDLERS,
