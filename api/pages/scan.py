@@ -25,6 +25,7 @@ from labels.tags import TagError, display_tag, parse_tag
 from models.tables import Commune
 from procurement.core import vocabulary
 from procurement.core.errors import DomainError
+from procurement.lifecycle import photos
 from procurement.register import devices, labelling
 from procurement.register.schemas import AssetMove, ConditionReport, NotFoundReport, StocktakeConfirm
 
@@ -45,7 +46,7 @@ def _event_id() -> str:
     return uuid.uuid4().hex
 
 
-def _scan_context(request: Request, asset, **extra: Any) -> dict[str, Any]:
+def _scan_context(request: Request, asset, photo_list: list | None = None, **extra: Any) -> dict[str, Any]:
     return dict(
         asset=asset,
         can_write=request.user.role in WRITERS,
@@ -53,6 +54,8 @@ def _scan_context(request: Request, asset, **extra: Any) -> dict[str, Any]:
         conditions=["good", "fair", "poor", "broken"],
         form={},
         errors={},
+        photos=photo_list or [],
+        photo_max=photos.max_bytes(),
         **extra,
     )
 
@@ -87,7 +90,13 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
     except DomainError:
         # Another commune's device answers exactly like a missing one.
         return _not_found(request, display_tag(canonical))
-    return render(request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or "")))
+    return render(
+        request,
+        "scan.html",
+        **_scan_context(
+            request, asset, done=DONE_MESSAGES.get(done or ""), photo_list=await photos.photos(request.user, asset.id)
+        ),
+    )
 
 
 @post(SCAN_PATHS, opt=page(*WRITERS), include_in_schema=False, status_code=303)
@@ -157,12 +166,12 @@ async def scan_action(
 
 @get("/stocktake", opt=page(*WRITERS), include_in_schema=False)
 async def stocktake_page(request: Request) -> Template:
-    return render(request, "stocktake.html")
+    return render(request, "stocktake.html", photo_max=photos.max_bytes())
 
 
 # The scripts of the offline pages, served minified (a phone with weak signal loads
 # them, and the service worker again): the readable sources stay in api/static.
-FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js"})
+FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js", "photos.js"})
 
 
 @functools.cache
