@@ -303,10 +303,18 @@
       return forget([r.client_event_id]);
     }, function () { return false; });
   }
+  /* The device's id: on the round's list (asset_id) or the commune's list kept on the phone (id). */
+  function assetIdOf(tag) {
+    var d = devicesHere()[tag], kept;
+    if (d && (d.asset_id || d.id)) return d.asset_id || d.id;
+    try { kept = ((JSON.parse(localStorage.getItem(FIELD)) || {}).devices || {})[tag]; } catch (e) { kept = null; }
+    return kept && kept.id;
+  }
   function attachPhoto() {
-    var input = $("st-photo"), file = input.files && input.files[0], d = current && devicesHere()[current];
+    var input = $("st-photo"), file = input.files && input.files[0], id = current && assetIdOf(current);
+    var d = { id: id, tag: current };
     if (!file) return;
-    if (!d) { say("Nhập hoặc quét mã trước.", "bad"); input.value = ""; return; }
+    if (!id) { say(current ? "Máy chưa có mã số của thiết bị này: mở lại trang khi có sóng rồi chụp." : "Nhập hoặc quét mã trước.", "bad"); input.value = ""; return; }
     say("Đang thu nhỏ ảnh…", "");
     photos().then(function (P) {
       return P.queue(file, { id: d.id, tag: d.tag }, $("st-photo-caption").value.trim(), Number(input.dataset.max) || 0);

@@ -299,3 +299,25 @@ async def test_a_photo_whose_file_is_gone_is_404_not_500(client, users, photo_di
     for path in files_in(photo_dir):
         path.unlink()
     assert (await client.get(photo["url"], headers=staff)).status_code == 404
+
+
+async def test_a_rounds_device_list_carries_the_id_a_photo_is_sent_to(client, users, photo_dir):
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset()
+    started = (await client.post("/api/stocktakes", json={}, headers=staff)).json()
+    devices = (await client.get(f"/api/stocktakes/{started['id']}/devices", headers=staff)).json()
+    assert [d["asset_id"] for d in devices] == [asset_id]
+
+
+async def test_the_device_page_links_each_photo_from_its_history(client, users, photo_dir):
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset()
+    photo = (await client.post(f"/api/assets/{asset_id}/photos", headers=staff, **upload(image_bytes()))).json()
+    page = await client.get(f"/assets/{asset_id}", headers=staff)
+    assert "Chụp ảnh thiết bị" in page.text and f"/assets/{asset_id}/photos/{photo['id']}" in page.text
+    served = await client.get(f"/assets/{asset_id}/photos/{photo['id']}", headers=staff)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    scan = await client.get(
+        f"/s/{(await client.get(f'/api/assets/{asset_id}', headers=staff)).json()['tag']}", headers=staff
+    )
+    assert f'src="/assets/{asset_id}/photos/{photo["id"]}"' in scan.text

@@ -22,7 +22,7 @@ SMALL_PHONE = {"width": 360, "height": 740}
 MIN_TARGET = 44
 MAX_HEADER = 120  # px of the 740: the page starts on the first screen
 ROLES = ("admin", "finance", "planner", "staff", "accountant")
-NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg)$|^/static/|^/field/|^/logout")
+NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg)$|^/static/|^/field/|^/logout|/photos/\{photo_id")  # a photo: bytes
 
 # Tap targets a thumb aims at: links, buttons, fields, the label of a check box
 # (the box itself is inside it), a disclosure's summary. Links inside running
