@@ -255,10 +255,11 @@ async def add_photo(actor: Actor, asset_id: int, upload: PhotoUpload) -> PhotoOu
     taken_at = _taken_at(upload.taken_at)
     event_id = _event_id(upload.client_event_id)
     await visible_device(actor, asset_id)  # another commune's device: 404 before the file is read
-    checked = await run_heavy(check_image, upload.content, max_bytes())
     folder = photo_dir()
 
     async def change() -> PhotoOut:
+        # Checked here, not before run_once: a resend is answered from the store undecoded.
+        checked = await run_heavy(check_image, upload.content, max_bytes())
         token = uuid.uuid4().hex
         stored_name = f"{token[:2]}/{token}.{checked.extension}"
         path = _inside(folder, stored_name)
@@ -286,8 +287,20 @@ async def add_photo(actor: Actor, asset_id: int, upload: PhotoUpload) -> PhotoOu
                     created_at=at,
                 )
                 await photo.save()
-                row = await AssetPhoto.select(*_COLUMNS).where(AssetPhoto.id == photo.id).first()
-                out = _out(row or {})
+                out = PhotoOut(
+                    id=photo.id,
+                    asset_id=asset_id,
+                    content_type=checked.content_type,
+                    size_bytes=checked.size,
+                    width=checked.width,
+                    height=checked.height,
+                    sha256=checked.sha256,
+                    caption=caption,
+                    taken_at=taken_at,
+                    created_by=actor.username if actor.user_id else None,
+                    created_at=at,
+                    url=photo_url(asset_id, photo.id),
+                )
                 await AssetEvent.insert(
                     AssetEvent(
                         asset=asset_id,
