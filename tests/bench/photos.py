@@ -93,12 +93,25 @@ async def _run() -> None:
                 served = await client.get(last["url"], headers=headers)
                 reads.append(time.perf_counter() - started)
                 assert served.content == photo
+        # The parts: the type check (a full decode) and the file written and synced, alone.
+        from procurement.lifecycle.photos import _write, check_image, photo_dir
+
+        decode, write = [], []
+        for i in range(UPLOADS):
+            started = time.perf_counter()
+            check_image(photo, len(photo))
+            decode.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _write(photo_dir() / "bench" / f"{i}.jpg", photo)
+            write.append(time.perf_counter() - started)
         print(
             f"photo: {len(photo):,} bytes JPEG, {last['width']} × {last['height']}; engine {type(db.engine()).__name__}"
         )
         print(_summary("upload (new)", firsts) + " — target < 200 ms")
         print(_summary("resend (same client_event_id)", resends))
         print(_summary("read the bytes", reads))
+        print(_summary("of an upload: the type check (decode) alone", decode))
+        print(_summary("of an upload: the file written and fsynced alone", write))
     finally:
         await db.close_pool()
 
