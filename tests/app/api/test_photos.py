@@ -321,3 +321,24 @@ async def test_the_device_page_links_each_photo_from_its_history(client, users, 
         f"/s/{(await client.get(f'/api/assets/{asset_id}', headers=staff)).json()['tag']}", headers=staff
     )
     assert f'src="/assets/{asset_id}/photos/{photo["id"]}"' in scan.text
+
+
+async def test_a_photo_sent_as_a_plain_field_is_a_clear_400_not_a_500(client, users, photo_dir):
+    """A multipart part without a file name is a text field: bytes that are not UTF-8 there."""
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset()
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + image_bytes() + b"\r\n--XyZ--\r\n"
+    answer = await client.post(
+        f"/api/assets/{asset_id}/photos",
+        content=body,
+        headers={**staff, "Content-Type": "multipart/form-data; boundary=XyZ"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["extra"][0]["code"] == "invalid_encoding"
+    # As UTF-8 text, it is a field that is not a file.
+    answer = await client.post(
+        f"/api/assets/{asset_id}/photos", headers=staff, files={"file": (None, "không phải tệp")}
+    )
+    assert answer.status_code in (400, 422) and answer.json()["extra"][0]["key"] == "file", answer.text
+    assert "tệp" in answer.json()["extra"][0]["message"]
+    await nothing_stored(photo_dir)
