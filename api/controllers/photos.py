@@ -14,6 +14,7 @@ from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.errors import error_responses
+from api.openapi import downloads
 from api.params import RowId
 from api.security import ALL_ROLES, roles
 from procurement.core.actor import Actor
@@ -96,7 +97,7 @@ class PhotoController(Controller):
         "/{photo_id:int}",
         opt=roles(*ALL_ROLES),
         responses=error_responses(401, 404),
-        media_type="image/jpeg",
+        operation_class=downloads("image/jpeg", "image/png", "image/webp"),
         description="The photo's bytes (image/jpeg, image/png or image/webp, as stored).",
     )
     async def photo(self, request: Request, asset_id: RowId, photo_id: RowId) -> File:

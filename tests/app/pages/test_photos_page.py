@@ -121,3 +121,27 @@ async def test_the_scan_page_sends_a_photo_and_shows_it(live_server, phone, user
     await screenshot(page, "scan-photo")
     await page.goto(f"{live_server}/assets/{asset_id}")
     assert "Chụp ảnh thiết bị" in await page.inner_text("main")  # in the device's history
+
+
+async def test_a_photo_taken_in_a_round_with_no_signal_reaches_its_device(live_server, phone, users):
+    """In a stocktake round the phone's list is the round's: it carries the device's id."""
+    from tests.app.pages.test_field_queue import start_round_then_go_offline
+
+    (tag,) = await start_round_then_go_offline(phone, live_server, users, 1)
+    asset_id = (await Asset.select(Asset.id).where(Asset.tag == tag).first())["id"]
+    page = await phone.new_page()
+    await page.goto(f"{live_server}/stocktake")
+    await page.wait_for_selector("#st-work:not([hidden])")
+    await page.fill("#st-tag", tag)
+    await page.press("#st-tag", "Enter")
+    await page.wait_for_selector("#st-device:not([hidden])")
+    await page.set_input_files("#st-photo", camera_photo())
+    await page.wait_for_selector("text=sẽ gửi khi có sóng", timeout=30000)
+    await page.click("#st-device >> text=Vẫn ở đây")  # the round's own action, queued beside it
+    await page.wait_for_function("window.stocktakeApp.records().length === 2")
+    assert await AssetPhoto.count() == 0
+    await phone.set_offline(False)
+    await page.wait_for_function("window.stocktakeApp.records().length === 0", timeout=30000)
+    rows = await AssetPhoto.select(AssetPhoto.asset, AssetPhoto.size_bytes)
+    assert [r["asset"] for r in rows] == [asset_id] and rows[0]["size_bytes"] < LIMIT
+    assert await AssetEvent.count().where(AssetEvent.kind == "stocktake_confirmed") == 1
