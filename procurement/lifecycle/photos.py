@@ -269,8 +269,10 @@ async def add_photo(actor: Actor, asset_id: int, upload: PhotoUpload) -> PhotoOu
                 device = await visible_device(actor, asset_id)
                 if device["status"] == Status.disposed:
                     raise Conflict("Thiết bị đã thanh lý.", field="asset_id", code="disposed")
-                await run_heavy(_write, path, upload.content)
+                # Set before the write: a request cancelled meanwhile waits for the worker
+                # thread to finish the file, then removes it below.
                 written = True
+                await run_heavy(_write, path, upload.content)
                 at = now()
                 photo = AssetPhoto(
                     asset=asset_id,
