@@ -19,6 +19,7 @@ from api.controllers.geography import GeographyController
 from api.controllers.importing import ImportController
 from api.controllers.labels import LabelController
 from api.controllers.lifecycle import LifecycleController
+from api.controllers.photos import PhotoController
 from api.controllers.planning import PlanningController
 from api.controllers.public_property import PublicPropertyController
 from api.controllers.register import AssetController
@@ -34,6 +35,7 @@ from api.pages.finance_contracts import FINANCE_CONTRACT_PAGES
 from api.pages.finance_setup import FINANCE_SETUP_PAGES
 from api.pages.finance_uploads import FINANCE_UPLOAD_PAGES
 from api.pages.lifecycle import LIFECYCLE_PAGES
+from api.pages.photos import PHOTO_PAGES
 from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
@@ -73,6 +75,8 @@ def route_handlers() -> list:
         *LIFECYCLE_PAGES,
         LabelController,
         LifecycleController,
+        PhotoController,
+        *PHOTO_PAGES,
         StocktakeController,
         CoverageController,
         *SCAN_PAGE_HANDLERS,

@@ -145,6 +145,8 @@ _MESSAGES_VI: list[tuple[str, Any]] = [
     (r"Object missing required field `(.+)`", r"Thiếu trường bắt buộc: \1."),
     (r"Object contains unknown field `(.+)`", r"Trường không được phép: \1."),
     (r"JSON is malformed.*", "Dữ liệu JSON không đọc được."),
+    # a multipart field that should be a file came as text (no file name)
+    (r"Unsupported type: <class 'str'>", "Phải là một tệp (gửi kèm tên tệp trong multipart/form-data)."),
 ]
 _RULES_VI = [(re.compile(pattern, re.DOTALL), replacement) for pattern, replacement in _MESSAGES_VI]
 
@@ -212,6 +214,16 @@ def http_error_handler(_: Request, error: HTTPException) -> Response:
     return _answer(error.status_code, detail_vi(error), error.extra or None, getattr(error, "headers", None))
 
 
+def undecodable_text_handler(_: Request, error: UnicodeDecodeError) -> Response:
+    """A form field (not a file) of a multipart body that is not UTF-8: Litestar's multipart
+    parser decodes every field that has no file name, before any handler runs."""
+    return _answer(
+        400,
+        "Dữ liệu không hợp lệ.",
+        [{"key": "body", "message": "Dữ liệu biểu mẫu không phải văn bản UTF-8.", "code": "invalid_encoding"}],
+    )
+
+
 def server_error_handler(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return _answer(HTTP_500_INTERNAL_SERVER_ERROR, "Lỗi máy chủ.")
@@ -223,6 +235,7 @@ EXCEPTION_HANDLERS = {
     RuleViolation: rule_violation_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    UnicodeDecodeError: undecodable_text_handler,
     Exception: server_error_handler,
 }
 

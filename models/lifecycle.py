@@ -1,8 +1,8 @@
 """Piccolo tables of a device's life between purchase and disposal: repairs and
-warranty, hand-over to officials, and disposal files. Tables only: the rules live in
+warranty, hand-over to officials, disposal files, and photos. Tables only: the rules live in
 ``procurement/lifecycle/``."""
 
-from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from models.tables import AppUser, Asset, Commune
@@ -97,3 +97,22 @@ class TransferItem(Table, tablename="transfer_item"):
     status_before = Varchar(length=20)
     received_at = Timestamptz(null=True, default=None)
     received_by = ForeignKey(AppUser, null=True, default=None)
+
+
+class AssetPhoto(Table, tablename="asset_photo"):
+    """A photo of a device (its condition, a broken part, the label), stored by the server
+    under the photo folder with a name it chose; the bytes are checked before a row exists."""
+
+    id = Serial(primary_key=True)
+    asset = ForeignKey(Asset, index=True)
+    stored_name = Varchar(length=100, unique=True)  # relative to the photo folder, chosen by the server
+    content_type = Varchar(length=20)  # image/jpeg, image/png, image/webp (read from the bytes)
+    size_bytes = Integer()
+    width = Integer()
+    height = Integer()
+    sha256 = Varchar(length=64)
+    caption = Text(default="")
+    taken_at = Timestamptz(null=True, default=None)  # when the phone took it (may be sent later)
+    client_event_id = Varchar(length=64, null=True, default=None, unique=True)
+    created_by = ForeignKey(AppUser, null=True, default=None)
+    created_at = Timestamptz()

@@ -17,8 +17,8 @@ from litestar.response import Redirect, Template
 
 from api.controllers.importing import attachment
 from api.pages.common import page, render
-from api.params import RowId
 from api.pages.register import _keep_upload, _take_upload
+from api.params import RowId
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.core.xlsx import XLSX_MEDIA_TYPE

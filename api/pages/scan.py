@@ -26,6 +26,7 @@ from labels.tags import TagError, display_tag, parse_tag
 from models.tables import Commune
 from procurement.core import vocabulary
 from procurement.core.errors import DomainError
+from procurement.lifecycle import photos
 from procurement.register import devices, labelling
 from procurement.register.schemas import AssetMove, ConditionReport, NotFoundReport, StocktakeConfirm
 
@@ -46,7 +47,7 @@ def _event_id() -> str:
     return uuid.uuid4().hex
 
 
-def _scan_context(request: Request, asset, **extra: Any) -> dict[str, Any]:
+def _scan_context(request: Request, asset, photo_list: list | None = None, **extra: Any) -> dict[str, Any]:
     return dict(
         asset=asset,
         can_write=request.user.role in WRITERS,
@@ -54,6 +55,8 @@ def _scan_context(request: Request, asset, **extra: Any) -> dict[str, Any]:
         conditions=["good", "fair", "poor", "broken"],
         form={},
         errors={},
+        photos=photo_list or [],
+        photo_max=photos.max_bytes(),
         **extra,
     )
 
@@ -94,7 +97,15 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
         return _not_found(request, display_tag(canonical))
     warranty = await lifecycle_pages.warranty_of(request, asset.id)
     return render(
-        request, "scan.html", **_scan_context(request, asset, done=DONE_MESSAGES.get(done or ""), warranty=warranty)
+        request,
+        "scan.html",
+        **_scan_context(
+            request,
+            asset,
+            done=DONE_MESSAGES.get(done or ""),
+            warranty=warranty,
+            photo_list=await photos.photos(request.user, asset.id),
+        ),
     )
 
 
@@ -165,12 +176,12 @@ async def scan_action(
 
 @get("/stocktake", opt=page(*WRITERS), include_in_schema=False)
 async def stocktake_page(request: Request) -> Template:
-    return render(request, "stocktake.html")
+    return render(request, "stocktake.html", photo_max=photos.max_bytes())
 
 
 # The scripts of the offline pages, served minified (a phone with weak signal loads
 # them, and the service worker again): the readable sources stay in api/static.
-FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js"})
+FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js", "photos.js"})
 
 
 @functools.cache

@@ -242,7 +242,8 @@
       if (!navigator.onLine) return;
       var first = list.filter(function (r) { return !(r.route === "stocktake" && skip[r.stocktake_id]); })[0];
       if (!first) return refresh();
-      var send = first.route === "stocktake" ? sendRound(first.stocktake_id, list) : sendAsset(first);
+      var send = first.route === "stocktake" ? sendRound(first.stocktake_id, list)
+        : first.route === "photo" ? sendPhoto(first) : sendAsset(first);
       return send.then(function (more) {
         if (more === "closed") skip[first.stocktake_id] = true;
         return more === false ? refresh() : sendAll(skip);
@@ -287,6 +288,44 @@
     });
   }
 
+  /* --- photos: shrunk and sent by photos.js, loaded when a photo is chosen or queued
+     (cached by the service worker, so it also works with no signal). ----------- */
+  var photosReady = null;
+  function photos() {
+    photosReady = photosReady || loadScript("/field/photos.js").then(function () { return window.FieldPhotos; });
+    photosReady.catch(function () { photosReady = null; });
+    return photosReady;
+  }
+  function sendPhoto(r) {
+    return photos().then(function (P) { return P.send(r); }).then(function (result) {
+      if (!result.done) { if (result.message) say(result.message, "bad"); return false; }
+      say(result.message, result.ok ? "good" : "bad");
+      return forget([r.client_event_id]);
+    }, function () { return false; });
+  }
+  /* The device's id: on the round's list (asset_id) or the commune's list kept on the phone (id). */
+  function assetIdOf(tag) {
+    var d = devicesHere()[tag], kept;
+    if (d && (d.asset_id || d.id)) return d.asset_id || d.id;
+    try { kept = ((JSON.parse(localStorage.getItem(FIELD)) || {}).devices || {})[tag]; } catch (e) { kept = null; }
+    return kept && kept.id;
+  }
+  function attachPhoto() {
+    var input = $("st-photo"), file = input.files && input.files[0], id = current && assetIdOf(current);
+    var d = { id: id, tag: current };
+    if (!file) return;
+    if (!id) { say(current ? "Máy chưa có mã số của thiết bị này: mở lại trang khi có sóng rồi chụp." : "Nhập hoặc quét mã trước.", "bad"); input.value = ""; return; }
+    say("Đang thu nhỏ ảnh…", "");
+    photos().then(function (P) {
+      return P.queue(file, { id: d.id, tag: d.tag }, $("st-photo-caption").value.trim(), Number(input.dataset.max) || 0);
+    }).then(function (record) {
+      input.value = ""; $("st-photo-caption").value = "";
+      say("Đã lưu ảnh " + Math.round(record.size / 1024) + " KB" +
+        (navigator.onLine ? ", đang gửi…" : " trên máy; sẽ gửi khi có sóng."), "good");
+      return refresh().then(sync);
+    }, function () { input.value = ""; say("Không đọc được ảnh này: hãy chụp lại hoặc chọn ảnh khác.", "bad"); });
+  }
+
   /* Starting, finishing and leaving a round need signal: that code is loaded only then. */
   var roundsReady = null;
   function rounds() {
@@ -324,6 +363,8 @@
   $("st-form").addEventListener("submit", function (e) { e.preventDefault(); lookup($("st-tag").value); });
   $("st-camera-open").addEventListener("click", openCamera);
   $("st-sync").addEventListener("click", function () { sync(); });
+  var photoInput = $("st-photo");  // absent from a page cached before photos existed
+  if (photoInput) photoInput.addEventListener("change", attachPhoto);
   $("st-finish").addEventListener("click", function () { online("finish"); });
   $("st-move-button").addEventListener("click", function () { online("moveToNewStocktake"); });
   root.addEventListener("click", function (e) {

@@ -98,6 +98,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "disposal_approved": "Duyệt thanh lý",
         "transfer_sent": "Điều chuyển đi",
         "transfer_received": "Nhận điều chuyển",
+        "photo_added": "Chụp ảnh thiết bị",
     },
     "field": {
         "assessed_value_vnd": "Giá trị đánh giá",

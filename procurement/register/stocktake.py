@@ -120,6 +120,7 @@ class DeviceOnList(BaseModel):
     assigned_to: str
     condition: str
     result: str | None = Field(description="Latest result in this stocktake, if any")
+    asset_id: int | None = Field(None, description="The device's id (a photo taken during the round is sent to it)")
 
 
 class FoundElsewhere(BaseModel):
@@ -262,7 +263,10 @@ async def devices(actor: Actor, stocktake_id: int) -> list[DeviceOnList]:
     latest = await _latest_results(stocktake_id)
     return [
         DeviceOnList(
-            **{k: v for k, v in d.items() if k != "id"}, tag_display=display_tag(d["tag"]), result=latest.get(d["id"])
+            **{k: v for k, v in d.items() if k != "id"},
+            tag_display=display_tag(d["tag"]),
+            result=latest.get(d["id"]),
+            asset_id=d["id"],
         )
         for d in await _expected_devices(row["commune_id"])
     ]

@@ -67,6 +67,8 @@ else:
     ENGINE = "sqlite"
 
 os.environ.setdefault("BASE_URL", "http://testserver")
+# Device photos go to a folder of the run's own (the page tests' server process inherits it).
+os.environ.setdefault("PHOTO_DIR", tempfile.mkdtemp(prefix="ca-photos-"))
 # Cheap argon2 for the tests (production: 64 MiB, 3 passes, about 150 ms a hash). Hashes
 # carry their parameters, so verification of other costs is still exercised.
 os.environ.setdefault("ARGON2_TIME_COST", "1")

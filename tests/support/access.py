@@ -377,3 +377,27 @@ SCOPED |= {
     ("GET", "/assets/{asset_id:int}/handover"),
     ("GET", "/assets/{asset_id:int}/disposal"),
 }
+# Photos of a device (multipart upload; the walk sends FILES instead of a JSON body)
+ACCESS.update(
+    {
+        ("POST", "/api/assets/{asset_id:int}/photos"): REGISTER_WRITE,
+        ("GET", "/api/assets/{asset_id:int}/photos"): ALL,
+        ("GET", "/api/assets/{asset_id:int}/photos/{photo_id:int}"): ALL,
+        ("GET", "/assets/{asset_id:int}/photos/{photo_id:int}"): ALL,
+    }
+)
+SCOPED |= {
+    ("POST", "/api/assets/{asset_id:int}/photos"),
+    ("GET", "/api/assets/{asset_id:int}/photos"),
+}
+# Multipart bodies: field name -> (file name, bytes, declared type).
+FILES: dict[tuple[str, str], dict] = {}
+
+
+def _photo_files() -> dict:
+    from tests.support.images import image_bytes
+
+    return {"file": ("anh.jpg", image_bytes(), "image/jpeg")}
+
+
+FILES[("POST", "/api/assets/{asset_id:int}/photos")] = _photo_files()

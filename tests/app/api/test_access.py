@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
-from tests.support.access import ACCESS, BODIES, SCOPED
+from tests.support.access import ACCESS, BODIES, FILES, SCOPED
 
 ROLES = ("admin", "finance", "planner", "staff", "accountant")
 
@@ -67,6 +67,8 @@ async def test_each_route_answers_by_the_access_table(app, client, users):
         url = _fill(path, {**values, "code": code_value})
         body = BODIES.get((method, path), {})
         kwargs = {"json": body} if method in ("POST", "PATCH", "PUT") else {}
+        if (method, path) in FILES:
+            kwargs = {"files": FILES[(method, path)]}
 
         anonymous = await client.request(method, url, follow_redirects=False, **kwargs)
         if is_page:

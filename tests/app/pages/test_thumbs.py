@@ -23,7 +23,9 @@ SMALL_PHONE = {"width": 360, "height": 740}
 MIN_TARGET = 44
 MAX_HEADER = 120  # px of the 740: the page starts on the first screen
 ROLES = ("admin", "finance", "planner", "staff", "accountant")
-NOT_PAGES = re.compile(r"\.(csv|xlsx|js|svg|pdf)$|^/static/|^/field/|^/logout|^/finance/reports/")  # files
+NOT_PAGES = re.compile(
+    r"\.(csv|xlsx|js|svg|pdf)$|^/static/|^/field/|^/logout|^/finance/reports/|/photos/\{photo_id"
+)  # files; a photo: bytes
 
 # Tap targets a thumb aims at: links, buttons, fields, the label of a check box
 # (the box itself is inside it), a disclosure's summary. Links inside running
