@@ -21,6 +21,16 @@ async def contract_of_100_million(client, headers) -> dict:
     )
 
 
+async def a_delivery(client, headers, contract_id: int) -> int:
+    """Two desktops of the contract delivered with their serials: the delivery's id (for page walks)."""
+    delivery = {
+        "delivered_on": "2025-10-01",
+        "accepted_on": "2025-10-03",
+        "items": [{"category": "desktop", "quantity": 2, "make": "Dell", "serials": ["W-1", "W-2"]}],
+    }
+    return (await post(client, headers, f"/contracts/{contract_id}/deliveries", delivery, 201))["id"]
+
+
 async def test_a_payment_recorded_and_reversed_through_the_contract_page(client, users):
     finance = await users.make("finance")
     contract = await contract_of_100_million(client, finance)

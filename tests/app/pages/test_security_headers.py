@@ -8,7 +8,7 @@ import re
 
 from tests.app.api.test_access import app_routes
 from tests.app.conftest import AN_VIEN, make_asset
-from tests.app.pages.test_finance_contract_pages import contract_of_100_million
+from tests.app.pages.test_finance_contract_pages import a_delivery, contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
 from tests.app.pages.test_public_property_pages import a_finished_stocktake
 from tests.app.pages.test_thumbs import a_disposal_file, a_transfer_to_an_vien
@@ -49,6 +49,7 @@ async def test_every_page_loads_under_the_csp_without_a_violation(app, live_serv
         "package_id": str(package["id"]),
         "line_id": str(package["line_id"]),
         "contract_id": str(contract["id"]),
+        "delivery_id": str(await a_delivery(client, finance, contract["id"])),
         "stocktake_id": str(stocktake["id"]),
         "file_id": str(await a_disposal_file(client, staff)),
         "transfer_id": str(await a_transfer_to_an_vien(client, finance)),

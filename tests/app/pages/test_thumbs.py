@@ -13,7 +13,7 @@ from models.tables import Asset
 from procurement.core.clock import today_vn, years_before
 from tests.app.api.test_access import app_routes
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
-from tests.app.pages.test_finance_contract_pages import contract_of_100_million
+from tests.app.pages.test_finance_contract_pages import a_delivery, contract_of_100_million
 from tests.app.pages.test_finance_package_pages import a_planned_package
 from tests.app.pages.test_public_property_pages import a_finished_stocktake
 from tests.support.access import ACCESS
@@ -67,6 +67,7 @@ async def test_every_page_of_every_role_fits_a_thumb_and_the_screen(app, client,
         "package_id": str(package["id"]),
         "line_id": str(package["line_id"]),
         "contract_id": str(contract["id"]),
+        "delivery_id": str(await a_delivery(client, finance_headers, contract["id"])),
         "stocktake_id": str((await a_finished_stocktake(client, made["staff"]))["id"]),
         "file_id": str(await a_disposal_file(client, made["staff"])),
         "transfer_id": str(await a_transfer_to_an_vien(client, finance_headers)),
