@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 import fontpkg_be_vietnam_pro
 
-from labels.qr import dark_runs, qr_matrix, tag_from_scan_url
+from labels.qr import DARK_RUN, dark_runs, qr_matrix, qr_rows, tag_from_scan_url
 from labels.tags import display_tag
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -160,15 +160,22 @@ def _number(value: float) -> str:
 def _qr_path_operators(url: str) -> str:
     """PDF path of the dark modules in module units, origin bottom-left.
 
-    PDF's y axis points up while matrix rows go down, hence the flip.
+    PDF's y axis points up while matrix rows go down, hence the flip. One
+    rectangle per run of dark modules in a row (see :func:`labels.qr.dark_runs`),
+    read straight from the rows.
     """
-    size = len(qr_matrix(url))
-    return " ".join(f"{column} {size - 1 - row} {length} 1 re" for row, column, length in dark_runs(url))
+    rows = qr_rows(url)
+    bottom = len(rows) - 1
+    return " ".join(
+        f"{run.start()} {bottom - index} {run.end() - run.start()} 1 re"
+        for index, row in enumerate(rows)
+        for run in DARK_RUN.finditer(row)
+    )
 
 
 def _qr_pdf_fragment(url: str, x: float, y: float, side: float) -> str:
     """Operators drawing the QR code (with its light module around) in a ``side`` square at x, y."""
-    modules = len(qr_matrix(url)) + 2 * SHEET_QR_QUIET_MODULES
+    modules = len(qr_rows(url)) + 2 * SHEET_QR_QUIET_MODULES
     scale = side / modules
     origin_x = x + SHEET_QR_QUIET_MODULES * scale
     origin_y = y + SHEET_QR_QUIET_MODULES * scale
@@ -362,7 +369,7 @@ def label_svg(url: str, tag: str | None = None, width_mm: float = 40.0) -> str:
     ``width_mm`` sets the printed size.
     """
     tag = tag or tag_from_scan_url(url)
-    modules = len(qr_matrix(url))
+    modules = len(qr_rows(url))
     side = modules + 2 * QR_QUIET_MODULES
     text_band = round(side * 0.22)  # room for the tag under the code
     height = side + text_band

@@ -9,10 +9,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, Parameter
+from litestar.response import Stream
 
 from api.errors import error_responses
 from api.openapi import downloads
 from api.security import ALL_ROLES, roles
+from api.streaming import stream_file
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -101,9 +103,10 @@ class ImportController(Controller):
         min_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         max_age_years: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
-    ) -> Response[bytes]:
+    ) -> Stream:
         """The register (as the caller may see it) in the import template's columns,
-        with the same filters as the device list."""
+        with the same filters as the device list. Streamed: written to a temporary
+        file by a worker, sent in chunks."""
         filters = AssetFilter(
             province=province,
             commune=commune,
@@ -116,11 +119,9 @@ class ImportController(Controller):
         )
         stamp = today_vn().strftime("%Y%m%d")
         if format == "csv":
-            return attachment(
-                await importing.export_csv_bytes(request.user, filters),
-                f"thiet-bi-{stamp}.csv",
-                CSV_MEDIA_TYPE,
+            return stream_file(
+                await importing.export_csv_file(request.user, filters), f"thiet-bi-{stamp}.csv", CSV_MEDIA_TYPE
             )
-        return attachment(
-            await importing.export_xlsx_bytes(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE
+        return stream_file(
+            await importing.export_xlsx_file(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE
         )

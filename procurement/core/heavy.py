@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import tempfile
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import IO, Concatenate, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -46,3 +47,23 @@ def limiter() -> anyio.CapacityLimiter:
 async def run_heavy(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args, **kwargs)`` in a worker thread, one of at most ``HEAVY_WORKERS`` at a time."""
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter())
+
+
+async def run_heavy_to_file(
+    write: Callable[Concatenate[IO[bytes], P], object], *args: P.args, **kwargs: P.kwargs
+) -> IO[bytes]:
+    """A large file (a national export) written by ``write(file, *args, **kwargs)`` in a
+    worker (as :func:`run_heavy`) to a temporary file, rewound and returned open, so the
+    web layer streams it in chunks instead of holding it whole in memory.
+
+    The file has no name on disk (``tempfile.TemporaryFile``): closing it, or the
+    process ending, frees it, even when a download is cut short. The caller closes it.
+    """
+    file = tempfile.TemporaryFile()
+    try:
+        await run_heavy(write, file, *args, **kwargs)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return file

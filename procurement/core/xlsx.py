@@ -280,7 +280,25 @@ def write_xlsx(
     as_of: dt.date | None = None,
     decorate: Decorate | None = None,
 ) -> bytes:
-    """Write ``frame`` (only ``columns``, in that order) to an .xlsx workbook and return its bytes.
+    """The bytes of :func:`write_xlsx_to`'s workbook (small files; a large one is
+    better written to a temporary file and streamed, see ``core.heavy.run_heavy_to_file``)."""
+    out = io.BytesIO()
+    write_xlsx_to(out, frame, columns, sheet_name, title=title, scope=scope, as_of=as_of, decorate=decorate)
+    return out.getvalue()
+
+
+def write_xlsx_to(
+    out: IO[bytes],
+    frame: pl.DataFrame,
+    columns: list[Column],
+    sheet_name: str = "Báo cáo",
+    *,
+    title: str | None = None,
+    scope: str | None = None,
+    as_of: dt.date | None = None,
+    decorate: Decorate | None = None,
+) -> None:
+    """Write ``frame`` (only ``columns``, in that order) as an .xlsx workbook to the binary stream ``out``.
 
     Row 1 holds ``title`` (default: the sheet name), ``scope`` and the as-of date
     (default: today in Vietnam); row 2 the headers; the data follow.
@@ -348,7 +366,6 @@ def write_xlsx(
     texts = _cell_values(frame, columns)
     values, text_names, added = _shared_strings(texts, columns, _string_count(buf.getvalue()))
     last = _column_letter(len(columns) - 1)
-    out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src,
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
@@ -375,7 +392,6 @@ def write_xlsx(
                 sheet.write(head)
                 _write_rows_xml(values, columns, styles, first_data + 1, sheet)
                 sheet.write(sep + tail)
-    return out.getvalue()
 
 
 def _fast_entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -448,7 +464,14 @@ def _neutral(expr: pl.Expr) -> pl.Expr:
 
 
 def write_csv(frame: pl.DataFrame, columns: list[Column], *, date_format: str = "%Y-%m-%d") -> bytes:
-    """CSV bytes (UTF-8 with BOM) of ``columns`` under their Vietnamese headers.
+    """The bytes of :func:`write_csv_to`'s CSV."""
+    out = io.BytesIO()
+    write_csv_to(out, frame, columns, date_format=date_format)
+    return out.getvalue()
+
+
+def write_csv_to(out: IO[bytes], frame: pl.DataFrame, columns: list[Column], *, date_format: str = "%Y-%m-%d") -> None:
+    """CSV (UTF-8 with BOM) of ``columns`` under their Vietnamese headers, written to the binary stream ``out``.
 
     Booleans become "có" / "không"; dates are ISO (yyyy-mm-dd) unless
     ``date_format`` says otherwise (a ``year_source`` fills in the year alone);
@@ -471,14 +494,12 @@ def write_csv(frame: pl.DataFrame, columns: list[Column], *, date_format: str = 
     headers = [c.header for c in columns]
     if len(set(headers)) != len(headers):
         raise ValueError("column headers must be unique")
-    buf = io.BytesIO()
     frame.select(exprs).write_csv(
-        buf,
+        out,
         include_bom=True,
         date_format=date_format,
         datetime_format=date_format + " %H:%M:%S",
     )
-    return buf.getvalue()
 
 
 PRIORITY_COLUMNS = [

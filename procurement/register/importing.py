@@ -43,7 +43,7 @@ from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
 from procurement.core.errors import DomainError
-from procurement.core.heavy import run_heavy
+from procurement.core.heavy import run_heavy, run_heavy_to_file
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import (
@@ -56,8 +56,8 @@ from procurement.core.transactions import (
 )
 from procurement.core.xlsx import Column as XlsxColumn
 from procurement.core.xlsx import scope_text
-from procurement.core.xlsx import write_csv as write_table_csv
-from procurement.core.xlsx import write_xlsx as write_table_xlsx
+from procurement.core.xlsx import write_csv_to as write_table_csv_to
+from procurement.core.xlsx import write_xlsx_to as write_table_xlsx_to
 from procurement.register.devices import filter_conditions
 from procurement.register.new_device import (
     creation_changes,
@@ -1281,7 +1281,14 @@ def _sheet_columns() -> list[XlsxColumn]:
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """UTF-8 CSV with BOM (Excel opens it in Vietnamese), dates dd/mm/yyyy, formulas neutralised."""
-    return write_table_csv(_legacy(frame), _sheet_columns(), date_format="%d/%m/%Y")
+    out = io.BytesIO()
+    write_register_csv(out, frame)
+    return out.getvalue()
+
+
+def write_register_csv(out: IO[bytes], frame: pl.DataFrame) -> None:
+    """:func:`csv_bytes` written to the binary stream ``out``."""
+    write_table_csv_to(out, _legacy(frame), _sheet_columns(), date_format="%d/%m/%Y")
 
 
 def _legacy(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1298,9 +1305,23 @@ def _legacy(frame: pl.DataFrame) -> pl.DataFrame:
 def register_xlsx(
     frame: pl.DataFrame, category_names: list[str], *, title: str = "Sổ thiết bị CNTT", scope: str | None = None
 ) -> bytes:
-    """The template workbook through the fast writer: a title row, the data sheet (frozen
-    header, drop-down lists) and a guide sheet. The import reads it back (the header
-    row is found below the title)."""
+    """The bytes of :func:`write_register_xlsx`'s workbook."""
+    out = io.BytesIO()
+    write_register_xlsx(out, frame, category_names, title=title, scope=scope)
+    return out.getvalue()
+
+
+def write_register_xlsx(
+    out: IO[bytes],
+    frame: pl.DataFrame,
+    category_names: list[str],
+    *,
+    title: str = "Sổ thiết bị CNTT",
+    scope: str | None = None,
+) -> None:
+    """The template workbook through the fast writer, written to the binary stream ``out``:
+    a title row, the data sheet (frozen header, drop-down lists) and a guide sheet. The
+    import reads it back (the header row is found below the title)."""
     lists = {
         "category": category_names,
         "location": list(LOCATION_VI.values()),
@@ -1331,17 +1352,16 @@ def register_xlsx(
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         _write_guide(workbook.add_worksheet("Hướng dẫn"), header, lists)
 
-    return write_table_xlsx(_legacy(frame), _sheet_columns(), "Thiết bị", title=title, scope=scope, decorate=decorate)
+    write_table_xlsx_to(out, _legacy(frame), _sheet_columns(), "Thiết bị", title=title, scope=scope, decorate=decorate)
 
 
 def write_xlsx(target: str | IO[bytes], frame: pl.DataFrame, category_names: list[str]) -> None:
     """:func:`register_xlsx` written to a path or a binary stream."""
-    data = register_xlsx(frame, category_names)
     if isinstance(target, str):
         with open(target, "wb") as out:
-            out.write(data)
+            write_register_xlsx(out, frame, category_names)
     else:
-        target.write(data)
+        write_register_xlsx(target, frame, category_names)
 
 
 def _write_guide(guide, header, lists: dict[str, list[str]]) -> None:
@@ -1409,14 +1429,32 @@ async def template_bytes() -> bytes:
     return register_xlsx(_frame([]), await category_names(), title="Mẫu nhập thiết bị CNTT")
 
 
-async def export_xlsx_bytes(actor: Actor, filters: AssetFilter | None = None) -> bytes:
-    filters = filters or AssetFilter()
-    frame = await export_rows(actor, filters)
-    scope = scope_text(filters.province, filters.commune)
+def _export_scope(actor: Actor, filters: AssetFilter) -> str:
     if actor.is_staff and not filters.commune:
-        scope = "xã của người xuất"
-    return register_xlsx(frame, await category_names(), scope=scope)
+        return "xã của người xuất"
+    return scope_text(filters.province, filters.commune)
+
+
+async def export_xlsx_bytes(actor: Actor, filters: AssetFilter | None = None) -> bytes:
+    with await export_xlsx_file(actor, filters) as file:
+        return file.read()
 
 
 async def export_csv_bytes(actor: Actor, filters: AssetFilter | None = None) -> bytes:
-    return csv_bytes(await export_rows(actor, filters))
+    with await export_csv_file(actor, filters) as file:
+        return file.read()
+
+
+async def export_xlsx_file(actor: Actor, filters: AssetFilter | None = None) -> IO[bytes]:
+    """The register export as an XLSX written by a worker to a temporary file (open,
+    rewound, nameless on disk: see ``run_heavy_to_file``), for the web layer to stream;
+    150,000 devices make a file of about 10 MB that is never held whole in memory."""
+    filters = filters or AssetFilter()
+    frame = await export_rows(actor, filters)
+    names = await category_names()
+    return await run_heavy_to_file(write_register_xlsx, frame, names, scope=_export_scope(actor, filters))
+
+
+async def export_csv_file(actor: Actor, filters: AssetFilter | None = None) -> IO[bytes]:
+    """As :func:`export_xlsx_file`, as CSV."""
+    return await run_heavy_to_file(write_register_csv, await export_rows(actor, filters))
