@@ -43,7 +43,7 @@ from procurement.finance.schemas import PackageOut
 from procurement.planning import plans
 from procurement.planning.plans import Area, PlanRequest, WeightsIn
 
-READ = roles("admin", "planner", "finance")
+READ = roles("admin", "planner", "finance", "national")
 CSV = CSV_MEDIA_TYPE
 XLSX = XLSX_MEDIA_TYPE
 SVG = "image/svg+xml"

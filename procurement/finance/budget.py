@@ -81,7 +81,7 @@ from procurement.finance.schemas import (
 from procurement.register.new_device import device_row, draw_free_tags
 
 FINANCE_WRITERS = ("admin", "finance")
-FINANCE_READERS = ("admin", "finance", "planner")
+FINANCE_READERS = ("admin", "finance", "planner", "national")
 # Categories whose working machines count when a commune's shortage is weighed.
 _COMPUTERS = ("desktop", "laptop")
 

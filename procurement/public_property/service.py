@@ -33,7 +33,7 @@ from procurement.public_property.ledger import Device, book_frame, book_rows, su
 from procurement.public_property.rules import DEFAULT_RULES, WEAR_MONTH, RuleSet
 from procurement.public_property.wear import Opening, last_run_year, schedule
 
-READERS = ("admin", "finance", "accountant")
+READERS = ("admin", "finance", "accountant", "national")
 CLOSERS = ("admin", "finance")
 FIRST_YEAR = 2000
 
@@ -606,7 +606,7 @@ async def override_kind(actor: Actor, asset_id: int, kind: Kind, reason: str) ->
 
 # --- stocktake minutes ------------------------------------------------------------------
 
-MINUTES_READERS = ("admin", "finance", "accountant", "staff")
+MINUTES_READERS = ("admin", "finance", "accountant", "staff", "national")
 _CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
 _PLACE_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
 
