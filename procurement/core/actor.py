@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from procurement.core.errors import Forbidden
+from procurement.core.errors import Forbidden, NotFound
 
 # Roles that see one commune only.
 COMMUNE_ROLES = ("staff", "accountant")
@@ -116,6 +116,15 @@ class Actor:
         """A province-wide object (a budget line, the province's central purchasing):
         staff see none, a provincial account its own, national accounts every one."""
         return province_id is not None and self.sees(province_id=province_id)
+
+    def report_province(self, province_code: str | None) -> str | None:
+        """The province a report or plan covers: the one asked for if the actor may see it
+        (another one answers like a missing one), else the actor's own; None: the country."""
+        if self.province_code is None and not self.is_staff:
+            return province_code
+        if province_code is not None and province_code != self.province_code:
+            raise NotFound("Không tìm thấy tỉnh/thành.", field="province")
+        return self.province_code
 
     def require(self, *roles: str) -> None:
         if self.role not in roles:

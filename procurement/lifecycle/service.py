@@ -290,9 +290,9 @@ async def hand_back(actor: Actor, asset_id: int, data: HandBackIn) -> HandoverOu
 async def holdings(actor: Actor, commune_code: str | None = None, holder: str | None = None) -> list[HandoverOut]:
     """Who holds what now, in the caller's view (staff: their commune)."""
     query = Handover.select(*_HANDOVER_COLUMNS).where(Handover.returned_on.is_null())
-    if actor.is_staff:
-        query = query.where(Handover.asset._.commune._.id == actor.commune_id)
-    elif commune_code:
+    if (scoped := actor.scope.where(Handover.asset._.commune)) is not None:
+        query = query.where(scoped)
+    if commune_code and not actor.is_staff:
         query = query.where(Handover.asset._.commune._.code == commune_code)
     rows = await query.order_by(Handover.holder_name)
     if holder:
@@ -441,9 +441,9 @@ async def reminders(
     disposal files awaiting a decision, communes not counted this year."""
     today = today or today_vn()
     where = [Asset.status != Status.disposed.value]
-    if actor.is_staff:
-        where.append(Asset.commune._.id == actor.commune_id)
-    elif province:
+    if (scoped := actor.scope.where(Asset.commune)) is not None:
+        where.append(scoped)
+    if province and not actor.is_staff:
         where.append(Asset.commune._.province._.code == province)
     devices = await Asset.select(
         Asset.id,

@@ -16,7 +16,7 @@ from models.lifecycle import Transfer, TransferItem
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
-from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.errors import Forbidden, Conflict, DomainError, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.lifecycle.schemas import ReceiveIn, TransferIn, TransferItemOut, TransferOut
 from procurement.register.schemas import Status
@@ -39,6 +39,11 @@ async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
         raise DomainError("Ngày quyết định không được ở tương lai.", field="decision_date")
     sender = await _commune(data.from_commune, "from_commune")
     receiver = await _commune(data.to_commune, "to_commune")
+    if not actor.sees_commune(sender["id"]):
+        raise DomainError(f"Không có xã mã {data.from_commune} trong phạm vi của bạn.", field="from_commune")
+    if not actor.sees_commune(receiver["id"]):
+        # Between provinces: only the national admin, who sees both.
+        raise Forbidden("Điều chuyển sang tỉnh/thành khác chỉ do quản trị toàn quốc quyết định.", field="to_commune")
     at = now()
     async with write_transaction():
         query = Asset.select(Asset.id, Asset.status, Asset.commune).where(
@@ -226,9 +231,10 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOu
 
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
     query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
-    if actor.is_staff:
-        query = query.where((Transfer.from_commune == actor.commune_id) | (Transfer.to_commune == actor.commune_id))
-    elif commune_code:
+    scope = actor.scope
+    if not scope.everything:
+        query = query.where(scope.where(Transfer.from_commune) | scope.where(Transfer.to_commune))
+    if commune_code and not actor.is_staff:
         query = query.where(
             (Transfer.from_commune._.code == commune_code) | (Transfer.to_commune._.code == commune_code)
         )

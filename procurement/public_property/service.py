@@ -104,13 +104,17 @@ async def commune_scope(actor: Actor, commune: str | None = None, province: str 
         return await _communes("c.id = {}", actor.commune_id)
     if commune:
         found = await _communes("c.code = {}", commune)
-        if not found:
+        if not found or not actor.sees_commune(found[0].id):
             raise NotFound("Không tìm thấy xã.", field="commune")
         return found
     if province:
         if not await Province.exists().where(Province.code == province):
             raise NotFound("Không tìm thấy tỉnh.", field="province")
+        if actor.province_code is not None and province != actor.province_code:
+            raise NotFound("Không tìm thấy tỉnh.", field="province")
         return await _communes("p.code = {}", province)
+    if actor.province_id is not None:  # no filter: my province
+        return await _communes("c.province = {}", actor.province_id)
     return await _communes("1 = 1")
 
 

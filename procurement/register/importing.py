@@ -680,6 +680,13 @@ def _parse_row(ctx: Context, number: int, cells: list[str | None]) -> ParsedRow 
             f"Cán bộ xã chỉ nhập thiết bị của xã mình (mã {ctx.actor.commune_code}).",
             commune_code,
         )
+    elif not ctx.actor.sees_commune(ctx.communes[commune_code]):
+        ctx.error(
+            number,
+            "commune_code",
+            f"Xã/phường mã {commune_code} không thuộc tỉnh/thành của bạn ({ctx.actor.province_code}).",
+            commune_code,
+        )
     else:
         commune_id = ctx.communes[commune_code]
         values["commune_code"] = commune_code
@@ -1375,6 +1382,8 @@ async def export_xlsx_bytes(actor: Actor, filters: AssetFilter | None = None) ->
     scope = scope_text(filters.province, filters.commune)
     if actor.is_staff and not filters.commune:
         scope = "xã của người xuất"
+    elif actor.province_code and not (filters.province or filters.commune):
+        scope = f"tỉnh/thành mã {actor.province_code}"
     return register_xlsx(frame, await category_names(), scope=scope)
 
 
