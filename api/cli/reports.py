@@ -45,6 +45,7 @@ def report_disbursement(by, fmt, as_of, province, output) -> None:
     if fmt == "xlsx" and not output:
         raise click.UsageError("--format xlsx needs -o FILE")
     today = as_of.date() if as_of else None
+
     async def go():
         from api.cli import actor_named
 

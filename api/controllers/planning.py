@@ -325,7 +325,9 @@ class PlanningController(Controller):
     # failure of the dependency of that name, i.e. a 500.
     dependencies = {"rank_weights": Provide(provide_weights, sync_to_thread=False)}
 
-    async def _ranked(self, request: Request, province, commune, category, min_score, weights: WeightsIn) -> pl.DataFrame:
+    async def _ranked(
+        self, request: Request, province, commune, category, min_score, weights: WeightsIn
+    ) -> pl.DataFrame:
         return await plans.ranked_list(
             await plans.area_of(request.user, province, commune),
             weights=weights.to_weights(),
@@ -336,6 +338,7 @@ class PlanningController(Controller):
     @get("/priority", opt=READ, responses=READ_ERRORS)
     async def priority(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -360,6 +363,7 @@ class PlanningController(Controller):
     @get("/priority.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def priority_csv(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -367,11 +371,14 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
-        return await priority_file(await self._ranked(request, province, commune, category, min_score, rank_weights), "csv")
+        return await priority_file(
+            await self._ranked(request, province, commune, category, min_score, rank_weights), "csv"
+        )
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -394,7 +401,9 @@ class PlanningController(Controller):
         offset: Offset = 0,
     ) -> ShortagePage:
         """Needed, working and lacking computers, printers and scanners per commune."""
-        rows = await plans.shortage(await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         totals = dict.fromkeys(("computer", "printer", "scanner"), 0)
         for group, lacking in rows.group_by("category_code").agg(pl.col("lacking").sum()).iter_rows():
             totals[group] = int(lacking)
@@ -415,7 +424,9 @@ class PlanningController(Controller):
         category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await plans.shortage(await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         return await shortage_file(rows, "csv")
 
     @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
@@ -427,7 +438,9 @@ class PlanningController(Controller):
         category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await plans.shortage(await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         return await shortage_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
@@ -467,12 +480,16 @@ class PlanningController(Controller):
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return await plan_file(await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user), "csv")
+        return await plan_file(
+            await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user), "csv"
+        )
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
         return await plan_file(
-            await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user), "xlsx", plan_scope(data)
+            await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user),
+            "xlsx",
+            plan_scope(data),
         )
 
     @post(
@@ -521,7 +538,9 @@ class PlanningController(Controller):
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
         return await fleet_file(
-            await plans.fleet(await plans.area_of(request.user, province, commune), category=category, since=since), table, "csv"
+            await plans.fleet(await plans.area_of(request.user, province, commune), category=category, since=since),
+            table,
+            "csv",
         )
 
     @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)

@@ -1,4 +1,4 @@
-"""app_user.province; existing accounts get theirs (see procurement.accounts.provinces)."""
+"""app_user.province (the next migration gives existing accounts theirs)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
@@ -56,14 +56,4 @@ async def forwards():
         schema=None,
     )
 
-    async def assign():
-        # Commune roles: their commune's province. Finance, planner and admin accounts: the
-        # province when the data holds exactly one, else none (read-only national until an
-        # admin assigns one; an admin stays the national admin). ``python -m api
-        # assign-province`` runs the same step again later.
-        from procurement.accounts.provinces import assign_existing_users
-
-        await assign_existing_users()
-
-    manager.add_raw(assign)
     return manager

@@ -1261,7 +1261,11 @@ async def count_payments(actor: Actor, contract_id: int | None = None, line_id: 
 
 async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
     actor.require(*FINANCE_READERS)
-    row = await Payment.select(*_PAYMENT_COLUMNS, Payment.line.as_alias("line_of")).where(Payment.id == payment_id).first()
+    row = (
+        await Payment.select(*_PAYMENT_COLUMNS, Payment.line.as_alias("line_of"))
+        .where(Payment.id == payment_id)
+        .first()
+    )
     if row is None:
         raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
     await check_line(actor, row.pop("line_of"), "payment_id", "chứng từ thanh toán")

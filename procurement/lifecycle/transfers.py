@@ -16,7 +16,7 @@ from models.lifecycle import Transfer, TransferItem
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
-from procurement.core.errors import Forbidden, Conflict, DomainError, NotFound
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.lifecycle.schemas import ReceiveIn, TransferIn, TransferItemOut, TransferOut
 from procurement.register.schemas import Status
@@ -174,6 +174,7 @@ async def transfer_view(actor: Actor, transfer_id: int) -> TransferOut:
 async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOut:
     """The receiving commune confirms one device that arrived (scanned): it now belongs there."""
     actor.require("admin", "staff")
+    await _transfer_row(actor, transfer_id)  # another's transfer: 404 before anything else
     try:
         tag = parse_tag(data.tag)
     except TagError as error:
@@ -231,9 +232,9 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> TransferOu
 
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
     query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
-    scope = actor.scope
-    if not scope.everything:
-        query = query.where(scope.where(Transfer.from_commune) | scope.where(Transfer.to_commune))
+    sent, received = actor.scope.where(Transfer.from_commune), actor.scope.where(Transfer.to_commune)
+    if sent is not None and received is not None:
+        query = query.where(sent | received)
     if commune_code and not actor.is_staff:
         query = query.where(
             (Transfer.from_commune._.code == commune_code) | (Transfer.to_commune._.code == commune_code)

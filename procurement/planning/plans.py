@@ -81,8 +81,7 @@ async def uninventoried_communes(area: Area) -> set[str]:
         args.append(area.province)
     rows = await Commune.raw(
         "SELECT c.code AS code FROM commune c WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE a.commune = c.id)"
-        " AND NOT EXISTS (SELECT 1 FROM stocktake s WHERE s.commune = c.id)"
-        + "".join(f" AND {w}" for w in where),
+        " AND NOT EXISTS (SELECT 1 FROM stocktake s WHERE s.commune = c.id)" + "".join(f" AND {w}" for w in where),
         *args,
     )
     return {r["code"] for r in rows}

@@ -625,19 +625,24 @@ def _proposal(found: bool, condition: str | None) -> str:
     return "Tiếp tục sử dụng"
 
 
-async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any]) -> Any:
-    """The minutes of a finished stocktake round: per device, what the books say (quantity,
-    original cost, remaining value after the last December run before the count) against
-    what was counted; devices found but not on the books are surplus."""
-    from procurement.public_property.papers import CATEGORY_VI, Member, Minutes
-
+async def minutes_round(actor: Actor, stocktake_id: int) -> dict[str, Any]:
+    """The stocktake round the minutes are of, if the actor may see it (else 404)."""
     actor.require(*MINUTES_READERS)
     rows = await Asset.raw(
         "SELECT s.id, s.status, s.finished_at, s.commune AS commune_id FROM stocktake s WHERE s.id = {}", stocktake_id
     )
     if not rows or not actor.sees_commune(rows[0]["commune_id"]):
         raise NotFound("Không tìm thấy đợt kiểm kê.")
-    round_ = rows[0]
+    return rows[0]
+
+
+async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any]) -> Any:
+    """The minutes of a finished stocktake round: per device, what the books say (quantity,
+    original cost, remaining value after the last December run before the count) against
+    what was counted; devices found but not on the books are surplus."""
+    from procurement.public_property.papers import CATEGORY_VI, Member, Minutes
+
+    round_ = await minutes_round(actor, stocktake_id)
     if round_["status"] != "finished" or round_["finished_at"] is None:
         raise Conflict("Đợt kiểm kê chưa kết thúc: biên bản lập khi kết thúc đợt.", field="status")
     if not members or not all(getattr(m, "name", "").strip() for m in members):

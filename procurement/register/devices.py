@@ -404,7 +404,9 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
     actor.require(*REGISTER_WRITERS, "finance")
     commune = await _commune_by_code(data.commune_code)
     if not actor.sees_commune(commune["id"]):
-        raise Forbidden("Xã/phường này ngoài phạm vi của bạn (cán bộ xã: xã mình; tỉnh: tỉnh mình).", field="commune_code")
+        raise Forbidden(
+            "Xã/phường này ngoài phạm vi của bạn (cán bộ xã: xã mình; tỉnh: tỉnh mình).", field="commune_code"
+        )
     category = await _category_by_code(data.category)
 
     async def change() -> AssetOut:

@@ -29,12 +29,24 @@ async def test_reference_data_is_the_2025_structure(database):
 
 
 async def test_create_user_and_token_give_a_working_script_token(live_server, clean):
-    made = cli("create-user", "--username", "script.owner", "--role", "finance", "--password", "mat-khau-dai")
+    unplaced = cli("create-user", "--username", "script.owner", "--role", "finance", "--password", "mat-khau-dai")
+    assert unplaced.returncode != 0 and "province_code" in unplaced.stderr
+    made = cli(
+        "create-user",
+        "--username",
+        "script.owner",
+        "--role",
+        "finance",
+        "--province",
+        "75",
+        "--password",
+        "mat-khau-dai",
+    )
     assert made.returncode == 0, made.stderr
     token = cli("token", "--username", "script.owner", "--name", "nightly")
     assert token.returncode == 0, token.stderr
     me = httpx.get(f"{live_server}/api/auth/me", headers={"Authorization": f"Bearer {token.stdout.strip()}"})
-    assert me.json() == {"username": "script.owner", "role": "finance", "commune_code": None}
+    assert me.json() == {"username": "script.owner", "role": "finance", "commune_code": None, "province_code": "75"}
     refused = cli("create-user", "--username", "bad", "--role", "staff", "--password", "mat-khau-dai")
     assert refused.returncode != 0 and "commune_code" in refused.stderr
 
@@ -72,7 +84,9 @@ async def test_unlock_from_the_command_line_lifts_the_lock_and_is_recorded(clean
     from procurement.accounts import users
     from procurement.accounts.throttle import FREE_ATTEMPTS, count_attempt
 
-    made = await users.create_user(users.UserCreate(username="bi.khoa", password="ca-phe-sua-da-sang", role="planner"))
+    made = await users.create_user(
+        users.UserCreate(username="bi.khoa", password="ca-phe-sua-da-sang", role="planner", province_code="75")
+    )
     for _ in range(FREE_ATTEMPTS):
         await count_attempt("bi.khoa", "10.0.0.1")
     assert await LoginLimit.exists().where(LoginLimit.locked_until.is_not_null())
