@@ -96,3 +96,15 @@ async def test_unlock_from_the_command_line_lifts_the_lock_and_is_recorded(clean
     assert await AccountEvent.select(AccountEvent.kind).where(AccountEvent.user == made.id).output(as_list=True) == [
         "unlock"
     ]
+
+
+async def test_assign_province_gives_accounts_their_province(clean):
+    made = cli("create-user", "--username", "ke.hoach.cu", "--role", "national", "--password", "mat-khau-dai-hon")
+    assert made.returncode == 0, made.stderr
+    one = cli("assign-province", "--username", "ke.hoach.cu", "--province", "01")
+    assert one.returncode != 0 and "province_code" in one.stderr  # the national role has none
+    cli("create-user", "--username", "tc.cu", "--role", "admin", "--password", "mat-khau-dai-hon")
+    given = cli("assign-province", "--username", "tc.cu", "--province", "01")
+    assert given.returncode == 0 and "province 01" in given.stdout, given.stderr
+    step = cli("assign-province")
+    assert step.returncode == 0 and "provinces in the data" in step.stdout, step.stderr
