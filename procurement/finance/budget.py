@@ -111,11 +111,10 @@ def in_scope(actor: Actor, line_column: Any) -> list:
     ``BudgetLine``, or ``BudgetLine.province`` itself) is in the actor's province."""
     if actor.is_national:
         return []
-    if actor.is_staff:
+    if actor.is_staff:  # no province-wide object
         return [BudgetLine.id == 0] if line_column is BudgetLine.province else [line_column == 0]
-    if line_column is BudgetLine.province:
-        return [BudgetLine.province == actor.province_id]
-    return [line_column._.province == actor.province_id]
+    province = line_column if line_column is BudgetLine.province else line_column._.province
+    return [actor.scope.where_province(province)]
 
 
 async def _locked(
