@@ -11,6 +11,10 @@ CPU time per request (utime + stime of the server process over the run, divided 
 requests wrk completed), which other processes hardly move: at full load requests per
 second is one over it. The cost is the median over the pairs of 1 - national / provincial
 CPU per request (and of 1 - provincial / national requests per second).
+
+A third measure cancels the machine's load: in one process, through the ASGI app
+itself (httpx's ASGI transport, no sockets), the two readers' look-ups alternate
+request by request, each timed; the cost is 1 - national / provincial median time.
 Budget: scoping costs at most 5% of the requests per second.
 
     python -m tests.bench.province --sqlite data/national.sqlite [--postgres URL] [--devices 150000]
@@ -109,13 +113,79 @@ def serve(env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError("server did not start")
 
 
-def bench_engine(name: str, url: str, args) -> tuple[float, float, float, float, float, float]:
+INTERLEAVED = 4000  # look-ups of each reader, alternating
+
+
+def interleaved_worker() -> None:
+    """Run inside a process whose DATABASE_URL names the data set (models read it at import)."""
+    import json
+    import time
+
+    import httpx
+
+    tags = json.loads(os.environ["BENCH_TAGS"])
+    tokens = {"national": os.environ["BENCH_COUNTRY"], "province": os.environ["BENCH_PROVINCIAL"]}
+
+    async def go() -> dict[str, list[float]]:
+        from api import db
+        from api.app import create_app
+
+        await db.open_pool()
+        app = create_app()
+        times: dict[str, list[float]] = {"national": [], "province": []}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for i in range(INTERLEAVED * 2 + 200):
+                who = ("national", "province")[(i + i // 2) % 2]  # N P P N N P P N ...: no fixed order
+                started = time.perf_counter()
+                answer = await client.get(
+                    f"/api/assets/by-tag/{tags[i % len(tags)]}", headers={"Authorization": f"Bearer {tokens[who]}"}
+                )
+                spent = time.perf_counter() - started
+                if answer.status_code != 200:
+                    raise RuntimeError(answer.text)
+                if i >= 200:  # the first ones warm up
+                    times[who].append(spent)
+        await db.close_pool()
+        return times
+
+    print(json.dumps(asyncio.run(go())))
+
+
+def interleaved(env: dict, tags: list[str], country: str, provincial: str) -> tuple[float, float]:
+    """Median microseconds of a look-up: (national reader, provincial reader), alternating in one process."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench.province", "--interleaved-worker"],
+        env={
+            **env,
+            "BENCH_TAGS": json.dumps(tags),
+            "BENCH_COUNTRY": country,
+            "BENCH_PROVINCIAL": provincial,
+            "TOKEN_CACHE_SECONDS": "3600",
+        },
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    times = json.loads(out.strip().splitlines()[-1])
+    return statistics.median(times["national"]) * 1e6, statistics.median(times["province"]) * 1e6
+
+
+def bench_engine(name: str, url: str, args) -> tuple[float, ...]:
     env = {**os.environ, "DATABASE_URL": url}
     print(f"{name}: preparing {url}", flush=True)
     prepare(env, args.devices)
     tags = province_tags(env, args.province)
     country = user_token(env, "bench-country", "--role", "national")
     provincial = user_token(env, f"bench-province-{args.province}", "--role", "planner", "--province", args.province)
+    alone_n, alone_p = interleaved(env, tags, country, provincial)
+    print(
+        f"  in one process, alternating: national {alone_n:,.0f} µs, province {alone_p:,.0f} µs a look-up"
+        f" (median of {INTERLEAVED}); scoping costs {1 - alone_n / alone_p:.1%}",
+        flush=True,
+    )
     port = free_port()
     server = serve(env, port)
     try:
@@ -147,7 +217,7 @@ def bench_engine(name: str, url: str, args) -> tuple[float, float, float, float,
         f" {scoped_cpu:,.0f} µs; scoping costs {cost:.1%} by CPU time, {rate_cost:.1%} by wall-clock rate",
         flush=True,
     )
-    return national, scoped, cost, national_cpu, scoped_cpu, rate_cost
+    return national, scoped, cost, national_cpu, scoped_cpu, rate_cost, 1 - alone_n / alone_p
 
 
 def check_cost_ns() -> tuple[float, float]:
@@ -175,7 +245,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--interleaved-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.interleaved_worker:
+        interleaved_worker()
+        return
     national_ns, scoped_ns = check_cost_ns()
     print(f"the check alone: national {national_ns:.0f} ns, provincial {scoped_ns:.0f} ns a look-up", flush=True)
     if not shutil.which("wrk"):
@@ -187,17 +261,17 @@ def main() -> None:
         results["PostgreSQL"] = bench_engine("PostgreSQL", args.postgres, args)
     print(
         "\n| engine | national: req/s, CPU µs a request | provincial: req/s, CPU µs a request"
-        " | cost by CPU time | cost by req/s |"
+        " | cost by CPU time | cost by req/s | cost in one process, alternating |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     worst = 0.0
-    for name, (national, scoped, cost, national_cpu, scoped_cpu, rate_cost) in results.items():
-        worst = max(worst, cost)
+    for name, (national, scoped, cost, national_cpu, scoped_cpu, rate_cost, alone) in results.items():
+        worst = max(worst, alone)
         print(
             f"| {name} | {national:,.0f}, {national_cpu:,.0f} | {scoped:,.0f}, {scoped_cpu:,.0f}"
-            f" | {cost:.1%} | {rate_cost:.1%} |"
+            f" | {cost:.1%} | {rate_cost:.1%} | {alone:.1%} |"
         )
-    print(f"\nbudget: at most 5% by CPU time a request ({'met' if worst <= 0.05 else 'NOT met'})")
+    print(f"\nbudget: at most 5% (in one process, alternating): {'met' if worst <= 0.05 else 'NOT met'}")
     extra = (scoped_ns - national_ns) / 1e9
     for name, (national, *_rest) in results.items():
         print(
