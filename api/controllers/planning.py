@@ -47,7 +47,7 @@ READ = roles("admin", "planner", "finance", "national")
 CSV = CSV_MEDIA_TYPE
 XLSX = XLSX_MEDIA_TYPE
 SVG = "image/svg+xml"
-READ_ERRORS = error_responses(400, 401, 403)
+READ_ERRORS = error_responses(400, 401, 403, 404)  # 404: another province or its commune
 
 Province = Annotated[str | None, Parameter(min_length=1, max_length=2, description="Province code")]
 Commune = Annotated[str | None, Parameter(min_length=1, max_length=5, description="Commune code")]
