@@ -16,10 +16,10 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procurement.accounts.users import authenticate
-from procurement.core.actor import Actor
+from procurement.core.actor import READ_ROLES, Actor
 
 SESSION_COOKIE = "ca_session"
-ALL_ROLES = ("admin", "finance", "planner", "staff", "accountant")
+ALL_ROLES = READ_ROLES  # every role, the read-only national one included
 
 
 def token_from(headers: dict[str, str] | Any, cookies: dict[str, str]) -> str | None:

@@ -60,8 +60,10 @@ class AppUser(Table, tablename="app_user"):
     username = Varchar(length=80, unique=True, index=True)
     full_name = Varchar(length=200, default="")
     password_hash = Varchar(length=255, default="")
-    role = Varchar(length=20)  # admin, finance, planner, staff
+    role = Varchar(length=20)  # admin, finance, planner, staff, accountant, national
     commune = ForeignKey(Commune, null=True, default=None)
+    # The province the account belongs to (commune roles: their commune's); null: national.
+    province = ForeignKey(Province, null=True, default=None, index=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
 

@@ -34,32 +34,17 @@ def main() -> None:
 
 
 async def actor_named(username: str | None):
-    """The user a command acts as (their commune scoping applies); an admin when no name is given."""
-    from models.tables import AppUser
+    """The user a command acts as (their commune or province scoping applies); the national
+    admin when no name is given."""
+    from procurement.accounts.users import actor_named as find
     from procurement.core.actor import Actor
 
     if not username:
         return Actor(user_id=None, username="cli", role="admin")
-    user = (
-        await AppUser.select(
-            AppUser.id,
-            AppUser.username,
-            AppUser.role,
-            AppUser.commune._.id.as_alias("commune_id"),
-            AppUser.commune._.code.as_alias("commune_code"),
-        )
-        .where(AppUser.username == username.lower())
-        .first()
-    )
-    if user is None:
+    actor = await find(username)
+    if actor is None:
         raise click.ClickException(f"no user {username}")
-    return Actor(
-        user_id=user["id"],
-        username=user["username"],
-        role=user["role"],
-        commune_id=user["commune_id"],
-        commune_code=user["commune_code"],
-    )
+    return actor
 
 
 # The capability modules register their commands on ``main`` when imported.

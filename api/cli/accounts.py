@@ -11,11 +11,19 @@ from api.cli import main, run
 
 @main.command("create-user")
 @click.option("--username", required=True)
-@click.option("--role", type=click.Choice(["admin", "finance", "planner", "staff", "accountant"]), required=True)
-@click.option("--commune", "commune_code", default=None, help="Commune code (staff only)")
+@click.option(
+    "--role", type=click.Choice(["admin", "finance", "planner", "staff", "accountant", "national"]), required=True
+)
+@click.option("--commune", "commune_code", default=None, help="Commune code (staff and accountants)")
+@click.option(
+    "--province",
+    "province_code",
+    default=None,
+    help="Province code (required for finance and planner; an admin without one is the national admin)",
+)
 @click.option("--full-name", default="")
 @click.option("--password", default=None, help="Asked for when not given")
-def create_user(username, role, commune_code, full_name, password) -> None:
+def create_user(username, role, commune_code, province_code, full_name, password) -> None:
     """Create a user."""
     from pydantic import ValidationError
 
@@ -26,14 +34,19 @@ def create_user(username, role, commune_code, full_name, password) -> None:
         password = getpass.getpass("Mật khẩu: ")
     try:
         data = users.UserCreate(
-            username=username, password=password, role=role, full_name=full_name, commune_code=commune_code
+            username=username,
+            password=password,
+            role=role,
+            full_name=full_name,
+            commune_code=commune_code,
+            province_code=province_code,
         )
         user = run(users.create_user(data))
     except ValidationError as error:
         raise click.ClickException(str(error)) from None
     except DomainError as error:
         raise click.ClickException(f"{error.field or ''}: {error.message}") from None
-    click.echo(f"created user {user.username} ({user.role})")
+    click.echo(f"created user {user.username} ({user.role}, province {user.province_code or 'national'})")
 
 
 @main.command()
@@ -55,13 +68,9 @@ def token(username: str, name: str, days: int | None) -> None:
 
 
 async def _user_actor(username: str):
-    from models.tables import AppUser
-    from procurement.core.actor import Actor
+    from api.cli import actor_named
 
-    user = await AppUser.select().where(AppUser.username == username.lower()).first()
-    if user is None:
-        raise click.ClickException(f"no user {username}")
-    return Actor(user_id=user["id"], username=user["username"], role=user["role"])
+    return await actor_named(username)
 
 
 @main.command()
@@ -103,3 +112,40 @@ def set_password(username: str, password: str | None) -> None:
     except DomainError as error:
         raise click.ClickException(f"{error.field or ''}: {error.message}") from None
     click.echo(f"password of {username.lower()} changed; its sessions and tokens are revoked")
+
+
+@main.command("assign-province")
+@click.option("--username", default=None, help="Give this user a province (with --province)")
+@click.option("--province", "province_code", default=None, help="Province code, e.g. 75")
+def assign_province(username: str | None, province_code: str | None) -> None:
+    """Give accounts their province. Without options: commune accounts get their commune's;
+    finance, planner and admin accounts without one get the province of the data when it
+    holds exactly one (else they stay without: finance and planner then only read, an admin
+    is the national admin). With --username and --province: that account gets that province."""
+    from procurement.accounts import users
+    from procurement.accounts.provinces import assign_existing_users
+    from procurement.core.errors import DomainError
+
+    if username or province_code:
+        if not (username and province_code):
+            raise click.ClickException("give both --username and --province")
+
+        async def one():
+            user = await _user_actor(username)
+            return await users.update_user(user.user_id, users.UserUpdate(province_code=province_code))
+
+        try:
+            user = run(one())
+        except DomainError as error:
+            raise click.ClickException(f"{error.field or ''}: {error.message}") from None
+        click.echo(f"{user.username} ({user.role}) now belongs to province {user.province_code}")
+        return
+    result = run(assign_existing_users())
+    click.echo(f"provinces in the data: {', '.join(result.provinces_in_data) or '(none)'}")
+    click.echo(f"assigned: {', '.join(result.assigned) or '(none)'}")
+    if result.left_national:
+        click.echo(
+            "still without a province (finance/planner read only, admin national): "
+            + ", ".join(result.left_national)
+            + "; give each one with --username NAME --province CODE"
+        )

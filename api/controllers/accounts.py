@@ -42,6 +42,7 @@ class Me(BaseModel):
     username: str
     role: str
     commune_code: str | None
+    province_code: str | None = Field(default=None, description="None: the whole country")
 
 
 class AuthController(Controller):
@@ -66,7 +67,12 @@ class AuthController(Controller):
     @get("/me", opt=ANY_USER, responses=error_responses(401))
     async def me(self, request: Request) -> Me:
         actor = request.user
-        return Me(username=actor.username, role=actor.role, commune_code=actor.commune_code)
+        return Me(
+            username=actor.username,
+            role=actor.role,
+            commune_code=actor.commune_code,
+            province_code=actor.province_code,
+        )
 
     @get("/tokens", opt=ANY_USER, responses=error_responses(401))
     async def list_tokens(self, request: Request) -> list[TokenOut]:
@@ -86,16 +92,17 @@ class UserController(Controller):
     tags = ["users"]
 
     @get("/", opt=ADMIN, responses=error_responses(401, 403))
-    async def list_users(self) -> list[UserOut]:
-        return await users.list_users()
+    async def list_users(self, request: Request) -> list[UserOut]:
+        """A provincial admin sees the accounts of its province; the national admin every one."""
+        return await users.list_users(request.user)
 
     @post("/", opt=ADMIN, responses=error_responses(400, 401, 403, 409, 422))
-    async def create_user(self, data: JSONBody[UserCreate]) -> UserOut:
-        return await users.create_user(data)
+    async def create_user(self, request: Request, data: JSONBody[UserCreate]) -> UserOut:
+        return await users.create_user(data, actor=request.user)
 
     @get("/{user_id:int}", opt=ADMIN, responses=error_responses(401, 403, 404))
-    async def get_user(self, user_id: RowId) -> UserOut:
-        return await users.get_user(user_id)
+    async def get_user(self, request: Request, user_id: RowId) -> UserOut:
+        return await users.get_user(user_id, request.user)
 
     @patch("/{user_id:int}", opt=ADMIN, responses=error_responses(400, 401, 403, 404, 422))
     async def update_user(self, request: Request, user_id: RowId, data: JSONBody[UserUpdate]) -> UserOut:
@@ -108,12 +115,13 @@ class UserController(Controller):
         return Unlocked(cleared=await users.unlock_user(request.user, user_id))
 
     @get("/{user_id:int}/tokens", opt=ADMIN, responses=error_responses(401, 403, 404))
-    async def list_user_tokens(self, user_id: RowId) -> list[TokenOut]:
-        await users.get_user(user_id)
+    async def list_user_tokens(self, request: Request, user_id: RowId) -> list[TokenOut]:
+        await users.get_user(user_id, request.user)
         return await users.list_user_tokens(user_id)
 
     @delete(
         "/{user_id:int}/tokens/{token_id:int}", opt=ADMIN, status_code=204, responses=error_responses(401, 403, 404)
     )
     async def revoke_user_token(self, request: Request, user_id: RowId, token_id: RowId) -> None:
+        await users.get_user(user_id, request.user)
         await users.revoke_token(request.user, token_id, owner_id=user_id)

@@ -231,6 +231,7 @@ class FinanceController(Controller):
     )
     async def report(
         self,
+        request: Request,
         report: FromPath[Report],
         format: FromQuery[Format] = Format.json,
         as_of: Annotated[dt.date | None, QueryParameter(description="Report date; default today")] = None,
@@ -238,7 +239,8 @@ class FinanceController(Controller):
         line_id: OptionalId = None,
     ) -> Response[bytes]:
         today = as_of or today_vn()
-        frame = await reports.run_report(report, today=today, province=province, line_id=line_id)
+        frame = await reports.run_report(report, actor=request.user, today=today, province=province, line_id=line_id)
+        province = request.user.report_province(province)
         body = await run_heavy(
             reports.encode, frame, format, reports.REPORTS[report][1], as_of=today, province=province
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, patch
+from litestar import Controller, Request, get, patch
 from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import BaseModel
 
@@ -52,13 +52,15 @@ class GeographyController(Controller):
         return await places.get_commune(code)
 
     @patch("/communes/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
-    async def update_commune(self, code: FromPath[str], data: JSONBody[CommuneUpdate]) -> CommuneOut:
-        return await places.update_commune(code, data)
+    async def update_commune(self, request: Request, code: FromPath[str], data: JSONBody[CommuneUpdate]) -> CommuneOut:
+        return await places.update_commune(code, data, request.user)
 
     @get("/categories", opt=READ, responses=error_responses(401))
     async def list_categories(self) -> list[CategoryOut]:
         return await places.list_categories()
 
     @patch("/categories/{code:str}", opt=ADMIN, responses=error_responses(400, 401, 403, 404))
-    async def update_category(self, code: FromPath[str], data: JSONBody[CategoryUpdate]) -> CategoryOut:
-        return await places.update_category(code, data)
+    async def update_category(
+        self, request: Request, code: FromPath[str], data: JSONBody[CategoryUpdate]
+    ) -> CategoryOut:
+        return await places.update_category(code, data, request.user)

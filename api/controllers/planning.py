@@ -41,13 +41,13 @@ from procurement.core.xlsx import (
 )
 from procurement.finance.schemas import PackageOut
 from procurement.planning import plans
-from procurement.planning.plans import Area, PlanRequest, WeightsIn
+from procurement.planning.plans import PlanRequest, WeightsIn
 
-READ = roles("admin", "planner", "finance")
+READ = roles("admin", "planner", "finance", "national")
 CSV = CSV_MEDIA_TYPE
 XLSX = XLSX_MEDIA_TYPE
 SVG = "image/svg+xml"
-READ_ERRORS = error_responses(400, 401, 403)
+READ_ERRORS = error_responses(400, 401, 403, 404)  # 404: another province or its commune
 
 Province = Annotated[str | None, Parameter(min_length=1, max_length=2, description="Province code")]
 Commune = Annotated[str | None, Parameter(min_length=1, max_length=5, description="Commune code")]
@@ -124,6 +124,9 @@ class ShortageRow(BaseModel):
     needed: int
     working: int
     lacking: int
+    inventoried: bool = Field(
+        default=True, description="False: no device and no stocktake on record (chưa kiểm kê); not planned for"
+    )
 
 
 class ShortagePage(BaseModel):
@@ -330,14 +333,20 @@ class PlanningController(Controller):
     # failure of the dependency of that name, i.e. a 500.
     dependencies = {"rank_weights": Provide(provide_weights, sync_to_thread=False)}
 
-    async def _ranked(self, province, commune, category, min_score, weights: WeightsIn) -> pl.DataFrame:
+    async def _ranked(
+        self, request: Request, province, commune, category, min_score, weights: WeightsIn
+    ) -> pl.DataFrame:
         return await plans.ranked_list(
-            Area(province, commune), weights=weights.to_weights(), category=category, min_score=min_score
+            await plans.area_of(request.user, province, commune),
+            weights=weights.to_weights(),
+            category=category,
+            min_score=min_score,
         )
 
     @get("/priority", opt=READ, responses=READ_ERRORS)
     async def priority(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -347,7 +356,7 @@ class PlanningController(Controller):
         offset: Offset = 0,
     ) -> PriorityPage:
         """Devices ranked for replacement, with the parts of the score and the reason."""
-        rows = await self._ranked(province, commune, category, min_score, rank_weights)
+        rows = await self._ranked(request, province, commune, category, min_score, rank_weights)
         page = rows.slice(offset, limit)
         return PriorityPage(
             total=rows.height,
@@ -362,6 +371,7 @@ class PlanningController(Controller):
     @get("/priority.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def priority_csv(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -369,11 +379,14 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as CSV (UTF-8 with BOM, Vietnamese headers)."""
-        return await priority_file(await self._ranked(province, commune, category, min_score, rank_weights), "csv")
+        return await priority_file(
+            await self._ranked(request, province, commune, category, min_score, rank_weights), "csv"
+        )
 
     @get("/priority.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def priority_xlsx(
         self,
+        request: Request,
         rank_weights: NamedDependency[WeightsIn],
         province: Province = None,
         commune: Commune = None,
@@ -381,12 +394,13 @@ class PlanningController(Controller):
         min_score: MinScore = None,
     ) -> Response[bytes]:
         """The whole ranked list as an Excel workbook."""
-        rows = await self._ranked(province, commune, category, min_score, rank_weights)
+        rows = await self._ranked(request, province, commune, category, min_score, rank_weights)
         return await priority_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage", opt=READ, responses=READ_ERRORS)
     async def shortage(
         self,
+        request: Request,
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
@@ -395,7 +409,9 @@ class PlanningController(Controller):
         offset: Offset = 0,
     ) -> ShortagePage:
         """Needed, working and lacking computers, printers and scanners per commune."""
-        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         totals = dict.fromkeys(("computer", "printer", "scanner"), 0)
         for group, lacking in rows.group_by("category_code").agg(pl.col("lacking").sum()).iter_rows():
             totals[group] = int(lacking)
@@ -410,34 +426,41 @@ class PlanningController(Controller):
     @get("/shortage.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def shortage_csv(
         self,
+        request: Request,
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         return await shortage_file(rows, "csv")
 
     @get("/shortage.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def shortage_xlsx(
         self,
+        request: Request,
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
         lacking_only: FromQuery[bool] = True,
     ) -> Response[bytes]:
-        rows = await plans.shortage(Area(province, commune), category=category, lacking_only=lacking_only)
+        rows = await plans.shortage(
+            await plans.area_of(request.user, province, commune), category=category, lacking_only=lacking_only
+        )
         return await shortage_file(rows, "xlsx", scope_text(province, commune))
 
     @get("/shortage.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def shortage_svg(
         self,
+        request: Request,
         province: Province = None,
         commune: Commune = None,
         top: Annotated[int, Parameter(ge=1, le=50)] = 15,
     ) -> Response[str]:
         """Bar chart of the communes lacking the most devices."""
-        rows = await plans.shortage(Area(province, commune), lacking_only=True)
+        rows = await plans.shortage(await plans.area_of(request.user, province, commune), lacking_only=True)
         return _svg(await run_heavy(charts.shortage_bar_svg, rows, top=top))
 
     @post("/plan", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422))
@@ -451,7 +474,7 @@ class PlanningController(Controller):
     ) -> PlanAnswer:
         """The highest-priority replacements and missing devices that fit the budget (nothing is saved)."""
         data = await plans.with_line_budget(request.user, data)
-        rows = await plans.plan(data)
+        rows = await plans.plan(data, actor=request.user)
         summary = plans.plan_summary(rows, data.budget_vnd)
         if included_only:
             rows = rows.filter(pl.col("included"))
@@ -465,12 +488,16 @@ class PlanningController(Controller):
 
     @post("/plan.csv", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=CSV)
     async def plan_csv(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
-        return await plan_file(await plans.plan(await plans.with_line_budget(request.user, data)), "csv")
+        return await plan_file(
+            await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user), "csv"
+        )
 
     @post("/plan.xlsx", opt=READ, status_code=200, responses=error_responses(400, 401, 403, 404, 422), media_type=XLSX)
     async def plan_xlsx(self, request: Request, data: JSONBody[PlanRequest]) -> Response[bytes]:
         return await plan_file(
-            await plans.plan(await plans.with_line_budget(request.user, data)), "xlsx", plan_scope(data)
+            await plans.plan(await plans.with_line_budget(request.user, data), actor=request.user),
+            "xlsx",
+            plan_scope(data),
         )
 
     @post(
@@ -486,6 +513,7 @@ class PlanningController(Controller):
     @get("/fleet", opt=READ, responses=READ_ERRORS)
     async def fleet(
         self,
+        request: Request,
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
@@ -494,7 +522,7 @@ class PlanningController(Controller):
         offset: Offset = 0,
     ) -> FleetAnswer:
         """Devices by commune × category × condition, age profile, stocktake coverage."""
-        result = await plans.fleet(Area(province, commune), category=category, since=since)
+        result = await plans.fleet(await plans.area_of(request.user, province, commune), category=category, since=since)
         return FleetAnswer(
             since=result.since,
             total=result.by_commune.height,
@@ -509,6 +537,7 @@ class PlanningController(Controller):
     @get("/fleet.csv", opt=READ, responses=READ_ERRORS, media_type=CSV)
     async def fleet_csv(
         self,
+        request: Request,
         table: FromQuery[FleetTable] = "by_commune",
         province: Province = None,
         commune: Commune = None,
@@ -517,12 +546,15 @@ class PlanningController(Controller):
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as CSV."""
         return await fleet_file(
-            await plans.fleet(Area(province, commune), category=category, since=since), table, "csv"
+            await plans.fleet(await plans.area_of(request.user, province, commune), category=category, since=since),
+            table,
+            "csv",
         )
 
     @get("/fleet.xlsx", opt=READ, responses=READ_ERRORS, media_type=XLSX)
     async def fleet_xlsx(
         self,
+        request: Request,
         table: FromQuery[FleetTable] = "by_commune",
         province: Province = None,
         commune: Commune = None,
@@ -530,19 +562,20 @@ class PlanningController(Controller):
         since: FromQuery[dt.date | None] = None,
     ) -> Response[bytes]:
         """One table of the fleet overview (by_commune, age or stocktake) as Excel."""
-        fleet = await plans.fleet(Area(province, commune), category=category, since=since)
+        fleet = await plans.fleet(await plans.area_of(request.user, province, commune), category=category, since=since)
         return await fleet_file(fleet, table, "xlsx", scope_text(province, commune))
 
     @get("/fleet.svg", opt=READ, responses=READ_ERRORS, media_type=SVG)
     async def fleet_svg(
         self,
+        request: Request,
         chart: FromQuery[Literal["condition", "age"]] = "condition",
         province: Province = None,
         commune: Commune = None,
         category: CategoryParam = None,
     ) -> Response[str]:
         """Chart of the fleet: devices per category by condition, or by age band."""
-        result = await plans.fleet(Area(province, commune), category=category)
+        result = await plans.fleet(await plans.area_of(request.user, province, commune), category=category)
         svg = await (
             run_heavy(charts.fleet_condition_svg, result.by_commune)
             if chart == "condition"

@@ -34,7 +34,7 @@ from procurement.geography.places import list_categories
 from procurement.register.importing import CellError, parse_day
 
 CHARTS_ON_DASHBOARD = 6
-FINANCE_PAGE = page("admin", "finance", "planner")
+FINANCE_PAGE = page("admin", "finance", "planner", "national")
 PAYMENT_PAGE = page("admin", "finance")
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -42,7 +42,7 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 @get("/finance", opt=FINANCE_PAGE, include_in_schema=False)
 async def finance_dashboard(request: Request) -> Template:
     today = today_vn()
-    frames = await reports.load_frames()
+    frames = await reports.load_frames(actor=request.user)
     lines, months, lagging, scheduled = await run_heavy(
         pl.collect_all,
         [

@@ -28,6 +28,7 @@ from api.pages.forms import FORM_ERRORS, form_errors
 from api.pages.planning import WEIGHT_FIELDS
 from api.params import RowId
 from models.tables import Province
+from procurement.core.actor import Actor
 from procurement.core.clock import today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.heavy import run_heavy
@@ -294,17 +295,21 @@ async def _line_page(
         methods=METHODS,
         weight_fields=WEIGHT_FIELDS,
         preview=preview,
-        chart=await _progress_chart(line) if line.milestones else None,
+        chart=await _progress_chart(user, line) if line.milestones else None,
         done=request.query_params.get("done"),
         saved=request.query_params.get("saved", ""),
     )
 
 
-async def _progress_chart(line: LineOut) -> str:
+async def _progress_chart(actor: Actor, line: LineOut) -> str:
     """The line's progress against its schedule, as on the dashboard (same reports, same drawing)."""
     today = today_vn()
-    months = await reports.run_report(Report.by_month, today=today, province=line.province_code, line_id=line.id)
-    totals = await reports.run_report(Report.by_line, today=today, province=line.province_code, line_id=line.id)
+    months = await reports.run_report(
+        Report.by_month, actor=actor, today=today, province=line.province_code, line_id=line.id
+    )
+    totals = await reports.run_report(
+        Report.by_line, actor=actor, today=today, province=line.province_code, line_id=line.id
+    )
     allocated = int(totals["allocated_vnd"][0]) if totals.height else 0
     return await run_heavy(kept_progress_svg, months, allocated, line.number)
 
@@ -581,7 +586,7 @@ async def report_download(request: Request, name: FromPath[str]) -> Response[byt
         raise NotFound("Không có báo cáo này.")
     report, fmt = Report(stem), Format(suffix)
     today = today_vn()
-    frame = await reports.run_report(report, today=today)
+    frame = await reports.run_report(report, actor=request.user, today=today)
     body = await run_heavy(reports.encode, frame, fmt, reports.REPORTS[report][1], as_of=today)
     return Response(
         body,

@@ -26,10 +26,10 @@ from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.planning import plans
 from procurement.planning.fleet import CONDITION_NAMES_VI
-from procurement.planning.plans import Area, PlanRequest, WeightsIn
+from procurement.planning.plans import PlanRequest, WeightsIn
 from procurement.planning.priority import PriorityWeights
 
-PLANNERS = page("admin", "planner", "finance")
+PLANNERS = page(*plans.PLAN_READERS)
 WEIGHT_FIELDS = {
     "age": "Tuổi so với niên hạn",
     "condition": "Tình trạng",
@@ -82,6 +82,7 @@ def _form(request: Request) -> tuple[dict[str, Any], dict[str, str], dict[str, s
         except MoneyError as error:
             errors["budget"] = str(error)
     values["min_share"] = _number(query, "min_share", errors, 0, 100)
+    values["include_uninventoried"] = query.get("include_uninventoried") == "on"
     return values, errors, query
 
 
@@ -96,13 +97,17 @@ def _plan_request(values: dict[str, Any]) -> PlanRequest:
         province=values["province"],
         commune=values["commune"],
         min_share_per_commune=(values["min_share"] or 0) / 100,
+        include_uninventoried=values["include_uninventoried"],
         min_score=values["min_score"] or 0,
         weights=WeightsIn(**values["weights"]),
     )
 
 
-async def _choices() -> tuple[list[dict], list[dict]]:
-    provinces = await Province.select(Province.code, Province.name).order_by(Province.name)
+async def _choices(actor) -> tuple[list[dict], list[dict]]:
+    query = Province.select(Province.code, Province.name).order_by(Province.name)
+    if actor.province_code is not None:  # a provincial account plans its own province only
+        query = query.where(Province.code == actor.province_code)
+    provinces = await query
     categories = await Category.select(Category.code, Category.name).order_by(Category.name)
     return provinces, categories
 
@@ -110,20 +115,22 @@ async def _choices() -> tuple[list[dict], list[dict]]:
 @get("/planning", opt=PLANNERS, include_in_schema=False)
 async def planning_page(request: Request) -> Template:
     values, errors, query = _form(request)
-    provinces, categories = await _choices()
-    area = Area(values["province"], values["commune"])
+    provinces, categories = await _choices(request.user)
+    area = await plans.area_of(request.user, values["province"], values["commune"])
     frames = await plans.read_area(area)
     weights = WeightsIn(**dict(values["weights"].items())).to_weights()
     ranked = await plans.ranked_list(
         area, weights=weights, category=values["category"], min_score=values["min_score"], frames=frames
     )
     shortage_rows = await plans.shortage(area, lacking_only=True, frames=frames)
+    uninventoried = await plans.uninventoried_communes(area)
+    shortage_rows = shortage_rows.filter(~pl.col("commune_code").is_in(sorted(uninventoried)))
     by_commune = plans.shortage_by_commune(shortage_rows)
     plan_rows = summary = None
     plan_error = None
     if values["budget"] is not None and not errors:
         try:
-            plan_rows = await plans.plan(_plan_request(values), frames=frames)
+            plan_rows = await plans.plan(_plan_request(values), actor=request.user, frames=frames)
             summary = plans.plan_summary(plan_rows, values["budget"])
         except DomainError as error:
             plan_error = error.message
@@ -153,6 +160,7 @@ async def planning_page(request: Request) -> Template:
         prev_link=_link(query, offset=max(offset - PAGE_SIZE, 0) or None) if offset else None,
         next_link=_link(query, offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < ranked.height else None,
         shortage=by_commune.head(30).to_dicts(),
+        uninventoried=sorted(uninventoried),
         shortage_communes=by_commune.height,
         shortage_totals={g: int(by_commune[g].sum() or 0) for g in ("computer", "printer", "scanner")},
         shortage_svg=await run_heavy(charts.shortage_bar_svg, shortage_rows, top=15),
@@ -175,7 +183,7 @@ async def plan_download(request: Request) -> Response:
         message = next(iter(errors.values()), "Cần nhập số tiền.")
         return render(request, "error.html", status_code=400, message=message)
     try:
-        rows = await plans.plan(_plan_request(values))
+        rows = await plans.plan(_plan_request(values), actor=request.user)
     except (DomainError, ValidationError) as error:
         return render(request, "error.html", status_code=422, message=" ".join(form_errors(error).values()))
     return await plan_file(rows, kind, plan_scope(_plan_request(values)))
@@ -184,8 +192,10 @@ async def plan_download(request: Request) -> Response:
 @get("/planning/fleet", opt=PLANNERS, include_in_schema=False)
 async def fleet_page(request: Request) -> Template:
     values, errors, query = _form(request)
-    provinces, categories = await _choices()
-    result = await plans.fleet(Area(values["province"], values["commune"]), category=values["category"])
+    provinces, categories = await _choices(request.user)
+    result = await plans.fleet(
+        await plans.area_of(request.user, values["province"], values["commune"]), category=values["category"]
+    )
     totals = (
         result.by_commune.group_by("category_name", "condition")
         .agg(pl.col("devices").sum())

@@ -144,6 +144,7 @@ def _minutes_form(
 
 @get("/public-property/stocktakes/{stocktake_id:int}/minutes", opt=MINUTES_PAGE, include_in_schema=False)
 async def minutes_page(request: Request, stocktake_id: RowId) -> Template:
+    await service.minutes_round(request.user, stocktake_id)
     return _minutes_form(request, stocktake_id, {"role_0": "Trưởng ban"}, {})
 
 
@@ -156,6 +157,7 @@ async def minutes_page(request: Request, stocktake_id: RowId) -> Template:
 async def minutes_submit(request: Request, stocktake_id: RowId, data: Form) -> Template | Response:
     from api.controllers.public_property import PDF, XLSX, file, forms
 
+    await service.minutes_round(request.user, stocktake_id)  # another's round: 404, not a form error
     try:
         minutes = await service.stocktake_minutes(request.user, stocktake_id, _members(data))
     except FORM_ERRORS as error:

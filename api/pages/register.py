@@ -31,9 +31,9 @@ from api.params import RowId
 from procurement.accounts import users
 from procurement.accounts.throttle import locked_names
 from procurement.accounts.users import UserCreate, UserUpdate
-from procurement.core.errors import DomainError
+from procurement.core.errors import DomainError, NotFound
 from procurement.core.money import MoneyError, parse_vnd
-from procurement.geography.places import list_categories
+from procurement.geography.places import list_categories, list_provinces
 from procurement.register import devices, importing
 from procurement.register.importing import CellError, parse_acquired
 from procurement.register.schemas import (
@@ -504,7 +504,8 @@ async def _users_page(
         "users.html",
         unlocked=unlocked,
         status_code=status_code,
-        users=await users.list_users(),
+        users=await users.list_users(request.user),
+        provinces=await _province_options(request.user),
         locked=await locked_names(),
         values=values,
         errors=errors,
@@ -512,6 +513,11 @@ async def _users_page(
         choices=_choices(),
         done=done,
     )
+
+
+async def _province_options(actor) -> list[tuple[str, str]]:
+    """The provinces an admin may place accounts in: its own, or (national admin) every one."""
+    return [(p.code, p.name) for p in await list_provinces() if actor.province_code in (None, p.code)]
 
 
 @get("/admin/users", opt=page("admin"), include_in_schema=False)
@@ -527,9 +533,9 @@ async def users_page(request: Request) -> Template:
 
 @post("/admin/users", opt=page("admin"), include_in_schema=False, status_code=200)
 async def user_create(request: Request, data: Form) -> Template | Redirect:
-    values = _filled(data, "username", "password", "role", "full_name", "commune_code")
+    values = _filled(data, "username", "password", "role", "full_name", "commune_code", "province_code")
     try:
-        created = await users.create_user(UserCreate(**values))
+        created = await users.create_user(UserCreate(**values), actor=request.user)
         return Redirect(f"/admin/users?done={created.username}", status_code=303)
     except (ValidationError, DomainError) as error:
         return await _users_page(request, {**data, "password": ""}, form_errors(error), status_code=422)
@@ -539,10 +545,13 @@ async def user_create(request: Request, data: Form) -> Template | Redirect:
 async def user_update(request: Request, user_id: RowId, data: Form) -> Template | Redirect:
     values: dict[str, Any] = _filled(data, "role", "full_name", "password")
     values["commune_code"] = (data.get("commune_code") or "").strip() or None
+    values["province_code"] = (data.get("province_code") or "").strip() or None
     values["active"] = data.get("active") == "on"
     try:
         updated = await users.update_user(user_id, UserUpdate(**values), request.user)
         return Redirect(f"/admin/users?done={updated.username}", status_code=303)
+    except NotFound:
+        raise
     except (ValidationError, DomainError) as error:
         return await _users_page(
             request, {"role": "staff"}, {}, status_code=422, row_errors={user_id: form_errors(error)}
@@ -552,7 +561,7 @@ async def user_update(request: Request, user_id: RowId, data: Form) -> Template 
 @post("/admin/users/{user_id:int}/unlock", opt=page("admin"), include_in_schema=False, status_code=303)
 async def user_unlock(request: Request, user_id: RowId) -> Redirect:
     await users.unlock_user(request.user, user_id)
-    user = await users.get_user(user_id)
+    user = await users.get_user(user_id, request.user)
     return Redirect(f"/admin/users?unlocked={user.username}", status_code=303)
 
 

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.tables import AccountEvent, AppUser, AuthToken, Commune
+from models.tables import AccountEvent, AppUser, AuthToken, Commune, Province
 from procurement.accounts import passwords, throttle
 from procurement.accounts.passwords import check_password
 from procurement.accounts.throttle import FREE_ATTEMPTS, lock_seconds  # noqa: F401  (re-exported)
 from procurement.core.actor import Actor
 from procurement.core.clock import now
-from procurement.core.errors import Conflict, DomainError, NotFound, Unauthorized
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from procurement.core.text import nfc
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import COMMUNE_ROLES, Role
@@ -53,6 +53,12 @@ class UserCreate(BaseModel):
     role: Role
     full_name: str = Field(default="", max_length=200)
     commune_code: str | None = Field(default=None, max_length=5, description="Required for staff")
+    province_code: str | None = Field(
+        default=None,
+        max_length=2,
+        description="Required for finance and planner; an admin without one is the national admin;"
+        " commune roles get their commune's",
+    )
 
 
 class UserUpdate(BaseModel):
@@ -60,6 +66,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     full_name: str | None = Field(default=None, max_length=200)
     commune_code: str | None = Field(default=None, max_length=5)
+    province_code: str | None = Field(default=None, max_length=2)
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
@@ -70,6 +77,7 @@ class UserOut(BaseModel):
     full_name: str
     role: Role
     commune_code: str | None
+    province_code: str | None = Field(description="None: the whole country")
     active: bool
 
 
@@ -98,21 +106,46 @@ _USER_COLUMNS = (
     AppUser.full_name,
     AppUser.role,
     AppUser.commune.code.as_alias("commune_code"),
+    AppUser.province.code.as_alias("province_code"),
     AppUser.active,
 )
 
 
-async def _commune_id(code: str | None, role: str) -> int | None:
-    if role not in COMMUNE_ROLES:
-        if code:
+async def _placement(
+    commune_code: str | None, province_code: str | None, role: str, actor: Actor | None
+) -> tuple[int | None, int | None]:
+    """The commune and province of an account of ``role``: commune roles have a commune (and
+    its province); finance and planner one province; an admin one or none (the national
+    admin); the national role none. A provincial admin places accounts in its own province only."""
+    commune_id = province_id = None
+    if role in COMMUNE_ROLES:
+        if not commune_code:
+            raise DomainError("Cán bộ xã và kế toán xã phải gắn với một xã.", field="commune_code")
+        commune = await Commune.select(Commune.id, Commune.province).where(Commune.code == commune_code).first()
+        if commune is None:
+            raise DomainError(f"Không có xã/phường mã {commune_code}.", field="commune_code")
+        commune_id, province_id = commune["id"], commune["province"]
+        if province_code:
+            given = await Province.select(Province.id).where(Province.code == province_code).first()
+            if given is None or given["id"] != province_id:
+                raise DomainError("Xã/phường không thuộc tỉnh/thành đã chọn.", field="province_code")
+    else:
+        if commune_code:
             raise DomainError("Chỉ cán bộ xã và kế toán xã gắn với một xã.", field="commune_code")
-        return None
-    if not code:
-        raise DomainError("Cán bộ xã và kế toán xã phải gắn với một xã.", field="commune_code")
-    commune = await Commune.select(Commune.id).where(Commune.code == code).first()
-    if commune is None:
-        raise DomainError(f"Không có xã/phường mã {code}.", field="commune_code")
-    return commune["id"]
+        if role == Role.national:
+            if province_code:
+                raise DomainError("Tài khoản cấp Bộ xem toàn quốc, không gắn với một tỉnh.", field="province_code")
+        elif province_code:
+            province = await Province.select(Province.id).where(Province.code == province_code).first()
+            if province is None:
+                raise DomainError(f"Không có tỉnh/thành mã {province_code}.", field="province_code")
+            province_id = province["id"]
+        elif role != Role.admin:
+            raise DomainError("Tài khoản tài chính và kế hoạch phải gắn với một tỉnh/thành.", field="province_code")
+    if actor is not None and actor.province_id is not None and province_id != actor.province_id:
+        # A provincial admin: accounts of its own province only (no national ones).
+        raise Forbidden("Chỉ quản trị toàn quốc tạo được tài khoản ngoài tỉnh/thành của mình.")
+    return commune_id, province_id
 
 
 async def record_event(user_id: int, kind: str, actor: Actor | None, note: str = "") -> None:
@@ -122,12 +155,14 @@ async def record_event(user_id: int, kind: str, actor: Actor | None, note: str =
     )
 
 
-async def create_user(data: UserCreate, *, check_rules: bool = True) -> UserOut:
+async def create_user(data: UserCreate, *, check_rules: bool = True, actor: Actor | None = None) -> UserOut:
     """``check_rules=False`` only for the demo loader, whose shared password the
-    production ``serve`` refuses to run with (see ``users_with_password``)."""
+    production ``serve`` refuses to run with (see ``users_with_password``). ``actor``:
+    the admin making it (a provincial admin makes accounts of its province only);
+    None for the command line."""
     if check_rules:
         check_password(data.password, data.username)
-    commune_id = await _commune_id(data.commune_code, data.role)
+    commune_id, province_id = await _placement(data.commune_code, data.province_code, data.role, actor)
     password_hash = await passwords.hash_password(data.password)
     async with write_transaction():
         if await AppUser.exists().where(AppUser.username == data.username.lower()):
@@ -138,33 +173,50 @@ async def create_user(data: UserCreate, *, check_rules: bool = True) -> UserOut:
             password_hash=password_hash,
             role=data.role.value,
             commune=commune_id,
+            province=province_id,
             created_at=now(),
         )
         await user.save()
     return await get_user(user.id)
 
 
-async def get_user(user_id: int) -> UserOut:
-    row = await AppUser.select(*_USER_COLUMNS).where(AppUser.id == user_id).first()
+def _users_of(actor: Actor | None) -> list:
+    """A provincial admin sees the accounts of its province; the national admin (and the
+    command line, ``actor`` None) every account."""
+    if actor is None or actor.province_id is None:
+        return []
+    return [AppUser.province == actor.province_id]
+
+
+async def get_user(user_id: int, actor: Actor | None = None) -> UserOut:
+    row = await AppUser.select(*_USER_COLUMNS).where(AppUser.id == user_id, *_users_of(actor)).first()
     if row is None:
         raise NotFound("Không tìm thấy người dùng.")
     return UserOut(**row)
 
 
-async def list_users() -> list[UserOut]:
-    return [UserOut(**row) for row in await AppUser.select(*_USER_COLUMNS).order_by(AppUser.id)]
+async def list_users(actor: Actor | None = None) -> list[UserOut]:
+    query = AppUser.select(*_USER_COLUMNS).order_by(AppUser.id)
+    if where := _users_of(actor):
+        query = query.where(*where)
+    return [UserOut(**row) for row in await query]
 
 
 async def update_user(user_id: int, data: UserUpdate, actor: Actor | None = None) -> UserOut:
     """A new password must pass the rules; setting it ends every session and API
     token of the user (a reset after a leak must shut the leaked ones out)."""
-    current = await get_user(user_id)
+    current = await get_user(user_id, actor)
     changes = data.model_dump(exclude_unset=True)
     values: dict = {}
     role = changes.get("role") or current.role
-    if "role" in changes or "commune_code" in changes:
+    if {"role", "commune_code", "province_code"} & set(changes):
         code = changes.get("commune_code", current.commune_code if role in COMMUNE_ROLES else None)
-        values[AppUser.commune] = await _commune_id(code, role)
+        province = changes.get("province_code", current.province_code if role not in COMMUNE_ROLES else None)
+        if role == Role.national and "province_code" not in changes:
+            province = None
+        commune_id, province_id = await _placement(code, province, role, actor)
+        values[AppUser.commune] = commune_id
+        values[AppUser.province] = province_id
         values[AppUser.role] = Role(role).value
     if changes.get("full_name") is not None:
         values[AppUser.full_name] = nfc(changes["full_name"])
@@ -220,7 +272,7 @@ async def login(username: str, password: str, remember: bool = False, address: s
 
 async def unlock_user(actor: Actor | None, user_id: int) -> int:
     """An admin lifts every log-in lock of the user (from all addresses); recorded."""
-    user = await get_user(user_id)
+    user = await get_user(user_id, actor)
     cleared = await throttle.clear_name(user.username)
     async with write_transaction():
         await record_event(user_id, "unlock", actor, f"{cleared} bộ đếm đăng nhập sai được xoá")
@@ -353,6 +405,8 @@ async def authenticate(token: str) -> Actor | None:
             AuthToken.user.active.as_alias("active"),
             AuthToken.user._.commune._.id.as_alias("commune_id"),
             AuthToken.user._.commune._.code.as_alias("commune_code"),
+            AuthToken.user._.province._.id.as_alias("province_id"),
+            AuthToken.user._.province._.code.as_alias("province_code"),
         )
         .where(AuthToken.token_hash == digest)
         .first()
@@ -362,12 +416,48 @@ async def authenticate(token: str) -> Actor | None:
         return None
     if row["expires_at"] is not None and row["expires_at"] <= at:
         return None
-    actor = Actor(
-        user_id=row["user_id"],
-        username=row["username"],
-        role=row["role"],
-        commune_id=row["commune_id"],
-        commune_code=row["commune_code"],
-    )
+    actor = await actor_of(row)
     _cache[digest] = _Cached(actor, row["expires_at"], time.monotonic())
     return actor
+
+
+async def actor_of(row: dict) -> Actor:
+    """The actor of an account row (``user_id``, ``username``, ``role``, ``commune_id``,
+    ``commune_code``, ``province_id``, ``province_code``), with its province's communes.
+    A finance or planner account without a province reads every province and changes
+    nothing (the national role) until an admin gives it one."""
+    role = row["role"]
+    province_id = row.get("province_id")
+    if role in ("finance", "planner") and province_id is None:
+        role = Role.national.value
+    communes: frozenset[int] = frozenset()
+    if province_id is not None and role not in COMMUNE_ROLES:
+        communes = frozenset(r["id"] for r in await Commune.select(Commune.id).where(Commune.province == province_id))
+    return Actor(
+        user_id=row["user_id"],
+        username=row["username"],
+        role=role,
+        commune_id=row.get("commune_id"),
+        commune_code=row.get("commune_code"),
+        province_id=province_id,
+        province_code=row.get("province_code"),
+        province_communes=communes,
+    )
+
+
+async def actor_named(username: str) -> Actor | None:
+    """The actor of an account by name (the command line acts as a user)."""
+    row = (
+        await AppUser.select(
+            AppUser.id.as_alias("user_id"),
+            AppUser.username,
+            AppUser.role,
+            AppUser.commune._.id.as_alias("commune_id"),
+            AppUser.commune._.code.as_alias("commune_code"),
+            AppUser.province._.id.as_alias("province_id"),
+            AppUser.province._.code.as_alias("province_code"),
+        )
+        .where(AppUser.username == username.lower())
+        .first()
+    )
+    return None if row is None else await actor_of(row)

@@ -83,14 +83,20 @@ async def once(
     async def lookup() -> M | None:
         row = (
             await ClientEvent.select(
-                ClientEvent.action, ClientEvent.target, ClientEvent.fingerprint, ClientEvent.response
+                ClientEvent.action,
+                ClientEvent.target,
+                ClientEvent.fingerprint,
+                ClientEvent.response,
+                ClientEvent.actor._.province.as_alias("province_id"),
             )
             .where(ClientEvent.client_event_id == client_event_id)
             .first()
         )
         if row is None:
             return None
-        if (row["action"], row["target"], row["fingerprint"]) != (action, target, print_):
+        # Another province's answer is never replayed (a national caller may see every one).
+        other_province = not actor.is_national and row["province_id"] != actor.province_id
+        if (row["action"], row["target"], row["fingerprint"]) != (action, target, print_) or other_province:
             raise Conflict(
                 "Mã sự kiện (client_event_id) này đã dùng cho một thao tác khác; mỗi thao tác mới cần một mã mới.",
                 field="client_event_id",

@@ -46,6 +46,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "planner": "Kế hoạch",
         "staff": "Cán bộ xã",
         "accountant": "Kế toán xã",
+        "national": "Bộ (toàn quốc, chỉ xem)",
     },
     # Procurement packages (procurement.finance.packages)
     "package_status": {

@@ -40,7 +40,7 @@ from models.procurement import (
 from models.tables import Asset, AssetEvent, Category, Commune, Province
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
-from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.money import format_vnd, split_by_weights
 from procurement.core.replay import once
 from procurement.core.text import has_words, like_pattern, search_key
@@ -86,7 +86,7 @@ from procurement.finance.schemas import (
 from procurement.register.new_device import device_row, draw_free_tags
 
 FINANCE_WRITERS = ("admin", "finance")
-FINANCE_READERS = ("admin", "finance", "planner")
+FINANCE_READERS = ("admin", "finance", "planner", "national")
 # Categories whose working machines count when a commune's shortage is weighed.
 _COMPUTERS = ("desktop", "laptop")
 
@@ -98,9 +98,36 @@ def _user(actor: Actor) -> int | None:
 # --- reading under a lock -----------------------------------------------------------
 
 
-async def _locked(table: type[Table], row_id: int | None, what: str, field: str) -> dict[str, Any]:
+# --- province scope: every finance object belongs to its budget line's province ---------
+
+
+async def check_line(actor: Actor, line_id: int, field: str = "line_id", what: str = "dòng ngân sách") -> None:
+    """Another province's line (or anything on it) answers exactly like a missing one.
+    Every use case reaching a line by id passes here (or through ``_locked`` with the actor)."""
+    if actor.is_national:
+        return
+    row = await BudgetLine.select(BudgetLine.province).where(BudgetLine.id == line_id).first()
+    if row is None or not actor.sees_province(row["province"]):
+        raise NotFound(f"Không tìm thấy {what}.", field=field)
+
+
+def in_scope(actor: Actor, line_column: Any) -> list:
+    """WHERE conditions keeping the rows whose line (``line_column``, a foreign key to
+    ``BudgetLine``, or ``BudgetLine.province`` itself) is in the actor's province."""
+    if actor.is_national:
+        return []
+    if actor.is_staff:  # no province-wide object
+        return [BudgetLine.id == 0] if line_column is BudgetLine.province else [line_column == 0]
+    province = line_column if line_column is BudgetLine.province else line_column._.province
+    return [actor.scope.where_province(province)]
+
+
+async def _locked(
+    table: type[Table], row_id: int | None, what: str, field: str, actor: Actor | None = None
+) -> dict[str, Any]:
     """The row, locked until the transaction ends (PostgreSQL); SQLite's
-    BEGIN IMMEDIATE already excludes every other writer."""
+    BEGIN IMMEDIATE already excludes every other writer. With ``actor``: a row of a
+    line of another province answers like a missing one."""
     if row_id is None:
         raise DomainError(f"Chưa chọn {what}.", field=field, code="required")
     query = table.select().where(table._meta.primary_key == row_id)
@@ -109,6 +136,8 @@ async def _locked(table: type[Table], row_id: int | None, what: str, field: str)
     row = await query.first()
     if row is None:
         raise NotFound(f"Không tìm thấy {what} số {row_id}.", field=field)
+    if actor is not None:
+        await check_line(actor, row["id"] if table is BudgetLine else row["line"], field, f"{what} số {row_id}")
     return row
 
 
@@ -198,6 +227,7 @@ async def get_line(actor: Actor, line_id: int) -> LineOut:
     )
     if row is None:
         raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+    await check_line(actor, line_id)
     charges = await _line_charges(line_id)
     return LineOut(
         **{k: v for k, v in row.items() if k in LineOut.model_fields},
@@ -224,8 +254,8 @@ async def _count(table: type[Table], where: list) -> int:
     return await (query.where(*where) if where else query)
 
 
-def _line_filters(province_code: str | None) -> list:
-    return [BudgetLine.province.code == province_code] if province_code else []
+def _line_filters(actor: Actor, province_code: str | None) -> list:
+    return in_scope(actor, BudgetLine.province) + ([BudgetLine.province.code == province_code] if province_code else [])
 
 
 async def list_lines(
@@ -233,7 +263,7 @@ async def list_lines(
 ) -> list[LineOut]:
     actor.require(*FINANCE_READERS)
     query = BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id)
-    where = _line_filters(province_code)
+    where = _line_filters(actor, province_code)
     if where:
         query = query.where(*where)
     return [await get_line(actor, r["id"]) for r in await _window(query, limit, offset)]
@@ -241,7 +271,7 @@ async def list_lines(
 
 async def count_lines(actor: Actor, province_code: str | None = None) -> int:
     actor.require(*FINANCE_READERS)
-    return await _count(BudgetLine, _line_filters(province_code))
+    return await _count(BudgetLine, _line_filters(actor, province_code))
 
 
 def _check_milestones(milestones: list[MilestoneIn], decision_date: dt.date) -> None:
@@ -269,7 +299,7 @@ async def _create_line(actor: Actor, data: LineCreate) -> LineOut:
     _check_milestones(data.milestones, data.decision_date)
     async with write_transaction():
         if data.parent_id is not None:
-            parent = await _locked(BudgetLine, data.parent_id, "dòng ngân sách cấp trên", "parent_id")
+            parent = await _locked(BudgetLine, data.parent_id, "dòng ngân sách cấp trên", "parent_id", actor=actor)
             rules.check_line_charge(
                 parent["amount_vnd"],
                 await _line_charges(parent["id"]),
@@ -290,6 +320,8 @@ async def _create_line(actor: Actor, data: LineCreate) -> LineOut:
             if province is None:
                 raise NotFound(f"Không có tỉnh mã {data.province_code}.", field="province_code")
             province_id = province["id"]
+            if not actor.sees_province(province_id):
+                raise Forbidden("Chỉ lập dòng ngân sách của tỉnh/thành mình.", field="province_code")
         line = BudgetLine(
             parent=data.parent_id,
             province=province_id,
@@ -332,7 +364,7 @@ async def _replace_milestones(actor: Actor, line_id: int, milestones: list[Miles
     """A new schedule for a line (the schedule is a target, not money: it may be revised)."""
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
-        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id", actor=actor)
         _check_milestones(milestones, line["decision_date"])
         await Milestone.delete().where(Milestone.line == line_id)
         if milestones:
@@ -356,6 +388,7 @@ _ALLOCATION_COLUMNS = (
 
 async def count_allocations(actor: Actor, line_id: int) -> int:
     actor.require(*FINANCE_READERS)
+    await check_line(actor, line_id)
     return await _count(Allocation, [Allocation.line == line_id])
 
 
@@ -363,6 +396,7 @@ async def list_allocations(
     actor: Actor, line_id: int, limit: int | None = None, offset: int = 0
 ) -> list[AllocationOut]:
     actor.require(*FINANCE_READERS)
+    await check_line(actor, line_id)
     rows = await _window(
         Allocation.select(*_ALLOCATION_COLUMNS).where(Allocation.line == line_id).order_by(Allocation.id),
         limit,
@@ -409,7 +443,7 @@ async def _create_allocation(actor: Actor, line_id: int, data: AllocationCreate)
     rules.check_amount(data.amount_vnd)
     commune_id = await _commune_id(data.commune_code) if data.commune_code else None
     async with write_transaction():
-        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        line = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id", actor=actor)
         if commune_id is not None:
             commune = await must_find(Commune.select(Commune.province).where(Commune.id == commune_id))
             if commune["province"] != line["province"]:
@@ -532,6 +566,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit, e
     computes the parts inside its transaction, under the line's lock, and compares
     them with ``expected`` there."""
     actor.require(*FINANCE_WRITERS)
+    await check_line(actor, line_id)
     if data.dry_run:
         line = await BudgetLine.select(BudgetLine.id, BudgetLine.province).where(BudgetLine.id == line_id).first()
         if line is None:
@@ -539,7 +574,7 @@ async def _split_allocation(actor: Actor, line_id: int, data: AllocationSplit, e
         _, out = await _split_parts(line_id, line["province"], data)
         return SplitOut(total_vnd=data.total_vnd, basis=data.basis, written=False, allocations=out)
     async with write_transaction():
-        locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        locked = await _locked(BudgetLine, line_id, "dòng ngân sách", "line_id", actor=actor)
         weights, out = await _split_parts(line_id, locked["province"], data)
         if expected is not None and split_fingerprint(data.total_vnd, data.basis, out) != expected:
             raise Conflict(
@@ -605,6 +640,7 @@ async def get_package(actor: Actor, package_id: int) -> PackageOut:
     )
     if row is None:
         raise NotFound("Không tìm thấy gói thầu.", field="package_id")
+    await check_line(actor, row["line_id"], "package_id", "gói thầu")
     items = (
         await PackageItem.select(PackageItem.category.code.as_alias("category"), PackageItem.quantity)
         .where(PackageItem.package == package_id)
@@ -632,8 +668,8 @@ async def get_package(actor: Actor, package_id: int) -> PackageOut:
     )
 
 
-def _package_filters(line_id: int | None, status: PackageStatus | None) -> list:
-    where = []
+def _package_filters(actor: Actor, line_id: int | None, status: PackageStatus | None) -> list:
+    where = in_scope(actor, ProcurementPackage.line)
     if line_id:
         where.append(ProcurementPackage.line == line_id)
     if status:
@@ -650,7 +686,7 @@ async def list_packages(
 ) -> list[PackageOut]:
     actor.require(*FINANCE_READERS)
     query = ProcurementPackage.select(ProcurementPackage.id).order_by(ProcurementPackage.id)
-    where = _package_filters(line_id, status)
+    where = _package_filters(actor, line_id, status)
     if where:
         query = query.where(*where)
     return [await get_package(actor, r["id"]) for r in await _window(query, limit, offset)]
@@ -658,7 +694,7 @@ async def list_packages(
 
 async def count_packages(actor: Actor, line_id: int | None = None, status: PackageStatus | None = None) -> int:
     actor.require(*FINANCE_READERS)
-    return await _count(ProcurementPackage, _package_filters(line_id, status))
+    return await _count(ProcurementPackage, _package_filters(actor, line_id, status))
 
 
 async def package_summaries(
@@ -681,7 +717,7 @@ async def package_summaries(
         ProcurementPackage.estimate_vnd,
         ProcurementPackage.status,
     ).order_by(ProcurementPackage.id, ascending=False)
-    where = _package_filters(line_id, status)
+    where = _package_filters(actor, line_id, status)
     if where:
         query = query.where(*where)
     if not q:
@@ -723,6 +759,7 @@ async def _create_package(actor: Actor, data: PackageCreate) -> PackageOut:
         line = await BudgetLine.select(BudgetLine.id).where(BudgetLine.id == data.line_id).first()
         if line is None:
             raise NotFound("Không tìm thấy dòng ngân sách.", field="line_id")
+        await check_line(actor, data.line_id)
         if data.allocation_id is not None:
             allocation = await Allocation.select(Allocation.line).where(Allocation.id == data.allocation_id).first()
             if allocation is None:
@@ -795,6 +832,7 @@ async def create_packages(actor: Actor, line_id: int, packages: list[PackageCrea
             field="plan",
             code="too_many_packages",
         )
+    await check_line(actor, line_id)
     items = [item for package in packages for item in package.items]
     categories = await _category_ids(items)
     async with write_transaction():
@@ -891,7 +929,7 @@ async def move_package(actor: Actor, package_id: int, data: PackageMove) -> Pack
 async def _move_package(actor: Actor, package_id: int, data: PackageMove) -> PackageOut:
     actor.require(*FINANCE_WRITERS)
     async with write_transaction():
-        package = await _locked(ProcurementPackage, package_id, "gói thầu", "package_id")
+        package = await _locked(ProcurementPackage, package_id, "gói thầu", "package_id", actor=actor)
         await _move(package, data.status, actor, data.note)
     return await get_package(actor, package_id)
 
@@ -919,6 +957,7 @@ async def get_contract(actor: Actor, contract_id: int) -> ContractOut:
     )
     if row is None:
         raise NotFound("Không tìm thấy hợp đồng.", field="contract_id")
+    await check_line(actor, row["line_id"], "contract_id", "hợp đồng")
     delivered = await _delivered(contract_id)
     amendments = await contract_amendments(contract_id)
     bought = await _bought(contract_id, amendments)
@@ -1000,6 +1039,8 @@ async def list_contracts(
 ) -> list[ContractOut]:
     actor.require(*FINANCE_READERS)
     query = Contract.select(Contract.id).order_by(Contract.id)
+    if scoped := in_scope(actor, Contract.line):
+        query = query.where(*scoped)
     if line_id:
         query = query.where(Contract.line == line_id)
     return [await get_contract(actor, r["id"]) for r in await _window(query, limit, offset)]
@@ -1007,7 +1048,7 @@ async def list_contracts(
 
 async def count_contracts(actor: Actor, line_id: int | None = None) -> int:
     actor.require(*FINANCE_READERS)
-    return await _count(Contract, [Contract.line == line_id] if line_id else [])
+    return await _count(Contract, in_scope(actor, Contract.line) + ([Contract.line == line_id] if line_id else []))
 
 
 async def contract_summaries(
@@ -1031,6 +1072,8 @@ async def contract_summaries(
         .order_by(Contract.signed_on, ascending=False)
         .order_by(Contract.id, ascending=False)
     )
+    if scoped := in_scope(actor, Contract.line):
+        query = query.where(*scoped)
     if line_id:
         query = query.where(Contract.line == line_id)
     if package_id:
@@ -1097,19 +1140,19 @@ async def _create_contract(actor: Actor, data: ContractCreate) -> ContractOut:
     categories = await _category_ids(data.items)
     async with write_transaction():
         if data.allocation_id is not None:
-            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
+            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id", actor=actor)
             line_id = allocation["line"]
             line = await must_find(BudgetLine.select(BudgetLine.decision_date).where(BudgetLine.id == line_id))
             rules.check_contract_fits(allocation["amount_vnd"], await _allocation_used(allocation["id"]), value)
         else:
-            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
+            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id", actor=actor)
             line_id = line["id"]
             # Central purchasing on the line itself: whatever every earlier charge has left.
             rules.check_line_charge(line["amount_vnd"], await _line_charges(line_id), value)
         rules.check_contract_signed_after_decision(data.signed_on, line["decision_date"])
         package = None
         if data.package_id is not None:
-            package = await _locked(ProcurementPackage, data.package_id, "gói thầu", "package_id")
+            package = await _locked(ProcurementPackage, data.package_id, "gói thầu", "package_id", actor=actor)
             if package["line"] != line_id or (package["allocation"] and package["allocation"] != data.allocation_id):
                 raise rules.RuleViolation("package_id", "gói thầu không thuộc dòng ngân sách / phân bổ của hợp đồng")
             if package["status"] in (PackageStatus.CLOSED, PackageStatus.CANCELLED):
@@ -1176,7 +1219,7 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
         raise rules.RuleViolation("accepted_on", "ngày nghiệm thu trước ngày giao hàng")
     categories = await _category_ids(data.items)
     async with write_transaction():
-        contract = await _locked(Contract, contract_id, "hợp đồng", "contract_id")
+        contract = await _locked(Contract, contract_id, "hợp đồng", "contract_id", actor=actor)
         if data.delivered_on < contract["signed_on"]:
             raise rules.RuleViolation("delivered_on", "ngày giao hàng trước ngày ký hợp đồng")
         if data.commune_code:
@@ -1190,6 +1233,8 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
             commune_id = None
         if commune_id is None:
             raise rules.RuleViolation("commune_code", "mua sắm tập trung: phải ghi xã/phường nhận thiết bị")
+        if not actor.sees_commune(commune_id):
+            raise Forbidden("Xã/phường nhận thiết bị không thuộc tỉnh/thành của bạn.", field="commune_code")
         commune_code = (await must_find(Commune.select(Commune.code).where(Commune.id == commune_id)))["code"]
         bought = await _bought(contract_id)  # amendments included
         delivered = await _delivered(contract_id)
@@ -1253,7 +1298,7 @@ async def _accept_delivery(actor: Actor, contract_id: int, data: DeliveryCreate)
             ]
         )
         if contract["package"]:
-            package = await _locked(ProcurementPackage, contract["package"], "gói thầu", "package_id")
+            package = await _locked(ProcurementPackage, contract["package"], "gói thầu", "package_id", actor=actor)
             if package["status"] == PackageStatus.CONTRACTED:
                 await _move(package, PackageStatus.DELIVERED, actor, f"giao hàng theo hợp đồng {contract['number']}")
     return DeliveryOut(
@@ -1281,8 +1326,8 @@ _PAYMENT_COLUMNS = (
 )
 
 
-def _payment_filters(contract_id: int | None, line_id: int | None) -> list:
-    where = []
+def _payment_filters(actor: Actor, contract_id: int | None, line_id: int | None) -> list:
+    where = in_scope(actor, Payment.line)
     if contract_id:
         where.append(Payment.contract == contract_id)
     if line_id:
@@ -1299,7 +1344,7 @@ async def list_payments(
 ) -> list[PaymentOut]:
     actor.require(*FINANCE_READERS)
     query = Payment.select(*_PAYMENT_COLUMNS).order_by(Payment.id)
-    where = _payment_filters(contract_id, line_id)
+    where = _payment_filters(actor, contract_id, line_id)
     if where:
         query = query.where(*where)
     return [PaymentOut(**r) for r in await _window(query, limit, offset)]
@@ -1307,14 +1352,19 @@ async def list_payments(
 
 async def count_payments(actor: Actor, contract_id: int | None = None, line_id: int | None = None) -> int:
     actor.require(*FINANCE_READERS)
-    return await _count(Payment, _payment_filters(contract_id, line_id))
+    return await _count(Payment, _payment_filters(actor, contract_id, line_id))
 
 
 async def get_payment(actor: Actor, payment_id: int) -> PaymentOut:
     actor.require(*FINANCE_READERS)
-    row = await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id).first()
+    row = (
+        await Payment.select(*_PAYMENT_COLUMNS, Payment.line.as_alias("line_of"))
+        .where(Payment.id == payment_id)
+        .first()
+    )
     if row is None:
         raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
+    await check_line(actor, row.pop("line_of"), "payment_id", "chứng từ thanh toán")
     return PaymentOut(**row)
 
 
@@ -1365,7 +1415,7 @@ async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
         )
     async with write_transaction():
         if data.contract_id is not None:
-            contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id")
+            contract = await _locked(Contract, data.contract_id, "hợp đồng", "contract_id", actor=actor)
             await _voucher_unused(contract["id"], data.voucher_number)
             paid = await _sum(Payment.amount_vnd, Payment.contract == contract["id"])
             rules.check_payment(
@@ -1374,7 +1424,7 @@ async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
             line_id, allocation_id = contract["line"], contract["allocation"]
         elif data.line_id is not None:
             # Costs without contract straight on the line (central purchasing).
-            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id")
+            line = await _locked(BudgetLine, data.line_id, "dòng ngân sách", "line_id", actor=actor)
             rules.check_amount(data.amount_vnd)
             rules.check_line_charge(line["amount_vnd"], await _line_charges(line["id"]), data.amount_vnd)
             if data.paid_on < line["decision_date"]:
@@ -1382,7 +1432,7 @@ async def _record_payment(actor: Actor, data: PaymentCreate) -> PaymentOut:
             rules.check_payment_date(data.paid_on, today_vn())
             line_id, allocation_id = line["id"], None
         else:
-            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id")
+            allocation = await _locked(Allocation, data.allocation_id, "phân bổ", "allocation_id", actor=actor)
             rules.check_amount(data.amount_vnd)
             rules.check_within(
                 "allocation_remaining",
@@ -1433,17 +1483,18 @@ async def _reverse_payment(actor: Actor, payment_id: int, data: ReversalCreate) 
     original = await Payment.select().where(Payment.id == payment_id).first()
     if original is None:
         raise NotFound("Không tìm thấy chứng từ thanh toán.", field="payment_id")
+    await check_line(actor, original["line"], "payment_id", "chứng từ thanh toán")
     amount = -(data.amount_vnd if data.amount_vnd is not None else abs(original["amount_vnd"]))
     async with write_transaction():
         # Lock the same parent row a payment locks, so a reversal and a payment queue.
         if original["contract"]:
-            await _locked(Contract, original["contract"], "hợp đồng", "contract_id")
+            await _locked(Contract, original["contract"], "hợp đồng", "contract_id", actor=actor)
             paid = await _sum(Payment.amount_vnd, Payment.contract == original["contract"])
         elif original["allocation"] is None:
-            await _locked(BudgetLine, original["line"], "dòng ngân sách", "line_id")
+            await _locked(BudgetLine, original["line"], "dòng ngân sách", "line_id", actor=actor)
             paid = (await _line_charges(original["line"])).paid_direct_vnd
         else:
-            await _locked(Allocation, original["allocation"], "phân bổ", "allocation_id")
+            await _locked(Allocation, original["allocation"], "phân bổ", "allocation_id", actor=actor)
             paid = await _sum(
                 Payment.amount_vnd, Payment.allocation == original["allocation"], Payment.contract.is_null()
             )

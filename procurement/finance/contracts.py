@@ -51,6 +51,7 @@ from procurement.finance.budget import (
     _user,
     _window,
     amendment_out,
+    check_line,
     contract_amendments,
 )
 from procurement.finance.schemas import AmendmentCreate, AmendmentOut, SupplierIn, SupplierOut
@@ -114,8 +115,10 @@ async def resolve_supplier(actor: Actor, name: str, tax_code: str) -> SupplierIn
 
 async def list_amendments(actor: Actor, contract_id: int) -> list[AmendmentOut]:
     actor.require(*FINANCE_READERS)
-    if not await Contract.exists().where(Contract.id == contract_id):
+    contract = await Contract.select(Contract.line).where(Contract.id == contract_id).first()
+    if contract is None:
         raise NotFound("Không tìm thấy hợp đồng.", field="contract_id")
+    await check_line(actor, contract["line"], "contract_id", "hợp đồng")  # another province: as missing
     return await contract_amendments(contract_id)
 
 
@@ -146,10 +149,10 @@ async def _create_amendment(actor: Actor, contract_id: int, data: AmendmentCreat
         raise NotFound("Không tìm thấy hợp đồng.", field="contract_id")
     async with write_transaction():
         if head["allocation"] is not None:
-            parent = await _locked(Allocation, head["allocation"], "phân bổ", "allocation_id")
+            parent = await _locked(Allocation, head["allocation"], "phân bổ", "allocation_id", actor=actor)
         else:
-            parent = await _locked(BudgetLine, head["line"], "dòng ngân sách", "line_id")
-        contract = await _locked(Contract, contract_id, "hợp đồng", "contract_id")
+            parent = await _locked(BudgetLine, head["line"], "dòng ngân sách", "line_id", actor=actor)
+        contract = await _locked(Contract, contract_id, "hợp đồng", "contract_id", actor=actor)
         rules.check_amendment_date(data.signed_on, contract["signed_on"], today_vn())
         bought = await _bought(contract_id)
         rules.check_amendment_items(
@@ -215,6 +218,7 @@ async def delivery_devices(actor: Actor, delivery_id: int) -> tuple[dict[str, An
         await Delivery.select(
             Delivery.id,
             Delivery.contract.as_alias("contract_id"),
+            Delivery.contract.line.as_alias("line_id"),
             Delivery.contract.number.as_alias("contract_number"),
             Delivery.commune.name.as_alias("commune_name"),
             Delivery.accepted_on,
@@ -226,6 +230,7 @@ async def delivery_devices(actor: Actor, delivery_id: int) -> tuple[dict[str, An
     )
     if delivery is None:
         raise NotFound("Không tìm thấy lần giao hàng.", field="delivery_id")
+    await check_line(actor, delivery["line_id"], "delivery_id", "lần giao hàng")
     events = await AssetEvent.select(AssetEvent.asset).where(
         AssetEvent.kind == "delivered",
         AssetEvent.at == delivery["at"],
@@ -311,6 +316,7 @@ async def contract_source(
         line_id = allocation["line"]
     if line_id is None:
         raise DomainError("Chọn dòng ngân sách, phân bổ hoặc gói thầu của hợp đồng.", field="line_id")
+    await check_line(actor, line_id)  # a package or allocation of another province: as missing
     line = await _found(
         BudgetLine.select(BudgetLine.id, BudgetLine.number, BudgetLine.name, BudgetLine.amount_vnd).where(
             BudgetLine.id == line_id

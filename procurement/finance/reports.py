@@ -14,11 +14,13 @@ from enum import StrEnum
 import polars as pl
 
 from models.procurement import BudgetLine
+from procurement.core.actor import Actor
 from procurement.core.clock import today_vn
 from procurement.core.heavy import run_heavy
 from procurement.core.transactions import is_sqlite, read_frame, sqlite_frame
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, scope_text, write_csv, write_xlsx
 from procurement.finance import disbursement
+from procurement.finance.budget import FINANCE_READERS, check_line
 from procurement.seed.synthetic_money import CENTRAL_NAME
 
 
@@ -113,8 +115,12 @@ async def _fetch_all(queries: list[tuple[str, list, dict[str, pl.DataType]]]) ->
     return frames
 
 
-async def load_frames(province: str | None = None) -> tuple[pl.LazyFrame, ...]:
-    """(lines, milestones, allocations, contracts, payments) as LazyFrames, in report order."""
+async def load_frames(province: str | None = None, *, actor: Actor | None = None) -> tuple[pl.LazyFrame, ...]:
+    """(lines, milestones, allocations, contracts, payments) as LazyFrames, in report order.
+    With ``actor``: ``province`` None means the actor's province (see ``Actor.report_province``)."""
+    if actor is not None:
+        actor.require(*FINANCE_READERS)
+        province = actor.report_province(province)
     frames = await _fetch_all([(*_with_args(sql, province), schema) for sql, schema in _QUERIES.values()])
     return tuple(frame.lazy() for frame in frames)
 
@@ -193,8 +199,19 @@ async def load_report_frames(report: Report, today: dt.date, province: str | Non
 
 
 async def run_report(
-    report: Report, *, today: dt.date | None = None, province: str | None = None, line_id: int | None = None
+    report: Report,
+    *,
+    actor: Actor,
+    today: dt.date | None = None,
+    province: str | None = None,
+    line_id: int | None = None,
 ) -> pl.DataFrame:
+    """``province`` None: the actor's province (national accounts: the country); another
+    province than the actor's answers 404, and so does a line of another province."""
+    actor.require(*FINANCE_READERS)
+    province = actor.report_province(province)
+    if line_id is not None:
+        await check_line(actor, line_id)
     function, _ = REPORTS[report]
     today = today or today_vn()
     frames = await load_report_frames(report, today, province)

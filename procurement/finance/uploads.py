@@ -883,7 +883,7 @@ async def _write(table: str, frame: pl.DataFrame, created_at: dt.datetime) -> No
 async def _commit_allocations(actor: Actor, line_id: int | None, table: Table, file_name: str) -> UploadReport:
     assert line_id is not None
     async with write_transaction():
-        locked = await budget._locked(BudgetLine, line_id, "dòng ngân sách", "line_id")
+        locked = await budget._locked(BudgetLine, line_id, "dòng ngân sách", "line_id", actor=actor)
         report, checked = await _analyse_allocations(actor, line_id, table, file_name)
         if report.error_count or not report.valid:
             raise UploadRejected(report)

@@ -14,7 +14,8 @@ from vietnam_provinces import Ward as SourceWard
 
 from models.tables import Category, Commune, Province
 from procurement.core import vocabulary
-from procurement.core.errors import NotFound
+from procurement.core.actor import Actor
+from procurement.core.errors import Forbidden, NotFound
 from procurement.core.text import like_pattern, search_key
 from procurement.core.transactions import write_transaction
 
@@ -181,8 +182,12 @@ async def get_commune(code: str) -> CommuneOut:
     return CommuneOut(**row)
 
 
-async def update_commune(code: str, data: CommuneUpdate) -> CommuneOut:
-    await get_commune(code)
+async def update_commune(code: str, data: CommuneUpdate, actor: Actor | None = None) -> CommuneOut:
+    """A commune's profile (officials, remoteness, service point): an admin of its province,
+    or the national admin; another province's commune answers like a missing one."""
+    current = await get_commune(code)
+    if actor is not None and actor.province_code not in (None, current.province_code):
+        raise NotFound("Không tìm thấy xã/phường.")
     values: dict[Any, Any] = {getattr(Commune, k): v for k, v in data.model_dump(exclude_none=True).items()}
     if values:
         async with write_transaction():
@@ -197,7 +202,10 @@ async def list_categories() -> list[CategoryOut]:
     return [CategoryOut(**row) for row in rows]
 
 
-async def update_category(code: str, data: CategoryUpdate) -> CategoryOut:
+async def update_category(code: str, data: CategoryUpdate, actor: Actor | None = None) -> CategoryOut:
+    """Useful lives hold for the whole country: the national admin sets them."""
+    if actor is not None and not actor.is_national:
+        raise Forbidden("Niên hạn sử dụng áp dụng toàn quốc: chỉ quản trị toàn quốc được sửa.")
     if not await Category.exists().where(Category.code == code):
         raise NotFound("Không tìm thấy loại thiết bị.")
     async with write_transaction():

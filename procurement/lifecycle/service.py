@@ -310,9 +310,9 @@ async def current_handover(actor: Actor, asset_id: int) -> HandoverOut | None:
 async def holdings(actor: Actor, commune_code: str | None = None, holder: str | None = None) -> list[HandoverOut]:
     """Who holds what now, in the caller's view (staff: their commune)."""
     query = Handover.select(*_HANDOVER_COLUMNS).where(Handover.returned_on.is_null())
-    if actor.is_staff:
-        query = query.where(Handover.asset._.commune._.id == actor.commune_id)
-    elif commune_code:
+    if (scoped := actor.scope.where(Handover.asset._.commune)) is not None:
+        query = query.where(scoped)
+    if commune_code and not actor.is_staff:
         query = query.where(Handover.asset._.commune._.code == commune_code)
     rows = await query.order_by(Handover.holder_name)
     if holder:
@@ -590,9 +590,9 @@ async def reminders(
     # The scope by the device's commune column (its index), not through joins: a province is
     # its communes' ids.
     where = [Asset.status != Status.disposed.value]
-    if actor.is_staff:
-        where.append(Asset.commune == actor.commune_id)
-    elif province:
+    if (scoped := actor.scope.where(Asset.commune)) is not None:
+        where.append(scoped)
+    if province and not actor.is_staff:
         ids = [r["id"] for r in await Commune.select(Commune.id).where(Commune.province._.code == province)]
         if not ids:
             return []
@@ -630,6 +630,8 @@ async def reminders(
         warranties = warranties.where(Warranty.asset._.commune == actor.commune_id)
     elif province:
         warranties = warranties.where(Warranty.asset._.commune.is_in(ids))
+    elif (scoped_warranties := actor.scope.where(Warranty.asset._.commune)) is not None:
+        warranties = warranties.where(scoped_warranties)
     entered = await read_frame(warranties, _REMINDER_WARRANTIES)
     found = await run_heavy(_device_reminders, devices, entered, counted, today, within_days)
     waiting = DisposalFile.select(

@@ -18,7 +18,7 @@ from models.lifecycle import Transfer, TransferItem
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import Actor
 from procurement.core.clock import now, today_vn
-from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.lifecycle.schemas import ReceiveIn, ReceiveOut, TransferIn, TransferItemOut, TransferOut
 from procurement.register.schemas import Status
@@ -67,6 +67,11 @@ async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
         raise DomainError("Ngày quyết định không được ở tương lai.", field="decision_date")
     sender = await _commune(data.from_commune, "from_commune")
     receiver = await _commune(data.to_commune, "to_commune")
+    if not actor.sees_commune(sender["id"]):
+        raise DomainError(f"Không có xã mã {data.from_commune} trong phạm vi của bạn.", field="from_commune")
+    if not actor.sees_commune(receiver["id"]):
+        # Between provinces: only the national admin, who sees both.
+        raise Forbidden("Điều chuyển sang tỉnh/thành khác chỉ do quản trị toàn quốc quyết định.", field="to_commune")
     at = now()
     async with write_transaction():
         query = Asset.select(Asset.id, Asset.status, Asset.commune).where(
@@ -201,6 +206,7 @@ async def receive(actor: Actor, transfer_id: int, data: ReceiveIn) -> ReceiveOut
     another, and each answer must stay small and quick whatever the transfer's size
     (every query here goes by an index: the tag, the transfer's items of one device)."""
     actor.require("admin", "staff")
+    await _transfer_row(actor, transfer_id)  # another's transfer: 404 before anything else
     try:
         tag = parse_tag(data.tag)
     except TagError as error:
@@ -320,9 +326,10 @@ async def incoming_transfer_for_tag(actor: Actor, tag: str) -> int | None:
 
 async def transfers(actor: Actor, commune_code: str | None = None) -> list[TransferOut]:
     query = Transfer.select(Transfer.id).order_by(Transfer.id, ascending=False)
-    if actor.is_staff:
-        query = query.where((Transfer.from_commune == actor.commune_id) | (Transfer.to_commune == actor.commune_id))
-    elif commune_code:
+    sent, received = actor.scope.where(Transfer.from_commune), actor.scope.where(Transfer.to_commune)
+    if sent is not None and received is not None:
+        query = query.where(sent | received)
+    if commune_code and not actor.is_staff:
         query = query.where(
             (Transfer.from_commune._.code == commune_code) | (Transfer.to_commune._.code == commune_code)
         )

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from procurement.core.actor import Actor
 from procurement.core.clock import VIETNAM, today_vn
-from procurement.core.errors import DomainError
+from procurement.core.errors import DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.schemas import PackageOut
@@ -48,6 +48,43 @@ CategoryCode = str
 class Area:
     province: str | None = None
     commune: str | None = None
+
+
+PLAN_READERS = ("admin", "planner", "finance", "national")
+
+
+async def area_of(actor: Actor, province: str | None = None, commune: str | None = None) -> Area:
+    """The area a report covers for ``actor``: without a province, the actor's own (national
+    accounts: the country); another province, or a commune of one, answers 404."""
+    from models.tables import Commune
+
+    actor.require(*PLAN_READERS)
+    province = actor.report_province(province)
+    if commune is not None and not actor.is_national:
+        found = await Commune.select(Commune.id).where(Commune.code == commune).first()
+        if found is not None and not actor.sees_commune(found["id"]):
+            raise NotFound("Không tìm thấy xã/phường.", field="commune")
+    return Area(province, commune)
+
+
+async def uninventoried_communes(area: Area) -> set[str]:
+    """Codes of the area's communes with no device and no stocktake on record ("chưa kiểm kê"):
+    their shortage is unknown, not the whole norm, so no plan buys for them unless asked."""
+    from models.tables import Commune
+
+    where, args = [], []
+    if area.commune is not None:
+        where.append("c.code = {}")
+        args.append(area.commune)
+    if area.province is not None:
+        where.append("c.province IN (SELECT id FROM province WHERE code = {})")
+        args.append(area.province)
+    rows = await Commune.raw(
+        "SELECT c.code AS code FROM commune c WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE a.commune = c.id)"
+        " AND NOT EXISTS (SELECT 1 FROM stocktake s WHERE s.commune = c.id)" + "".join(f" AND {w}" for w in where),
+        *args,
+    )
+    return {r["code"] for r in rows}
 
 
 async def read_area(area: Area) -> RegisterFrames:
@@ -103,7 +140,10 @@ async def shortage(
     norm and give no rows.
     """
     frames = frames or await read_area(area)
-    result = commune_shortage(frames.assets, frames.categories, frames.communes, norms)
+    unknown = sorted(await uninventoried_communes(area))
+    result = commune_shortage(frames.assets, frames.categories, frames.communes, norms).with_columns(
+        (~pl.col("commune_code").is_in(unknown)).alias("inventoried")
+    )
     if category is not None:
         group = category if category in ("computer", "printer", "scanner") else SHORTAGE_GROUP_OF.get(category)
         result = result.filter(pl.col("category_code") == group)
@@ -199,6 +239,17 @@ class PlanRequest(BaseModel):
     min_share_per_commune: float = Field(default=0.0, ge=0, le=1)
     min_score: float = Field(default=0.0, ge=0, le=1_000_000)
     weights: WeightsIn = Field(default_factory=WeightsIn)
+    include_uninventoried: bool = Field(
+        default=False,
+        description="Also plan for communes with no device and no stocktake on record (chưa kiểm kê);"
+        " by default they get nothing",
+    )
+    include_communes: list[str] | None = Field(
+        default=None,
+        max_length=4000,
+        description="Communes not yet inventoried to plan for all the same (codes); a commune named in"
+        " commune or commune_budgets is included too",
+    )
 
     @field_validator("line_id")
     @classmethod
@@ -223,6 +274,8 @@ async def with_line_budget(actor: Actor, request: PlanRequest) -> PlanRequest:
     from procurement.finance import budget
 
     line_free, commune_free = await budget.uncommitted(actor, request.line_id)
+    if request.province is None:  # a line's plan covers the line's province
+        request = request.model_copy(update={"province": (await budget.get_line(actor, request.line_id)).province_code})
     amount = line_free if request.budget_vnd is None else min(request.budget_vnd, line_free)
     if request.use_allocations:
         line_free_total = sum(commune_free.values())
@@ -241,12 +294,23 @@ def _check_prices(prices: dict[str, int], known: set[str]) -> None:
 
 
 async def plan(
-    request: PlanRequest, *, on: dt.date | None = None, frames: RegisterFrames | None = None
+    request: PlanRequest, *, actor: Actor, on: dt.date | None = None, frames: RegisterFrames | None = None
 ) -> pl.DataFrame:
-    """The plan under the budget: every candidate in rank order, included or not, and why."""
+    """The plan under the budget: every candidate in rank order, included or not, and why.
+    Inside the actor's province (see :func:`area_of`); communes not yet inventoried get
+    nothing unless the request includes them."""
     if request.budget_vnd is None:
         raise DomainError("Cần số tiền của kế hoạch (budget_vnd).", field="budget_vnd")
-    frames = frames or await read_area(Area(request.province, request.commune))
+    area = await area_of(actor, request.province, request.commune)
+    frames = frames or await read_area(area)
+    if not request.include_uninventoried:
+        named = set(request.include_communes or []) | {request.commune} - {None}
+        named |= {b.commune_code for b in request.commune_budgets or []}
+        left_out = sorted(await uninventoried_communes(area) - named)
+        if left_out:
+            frames = RegisterFrames(
+                frames.assets, frames.categories, frames.communes.filter(~pl.col("commune_code").is_in(left_out))
+            )
     known = set(frames.categories.collect()["category_code"].to_list()) | set(DEFAULT_UNIT_PRICES)
     _check_prices(request.unit_prices, known)
     budgets = None
@@ -395,7 +459,7 @@ async def save_plan_as_packages(actor: Actor, request: SavePlanRequest) -> list[
             field="line_id",
             code="line_exhausted",
         )
-    packages = await run_heavy(plan_packages(await plan(wanted)).collect)
+    packages = await run_heavy(plan_packages(await plan(wanted, actor=actor)).collect)
     if packages.height == 0:
         raise DomainError("Kế hoạch chưa chọn thiết bị nào: không có gói thầu để lưu.", field="plan.budget_vnd")
     allocations: dict[str, int] = {}

@@ -33,7 +33,7 @@ from procurement.public_property.ledger import Device, book_frame, book_rows, su
 from procurement.public_property.rules import DEFAULT_RULES, WEAR_MONTH, RuleSet
 from procurement.public_property.wear import Opening, last_run_year, schedule
 
-READERS = ("admin", "finance", "accountant")
+READERS = ("admin", "finance", "accountant", "national")
 CLOSERS = ("admin", "finance")
 FIRST_YEAR = 2000
 
@@ -104,13 +104,17 @@ async def commune_scope(actor: Actor, commune: str | None = None, province: str 
         return await _communes("c.id = {}", actor.commune_id)
     if commune:
         found = await _communes("c.code = {}", commune)
-        if not found:
+        if not found or not actor.sees_commune(found[0].id):
             raise NotFound("Không tìm thấy xã.", field="commune")
         return found
     if province:
         if not await Province.exists().where(Province.code == province):
             raise NotFound("Không tìm thấy tỉnh.", field="province")
+        if actor.province_code is not None and province != actor.province_code:
+            raise NotFound("Không tìm thấy tỉnh.", field="province")
         return await _communes("p.code = {}", province)
+    if actor.province_id is not None:  # no filter: my province
+        return await _communes("c.province = {}", actor.province_id)
     return await _communes("1 = 1")
 
 
@@ -606,7 +610,7 @@ async def override_kind(actor: Actor, asset_id: int, kind: Kind, reason: str) ->
 
 # --- stocktake minutes ------------------------------------------------------------------
 
-MINUTES_READERS = ("admin", "finance", "accountant", "staff")
+MINUTES_READERS = ("admin", "finance", "accountant", "staff", "national")
 _CONDITION_VI = {"good": "Tốt", "fair": "Trung bình", "poor": "Kém", "broken": "Hỏng"}
 _PLACE_VI = {"office": "Văn phòng", "service_point": "Bộ phận một cửa"}
 
@@ -621,19 +625,24 @@ def _proposal(found: bool, condition: str | None) -> str:
     return "Tiếp tục sử dụng"
 
 
-async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any]) -> Any:
-    """The minutes of a finished stocktake round: per device, what the books say (quantity,
-    original cost, remaining value after the last December run before the count) against
-    what was counted; devices found but not on the books are surplus."""
-    from procurement.public_property.papers import CATEGORY_VI, Member, Minutes
-
+async def minutes_round(actor: Actor, stocktake_id: int) -> dict[str, Any]:
+    """The stocktake round the minutes are of, if the actor may see it (else 404)."""
     actor.require(*MINUTES_READERS)
     rows = await Asset.raw(
         "SELECT s.id, s.status, s.finished_at, s.commune AS commune_id FROM stocktake s WHERE s.id = {}", stocktake_id
     )
     if not rows or not actor.sees_commune(rows[0]["commune_id"]):
         raise NotFound("Không tìm thấy đợt kiểm kê.")
-    round_ = rows[0]
+    return rows[0]
+
+
+async def stocktake_minutes(actor: Actor, stocktake_id: int, members: list[Any]) -> Any:
+    """The minutes of a finished stocktake round: per device, what the books say (quantity,
+    original cost, remaining value after the last December run before the count) against
+    what was counted; devices found but not on the books are surplus."""
+    from procurement.public_property.papers import CATEGORY_VI, Member, Minutes
+
+    round_ = await minutes_round(actor, stocktake_id)
     if round_["status"] != "finished" or round_["finished_at"] is None:
         raise Conflict("Đợt kiểm kê chưa kết thúc: biên bản lập khi kết thúc đợt.", field="status")
     if not members or not all(getattr(m, "name", "").strip() for m in members):

@@ -202,8 +202,8 @@ def filter_conditions(actor: Actor, filters: AssetFilter) -> list:
     """The WHERE conditions of a device list: what the actor may see, narrowed by the
     filters. One definition for the list, the page and the export, so they agree."""
     where = []
-    if actor.is_staff:
-        where.append(Asset.commune.id == actor.commune_id)
+    if (scoped := actor.scope.where(Asset.commune)) is not None:
+        where.append(scoped)
     if filters.province:
         where.append(Asset.commune._.province._.code == filters.province)
     if filters.commune:
@@ -404,7 +404,9 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
     actor.require(*REGISTER_WRITERS, "finance")
     commune = await _commune_by_code(data.commune_code)
     if not actor.sees_commune(commune["id"]):
-        raise Forbidden("Cán bộ xã chỉ đăng ký thiết bị của xã mình.", field="commune_code")
+        raise Forbidden(
+            "Xã/phường này ngoài phạm vi của bạn (cán bộ xã: xã mình; tỉnh: tỉnh mình).", field="commune_code"
+        )
     category = await _category_by_code(data.category)
 
     async def change() -> AssetOut:
@@ -544,6 +546,10 @@ async def move_asset(actor: Actor, asset_id: int, data: AssetMove) -> AssetOut:
         if "commune_code" in values and values["commune_code"] != row["commune_code"]:
             if actor.is_staff:
                 raise Forbidden("Cán bộ xã chỉ chuyển thiết bị trong xã mình.", field="commune_code")
+            target = await _commune_by_code(values["commune_code"])
+            if not actor.sees_commune(target["id"]):
+                # Between provinces only by a transfer of the national admin.
+                raise Forbidden("Chỉ chuyển thiết bị trong tỉnh/thành của bạn.", field="commune_code")
         return values
 
     return await _change_asset(actor, asset_id, "moved", data.client_event_id, compute, data.note)

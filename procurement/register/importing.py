@@ -714,6 +714,13 @@ def _parse_row(ctx: Context, number: int, cells: list[str | None]) -> ParsedRow 
             f"Cán bộ xã chỉ nhập thiết bị của xã mình (mã {ctx.actor.commune_code}).",
             commune_code,
         )
+    elif not ctx.actor.sees_commune(ctx.communes[commune_code]):
+        ctx.error(
+            number,
+            "commune_code",
+            f"Xã/phường mã {commune_code} không thuộc tỉnh/thành của bạn ({ctx.actor.province_code}).",
+            commune_code,
+        )
     else:
         commune_id = ctx.communes[commune_code]
         values["commune_code"] = commune_code
@@ -1432,6 +1439,8 @@ async def template_bytes() -> bytes:
 def _export_scope(actor: Actor, filters: AssetFilter) -> str:
     if actor.is_staff and not filters.commune:
         return "xã của người xuất"
+    if actor.province_code and not (filters.province or filters.commune):
+        return f"tỉnh/thành mã {actor.province_code}"
     return scope_text(filters.province, filters.commune)
 
 

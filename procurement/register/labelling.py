@@ -77,7 +77,7 @@ async def _commune_id(actor: Actor, code: str) -> int:
     if row is None:
         raise DomainError(f"Không có xã/phường mã {code}.", field="commune_code", code="unknown_commune")
     if not actor.sees_commune(row["id"]):
-        raise Forbidden("Cán bộ xã chỉ in nhãn của xã mình.", field="commune_code")
+        raise Forbidden("Xã/phường này ngoài phạm vi của bạn: chỉ in nhãn trong xã (tỉnh) mình.", field="commune_code")
     return row["id"]
 
 

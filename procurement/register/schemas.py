@@ -79,6 +79,7 @@ class Role(StrEnum):
     planner = "planner"
     staff = "staff"
     accountant = "accountant"  # commune accountant: one commune, reads and papers only
+    national = "national"  # the ministry: every province, read only
 
 
 # Roles scoped to one commune.

@@ -205,8 +205,8 @@ async def start(actor: Actor, data: StocktakeStart) -> StocktakeOut:
 async def list_stocktakes(actor: Actor, status: str | None = None, limit: int = 50) -> list[StocktakeOut]:
     query = Stocktake.select(*_STOCKTAKE_COLUMNS).order_by(Stocktake.id, ascending=False).limit(limit)
     where = []
-    if actor.is_staff:
-        where.append(Stocktake.commune == actor.commune_id)
+    if (scoped := actor.scope.where(Stocktake.commune)) is not None:
+        where.append(scoped)
     if status:
         where.append(Stocktake.status == status)
     if where:
@@ -514,14 +514,14 @@ async def coverage(actor: Actor, province: str | None = None, since: dt.datetime
     def scope(args: Args) -> str:
         """SQL condition on ``c`` (a commune) for the communes the report covers."""
         conditions = ["1 = 1"]
-        if actor.is_staff:
-            conditions.append(f"c.id = {args(actor.commune_id)}")
+        if (scoped := actor.scope.sql("c", args)) is not None:
+            conditions.append(scoped)
         if province:
             conditions.append(f"c.province IN (SELECT id FROM province WHERE code = {args(province)})")
         return " AND ".join(conditions)
 
     def in_scope(args: Args, column: str) -> str:
-        if not (actor.is_staff or province):
+        if actor.scope.everything and not province:
             return ""
         return f" AND {column} IN (SELECT c.id FROM commune c WHERE {scope(args)})"
 

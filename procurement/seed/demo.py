@@ -208,6 +208,9 @@ async def load_demo(seed: int = 2025) -> dict:
                     role=role,
                     full_name=full_name,
                     commune_code=staff_commune["code"] if role == Role.staff else None,
+                    # The demo's finance and planner accounts belong to the demo province; the
+                    # demo admin is the national admin (it manages every province's accounts).
+                    province_code=DEMO_PROVINCE if role in (Role.finance, Role.planner) else None,
                 ),
                 check_rules=False,  # the shared demo password: a production `serve` refuses to run with it
             )

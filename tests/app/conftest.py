@@ -147,6 +147,9 @@ async def clean(database):
 
 AN_VIEN = "26296"  # Xã An Viễn, Đồng Nai
 OTHER_COMMUNE = "26299"  # another Đồng Nai commune
+DONG_NAI = "75"
+HA_NOI = "01"
+HA_NOI_COMMUNE = "00070"  # Phường Hoàn Kiếm, Hà Nội
 
 
 class Users:
@@ -156,10 +159,18 @@ class Users:
         self.client = client
         self.password = "mat-khau-thu-nghiem"
 
-    async def make(self, role: str, commune_code: str | None = None, username: str | None = None) -> dict:
+    async def make(
+        self, role: str, commune_code: str | None = None, username: str | None = None, province: str | None = None
+    ) -> dict:
+        """``province``: the account's province; finance and planner default to Đồng Nai (the
+        province of the test communes), an admin without one is the national admin."""
         username = username or f"{role}-{uuid.uuid4().hex[:8]}"
+        if province is None and role in ("finance", "planner"):
+            province = DONG_NAI
         await accounts.create_user(
-            UserCreate(username=username, password=self.password, role=role, commune_code=commune_code)
+            UserCreate(
+                username=username, password=self.password, role=role, commune_code=commune_code, province_code=province
+            )
         )
         response = await self.client.post("/api/auth/login", json={"username": username, "password": self.password})
         assert response.status_code == 200, response.text

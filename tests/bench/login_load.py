@@ -47,7 +47,7 @@ def prepare(env: dict, devices: int) -> tuple[list[str], str]:
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True).stdout
     tags = random.Random(7).sample(out.split(), min(500, len(out.split())))
-    cli(env, "create-user", "--username", "bench-reader", "--role", "planner", "--password", "doc-so-thiet-bi")
+    cli(env, "create-user", "--username", "bench-reader", "--role", "national", "--password", "doc-so-thiet-bi")
     token = cli(env, "token", "--username", "bench-reader", "--name", "benchmark").strip()
     return tags, token
 

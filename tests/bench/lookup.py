@@ -147,7 +147,7 @@ def bench_engine(name: str, url: str, args) -> tuple[float, float]:
     tags = prepare(env, args.devices)
     username = "bench-reader"
     try:
-        cli(env, "create-user", "--username", username, "--role", "planner", "--password", "bench-password")
+        cli(env, "create-user", "--username", username, "--role", "national", "--password", "bench-password-long")
     except subprocess.CalledProcessError:
         pass  # made by an earlier run
     token = cli(env, "token", "--username", username, "--name", "benchmark").strip()

@@ -4,15 +4,22 @@ test fails on a route that is missing, so a new endpoint cannot ship unscoped.
 Values: "public", or the tuple of roles allowed. Routes marked with SCOPED take
 an asset of one commune: staff of another commune must get 404 there.
 Other teams add their routes here as they add them to the app.
+
+The province dimension (at the end): every route is also classified by how it keeps a
+province to its own (OBJECT: another province's object answers 404; LISTED: another
+province's objects are absent from the answer; NAMED_IN_BODY: a write naming a commune,
+line or object of another province in its body is refused; NO_PROVINCE: holds no
+province's data). The walk fails on a route that is not classified.
 """
 
-ALL = ("admin", "finance", "planner", "staff", "accountant")
+# "national": the ministry, every province, read only.
+ALL = ("admin", "finance", "planner", "staff", "accountant", "national")
 ADMIN = ("admin",)
 REGISTER_WRITE = ("admin", "staff")
-FINANCE_READ = ("admin", "finance", "planner")
+FINANCE_READ = ("admin", "finance", "planner", "national")
 FINANCE_WRITE = ("admin", "finance")
 # Planning reports compare communes: planners and admins, finance reads; commune staff none.
-PLANNING_READ = ("admin", "planner", "finance")
+PLANNING_READ = ("admin", "planner", "finance", "national")
 
 ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/api/health"): "public",
@@ -284,7 +291,7 @@ BODIES.update(
 
 # Public property (tài sản công): commune accountants read their commune and print papers;
 # finance and admin also close years and enter assessed values; only admin overrides a class.
-PP_READ = ("admin", "finance", "accountant")
+PP_READ = ("admin", "finance", "accountant", "national")
 PP_CLOSE = ("admin", "finance")
 ACCESS.update(
     {
@@ -305,6 +312,7 @@ ACCESS.update(
             "finance",
             "accountant",
             "staff",
+            "national",
         ),
         ("GET", "/public-property"): PP_READ,
         ("POST", "/public-property/close"): PP_CLOSE,
@@ -322,10 +330,11 @@ BODIES.update(
         ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"): {"members": [{"name": "A"}]},
     }
 )
+MINUTES_READ = ("admin", "finance", "accountant", "staff", "national")
 ACCESS.update(
     {
-        ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
-        ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): ("admin", "finance", "accountant", "staff"),
+        ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"): MINUTES_READ,
+        ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): MINUTES_READ,
     }
 )
 
@@ -401,3 +410,182 @@ def _photo_files() -> dict:
 
 
 FILES[("POST", "/api/assets/{asset_id:int}/photos")] = _photo_files()
+
+# --- the province dimension ---------------------------------------------------------
+# Each route once. OBJECT routes are walked with callers of another province (404 expected);
+# LISTED routes with callers of another province (the objects of the first must be absent);
+# NAMED_IN_BODY routes have their own tests (tests/app/api/test_province_scope.py).
+OBJECT = {
+    ("GET", "/S/{tag:str}"),
+    ("POST", "/S/{tag:str}"),
+    ("POST", "/admin/users/{user_id:int}"),
+    ("POST", "/admin/users/{user_id:int}/unlock"),
+    ("GET", "/api/assets/by-tag/{tag:str}"),
+    ("GET", "/api/assets/{asset_id:int}"),
+    ("PATCH", "/api/assets/{asset_id:int}"),
+    ("POST", "/api/assets/{asset_id:int}/condition"),
+    ("POST", "/api/assets/{asset_id:int}/disposal-files"),
+    ("POST", "/api/assets/{asset_id:int}/dispose"),
+    ("POST", "/api/assets/{asset_id:int}/handback"),
+    ("POST", "/api/assets/{asset_id:int}/handover"),
+    ("GET", "/api/assets/{asset_id:int}/history"),
+    ("POST", "/api/assets/{asset_id:int}/move"),
+    ("POST", "/api/assets/{asset_id:int}/not-found"),
+    ("GET", "/api/assets/{asset_id:int}/repairs"),
+    ("POST", "/api/assets/{asset_id:int}/repairs"),
+    ("POST", "/api/assets/{asset_id:int}/stocktake"),
+    ("GET", "/api/assets/{asset_id:int}/warranty"),
+    ("PUT", "/api/assets/{asset_id:int}/warranty"),
+    ("PATCH", "/api/communes/{code:str}"),
+    ("GET", "/api/disposal-files/{file_id:int}"),
+    ("POST", "/api/disposal-files/{file_id:int}/approve"),
+    ("POST", "/api/disposal-files/{file_id:int}/carry-out"),
+    ("GET", "/api/disposal-files/{file_id:int}/minutes.pdf"),
+    ("GET", "/api/finance/contracts/{contract_id:int}"),
+    ("POST", "/api/finance/contracts/{contract_id:int}/deliveries"),
+    ("GET", "/api/finance/lines/{line_id:int}"),
+    ("GET", "/api/finance/lines/{line_id:int}/allocations"),
+    ("POST", "/api/finance/lines/{line_id:int}/allocations"),
+    ("POST", "/api/finance/lines/{line_id:int}/allocations/split"),
+    ("PUT", "/api/finance/lines/{line_id:int}/milestones"),
+    ("GET", "/api/finance/packages/{package_id:int}"),
+    ("POST", "/api/finance/packages/{package_id:int}/status"),
+    ("POST", "/api/finance/payments/{payment_id:int}/reverse"),
+    ("GET", "/api/labels/{tag:str}/png"),
+    ("GET", "/api/labels/{tag:str}/svg"),
+    ("POST", "/api/public-property/assets/{asset_id:int}/classification"),
+    ("POST", "/api/public-property/assets/{asset_id:int}/valuation"),
+    ("GET", "/api/public-property/cards/{asset_id:int}"),
+    ("GET", "/api/public-property/cards/{asset_id:int}/pdf"),
+    ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"),
+    ("GET", "/api/stocktakes/{stocktake_id:int}"),
+    ("GET", "/api/stocktakes/{stocktake_id:int}/devices"),
+    ("POST", "/api/stocktakes/{stocktake_id:int}/finish"),
+    ("POST", "/api/stocktakes/{stocktake_id:int}/sync"),
+    ("GET", "/api/transfers/{transfer_id:int}"),
+    ("GET", "/api/transfers/{transfer_id:int}/minutes.pdf"),
+    ("POST", "/api/transfers/{transfer_id:int}/receive"),
+    ("GET", "/api/users/{user_id:int}"),
+    ("PATCH", "/api/users/{user_id:int}"),
+    ("GET", "/api/users/{user_id:int}/tokens"),
+    ("DELETE", "/api/users/{user_id:int}/tokens/{token_id:int}"),
+    ("POST", "/api/users/{user_id:int}/unlock"),
+    ("GET", "/assets/{asset_id:int}"),
+    ("GET", "/assets/{asset_id:int}/condition"),
+    ("POST", "/assets/{asset_id:int}/condition"),
+    ("GET", "/assets/{asset_id:int}/dispose"),
+    ("POST", "/assets/{asset_id:int}/dispose"),
+    ("GET", "/assets/{asset_id:int}/edit"),
+    ("POST", "/assets/{asset_id:int}/edit"),
+    ("GET", "/assets/{asset_id:int}/move"),
+    ("POST", "/assets/{asset_id:int}/move"),
+    ("GET", "/finance/contracts/{contract_id:int}"),
+    ("POST", "/finance/contracts/{contract_id:int}/payments"),
+    ("GET", "/finance/packages/{package_id:int}"),
+    ("POST", "/finance/packages/{package_id:int}/status"),
+    ("POST", "/finance/payments/{payment_id:int}/reverse"),
+    ("GET", "/public-property/stocktakes/{stocktake_id:int}/minutes"),
+    ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"),
+    ("GET", "/s/{tag:str}"),
+    ("POST", "/s/{tag:str}"),
+}
+LISTED = {
+    ("GET", "/admin/users"),
+    ("GET", "/api/assets"),
+    ("GET", "/api/assets/export"),
+    ("GET", "/api/assets/field-list"),
+    ("GET", "/api/finance/contracts"),
+    ("GET", "/api/finance/lines"),
+    ("GET", "/api/finance/packages"),
+    ("GET", "/api/finance/payments"),
+    ("GET", "/api/finance/reports/{report:str}"),
+    ("GET", "/api/holdings"),
+    ("GET", "/api/planning/fleet"),
+    ("GET", "/api/planning/fleet.csv"),
+    ("GET", "/api/planning/fleet.svg"),
+    ("GET", "/api/planning/fleet.xlsx"),
+    ("POST", "/api/planning/plan"),
+    ("POST", "/api/planning/plan.csv"),
+    ("POST", "/api/planning/plan.xlsx"),
+    ("GET", "/api/planning/priority"),
+    ("GET", "/api/planning/priority.csv"),
+    ("GET", "/api/planning/priority.xlsx"),
+    ("GET", "/api/planning/shortage"),
+    ("GET", "/api/planning/shortage.csv"),
+    ("GET", "/api/planning/shortage.svg"),
+    ("GET", "/api/planning/shortage.xlsx"),
+    ("GET", "/api/public-property/book"),
+    ("GET", "/api/public-property/book.pdf"),
+    ("GET", "/api/public-property/book.xlsx"),
+    ("GET", "/api/public-property/closings"),
+    ("GET", "/api/public-property/summary"),
+    ("GET", "/api/public-property/summary.pdf"),
+    ("GET", "/api/public-property/summary.xlsx"),
+    ("GET", "/api/reminders"),
+    ("GET", "/api/reports/stocktake-coverage"),
+    ("GET", "/api/reports/stocktake-coverage/csv"),
+    ("GET", "/api/reports/stocktake-coverage/xlsx"),
+    ("GET", "/api/stocktakes"),
+    ("GET", "/api/transfers"),
+    ("GET", "/api/users"),
+    ("GET", "/assets"),
+    ("GET", "/finance"),
+    ("GET", "/finance/contracts"),
+    ("GET", "/finance/packages"),
+    ("GET", "/planning"),
+    ("GET", "/planning/fleet"),
+    ("GET", "/planning/plan.csv"),
+    ("GET", "/planning/plan.xlsx"),
+    ("GET", "/public-property"),
+}
+NAMED_IN_BODY = {
+    ("POST", "/admin/users"),
+    ("POST", "/api/assets"),
+    ("POST", "/api/finance/contracts"),
+    ("POST", "/api/finance/lines"),
+    ("POST", "/api/finance/packages"),
+    ("POST", "/api/finance/payments"),
+    ("POST", "/api/import/commit"),
+    ("POST", "/api/import/dry-run"),
+    ("POST", "/api/labels/sheet"),
+    ("POST", "/api/planning/plan/packages"),
+    ("POST", "/api/public-property/years/{year:int}/close"),
+    ("POST", "/api/stocktakes"),
+    ("POST", "/api/transfers"),
+    ("POST", "/api/users"),
+    ("POST", "/assets/new"),
+    ("POST", "/import"),
+    ("POST", "/import/commit"),
+    ("POST", "/labels"),
+    ("POST", "/public-property/close"),
+}
+NO_PROVINCE = {
+    ("GET", "/"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/auth/me"),
+    ("GET", "/api/auth/tokens"),
+    ("POST", "/api/auth/tokens"),
+    ("DELETE", "/api/auth/tokens/{token_id:int}"),
+    ("GET", "/api/categories"),
+    ("PATCH", "/api/categories/{code:str}"),
+    ("GET", "/api/communes"),
+    ("GET", "/api/communes/{code:str}"),
+    ("GET", "/api/health"),
+    ("GET", "/api/import/template"),
+    ("GET", "/api/provinces"),
+    ("GET", "/api/provinces/{code:str}"),
+    ("GET", "/assets/new"),
+    ("GET", "/field/{name:str}"),
+    ("GET", "/import"),
+    ("GET", "/labels"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/s"),
+    ("GET", "/static/{file_path:path}"),
+    ("HEAD", "/static/{file_path:path}"),
+    ("GET", "/stocktake"),
+    ("GET", "/sw.js"),
+    ("GET", "/vocabulary.js"),
+}

@@ -104,16 +104,19 @@ async def test_admins_manage_users_and_staff_need_a_commune(client, users):
     )
     assert made.status_code == 201, made.text
     user = made.json()
-    assert user["commune_code"] == AN_VIEN
+    assert user["commune_code"] == AN_VIEN and user["province_code"] == "75"
     duplicate = await client.post(
-        "/api/users", json={"username": "CB.MOI", "password": "mat-khau-dai", "role": "planner"}, headers=admin
+        "/api/users",
+        json={"username": "CB.MOI", "password": "mat-khau-dai", "role": "planner", "province_code": "75"},
+        headers=admin,
     )
     assert duplicate.status_code == 409
     login = await client.post("/api/auth/login", json={"username": "cb.moi", "password": "mat-khau-dai"})
     token = {"Authorization": f"Bearer {login.json()['token']}"}
     assert (await client.get("/api/auth/me", headers=token)).status_code == 200
     promoted = await client.patch(f"/api/users/{user['id']}", json={"role": "planner"}, headers=admin)
-    assert promoted.json() == {**user, "role": "planner", "commune_code": None}
+    # A staff member made planner keeps the province of the commune it left.
+    assert promoted.json() == {**user, "role": "planner", "commune_code": None, "province_code": "75"}
     deactivated = await client.patch(f"/api/users/{user['id']}", json={"active": False}, headers=admin)
     assert deactivated.json()["active"] is False
     # A deactivated user's session stops at once.

@@ -29,12 +29,24 @@ async def test_reference_data_is_the_2025_structure(database):
 
 
 async def test_create_user_and_token_give_a_working_script_token(live_server, clean):
-    made = cli("create-user", "--username", "script.owner", "--role", "finance", "--password", "mat-khau-dai")
+    unplaced = cli("create-user", "--username", "script.owner", "--role", "finance", "--password", "mat-khau-dai")
+    assert unplaced.returncode != 0 and "province_code" in unplaced.stderr
+    made = cli(
+        "create-user",
+        "--username",
+        "script.owner",
+        "--role",
+        "finance",
+        "--province",
+        "75",
+        "--password",
+        "mat-khau-dai",
+    )
     assert made.returncode == 0, made.stderr
     token = cli("token", "--username", "script.owner", "--name", "nightly")
     assert token.returncode == 0, token.stderr
     me = httpx.get(f"{live_server}/api/auth/me", headers={"Authorization": f"Bearer {token.stdout.strip()}"})
-    assert me.json() == {"username": "script.owner", "role": "finance", "commune_code": None}
+    assert me.json() == {"username": "script.owner", "role": "finance", "commune_code": None, "province_code": "75"}
     refused = cli("create-user", "--username", "bad", "--role", "staff", "--password", "mat-khau-dai")
     assert refused.returncode != 0 and "commune_code" in refused.stderr
 
@@ -72,7 +84,9 @@ async def test_unlock_from_the_command_line_lifts_the_lock_and_is_recorded(clean
     from procurement.accounts import users
     from procurement.accounts.throttle import FREE_ATTEMPTS, count_attempt
 
-    made = await users.create_user(users.UserCreate(username="bi.khoa", password="ca-phe-sua-da-sang", role="planner"))
+    made = await users.create_user(
+        users.UserCreate(username="bi.khoa", password="ca-phe-sua-da-sang", role="planner", province_code="75")
+    )
     for _ in range(FREE_ATTEMPTS):
         await count_attempt("bi.khoa", "10.0.0.1")
     assert await LoginLimit.exists().where(LoginLimit.locked_until.is_not_null())
@@ -82,3 +96,15 @@ async def test_unlock_from_the_command_line_lifts_the_lock_and_is_recorded(clean
     assert await AccountEvent.select(AccountEvent.kind).where(AccountEvent.user == made.id).output(as_list=True) == [
         "unlock"
     ]
+
+
+async def test_assign_province_gives_accounts_their_province(clean):
+    made = cli("create-user", "--username", "ke.hoach.cu", "--role", "national", "--password", "mat-khau-dai-hon")
+    assert made.returncode == 0, made.stderr
+    one = cli("assign-province", "--username", "ke.hoach.cu", "--province", "01")
+    assert one.returncode != 0 and "province_code" in one.stderr  # the national role has none
+    cli("create-user", "--username", "tc.cu", "--role", "admin", "--password", "mat-khau-dai-hon")
+    given = cli("assign-province", "--username", "tc.cu", "--province", "01")
+    assert given.returncode == 0 and "province 01" in given.stdout, given.stderr
+    step = cli("assign-province")
+    assert step.returncode == 0 and "provinces in the data" in step.stdout, step.stderr

@@ -9,6 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from models.tables import Asset
+from procurement.core.actor import Actor
 from procurement.planning import frames as frames_module
 from procurement.planning import plans
 from procurement.planning.frames import kept_frames
@@ -16,6 +17,7 @@ from procurement.planning.plans import Area, PlanRequest
 from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 
 DAY = dt.date(2026, 6, 15)
+COUNTRY = Actor(user_id=0, username="bo", role="national")
 AREAS = [Area(), Area(commune=AN_VIEN), Area(province="75")]
 
 
@@ -66,12 +68,12 @@ async def test_ranked_list_and_plan_after_writes_equal_a_fresh_computation(clien
         assert_frame_equal(ranked, await fresh(lambda area=area: plans.ranked_list(area, on=DAY)))
 
     request = PlanRequest(budget_vnd=60_000_000)
-    await plans.plan(request, on=DAY)
+    await plans.plan(request, actor=COUNTRY, on=DAY)
     await client.post(f"/api/assets/{ids[3]}/condition", json={"condition": "broken"}, headers=admin)
     reads = len(full_reads)
-    after_plan = await plans.plan(request, on=DAY)
+    after_plan = await plans.plan(request, actor=COUNTRY, on=DAY)
     assert len(full_reads) == reads
-    assert_frame_equal(after_plan, await fresh(lambda: plans.plan(request, on=DAY)))
+    assert_frame_equal(after_plan, await fresh(lambda: plans.plan(request, actor=COUNTRY, on=DAY)))
 
 
 async def test_a_deleted_device_makes_the_frame_read_again(client, users, full_reads):

@@ -210,7 +210,9 @@ async def test_an_admin_unlocks_a_user_and_it_is_recorded(client, from_address, 
 async def test_weak_passwords_are_refused_naming_the_field(client, users, password, says):
     admin = await users.make("admin")
     answer = await client.post(
-        "/api/users", json={"username": "cb.moi", "password": password, "role": "planner"}, headers=admin
+        "/api/users",
+        json={"username": "cb.moi", "password": password, "role": "planner", "province_code": "75"},
+        headers=admin,
     )
     assert answer.status_code == 422, answer.text
     item = answer.json()["extra"][0]

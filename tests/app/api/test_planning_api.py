@@ -191,8 +191,9 @@ async def test_filters_cut_the_list_and_keep_the_area_ranks(fleet, client, users
     # Ranked within the commune now: 1, 2, 3.
     assert [i["rank"] for i in other["items"]] == [1, 2, 3]
 
-    nowhere = (await client.get("/api/planning/priority", params={"province": "01"}, headers=headers)).json()
-    assert nowhere["total"] == 0 and nowhere["items"] == []
+    # Another province than the caller's (Đồng Nai) answers like a missing one.
+    nowhere = await client.get("/api/planning/priority", params={"province": "01"}, headers=headers)
+    assert nowhere.status_code == 404
 
     page = (await client.get("/api/planning/priority", params={"limit": 3, "offset": 2}, headers=headers)).json()
     assert [i["asset_id"] for i in page["items"]] == [i["asset_id"] for i in full[2:5]]
@@ -623,9 +624,13 @@ async def test_saved_packages_stay_in_the_lines_province_and_within_its_free_mon
     )
     await post(client, finance, "/contracts", contract_body(alloc["id"], unit_price=10_000_000, quantity=2), 201)
     save = "/api/planning/plan/packages"
+    # Also the communes with nothing on record, so that the plan spreads over the province.
+    everyone = {"include_uninventoried": True}
 
     # No province: the line's (Đồng Nai) is used; the Hà Nội ward's older devices are not planned.
-    first = await client.post(save, json={"plan": {"budget_vnd": 30_000_000}, "line_id": line["id"]}, headers=planner)
+    first = await client.post(
+        save, json={"plan": {"budget_vnd": 30_000_000, **everyone}, "line_id": line["id"]}, headers=planner
+    )
     assert first.status_code == 201, first.text
     names = [p["name"] for p in first.json()]
     communes = {
@@ -654,7 +659,7 @@ async def test_saved_packages_stay_in_the_lines_province_and_within_its_free_mon
     # is cut to what is left, and once nothing is left the save is refused.
     held = sum(p["estimate_vnd"] for p in saved)
     second = await client.post(
-        save, json={"plan": {"budget_vnd": 10_000_000_000}, "line_id": line["id"]}, headers=planner
+        save, json={"plan": {"budget_vnd": 10_000_000_000, **everyone}, "line_id": line["id"]}, headers=planner
     )
     assert second.status_code == 201, second.text
     total = sum(p["estimate_vnd"] for p in await ProcurementPackage.select(ProcurementPackage.estimate_vnd))
@@ -662,7 +667,7 @@ async def test_saved_packages_stay_in_the_lines_province_and_within_its_free_mon
     assert await ProcurementPackage.count() > count
     while True:  # the walk leaves less than one device's price: eventually nothing fits
         again = await client.post(
-            save, json={"plan": {"budget_vnd": 10_000_000_000}, "line_id": line["id"]}, headers=planner
+            save, json={"plan": {"budget_vnd": 10_000_000_000, **everyone}, "line_id": line["id"]}, headers=planner
         )
         if again.status_code != 201:
             break

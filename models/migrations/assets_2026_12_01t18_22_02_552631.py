@@ -1,0 +1,59 @@
+"""app_user.province (the next migration gives existing accounts theirs)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete
+from piccolo.columns.base import OnUpdate
+from piccolo.columns.column_types import ForeignKey
+from piccolo.columns.column_types import Serial
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class Province(Table, tablename="province", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name=None,
+        secret=False,
+    )
+
+
+ID = "2026-12-01T18:22:02:552631"
+VERSION = "1.38.0"
+DESCRIPTION = "app_user.province"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="assets", description=DESCRIPTION
+    )
+
+    manager.add_column(
+        table_class_name="AppUser",
+        tablename="app_user",
+        column_name="province",
+        db_column_name="province",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Province,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
