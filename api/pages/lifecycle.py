@@ -43,7 +43,7 @@ from procurement.register import devices
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 WRITERS = ("admin", "staff")
 WARRANTY_WRITERS = ("admin", "staff", "finance")
-READERS = ("admin", "finance", "planner", "staff", "accountant")
+READERS = ("admin", "finance", "planner", "staff", "accountant", "national")
 
 
 def _typed(data: dict[str, str], *names: str) -> dict[str, str]:

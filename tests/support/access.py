@@ -589,3 +589,71 @@ NO_PROVINCE = {
     ("GET", "/sw.js"),
     ("GET", "/vocabulary.js"),
 }
+
+# The province classes of the routes added beside the province work (finance set-up and uploads in
+# pages, contract amendments and suppliers, a device's life in pages, photos).
+OBJECT |= {
+    ("GET", "/api/assets/{asset_id:int}/photos"),
+    ("GET", "/api/assets/{asset_id:int}/photos/{photo_id:int}"),
+    ("GET", "/api/finance/contracts/{contract_id:int}/amendments"),
+    ("POST", "/api/finance/contracts/{contract_id:int}/amendments"),
+    ("GET", "/api/finance/lines/{line_id:int}/allocations/template"),
+    ("GET", "/assets/{asset_id:int}/disposal"),
+    ("POST", "/assets/{asset_id:int}/disposal"),
+    ("GET", "/assets/{asset_id:int}/handover"),
+    ("POST", "/assets/{asset_id:int}/handover"),
+    ("POST", "/assets/{asset_id:int}/handback"),
+    ("GET", "/assets/{asset_id:int}/photos/{photo_id:int}"),
+    ("GET", "/assets/{asset_id:int}/repairs"),
+    ("POST", "/assets/{asset_id:int}/repairs"),
+    ("GET", "/assets/{asset_id:int}/warranty"),
+    ("POST", "/assets/{asset_id:int}/warranty"),
+    ("GET", "/disposal-files/{file_id:int}"),
+    ("GET", "/disposal-files/{file_id:int}/minutes.pdf"),
+    ("POST", "/disposal-files/{file_id:int}/approve"),
+    ("POST", "/disposal-files/{file_id:int}/carry-out"),
+    ("GET", "/finance/deliveries/{delivery_id:int}/labels"),
+    ("POST", "/finance/deliveries/{delivery_id:int}/labels"),
+    ("POST", "/finance/contracts/{contract_id:int}/amendments"),
+    ("POST", "/finance/contracts/{contract_id:int}/deliveries"),
+    ("GET", "/finance/lines/{line_id:int}"),
+    ("GET", "/finance/lines/{line_id:int}/allocations-template.xlsx"),
+    ("POST", "/finance/lines/{line_id:int}/allocations"),
+    ("POST", "/finance/lines/{line_id:int}/milestones"),
+    ("POST", "/finance/lines/{line_id:int}/packages"),
+    ("POST", "/finance/lines/{line_id:int}/plan-packages"),
+    ("POST", "/finance/lines/{line_id:int}/split"),
+    ("POST", "/finance/lines/{line_id:int}/split/confirm"),
+    ("POST", "/finance/lines/{line_id:int}/sub-lines"),
+    ("GET", "/transfers/{transfer_id:int}"),
+    ("GET", "/transfers/{transfer_id:int}/minutes.pdf"),
+    ("GET", "/transfers/{transfer_id:int}/receive"),
+    ("POST", "/transfers/{transfer_id:int}/receive"),
+}
+LISTED |= {
+    ("GET", "/finance/contracts/new"),
+    ("GET", "/finance/lines"),
+    ("GET", "/finance/reports/{name:str}"),
+    ("GET", "/finance/uploads"),
+    ("GET", "/holdings"),
+    ("GET", "/reminders"),
+    ("GET", "/transfers"),
+    ("GET", "/transfers/new"),
+}
+# Multipart uploads name their objects (a device, a line, contracts) in the request: their own
+# tests refuse another province's (tests/app/api/test_province_scope.py).
+NAMED_IN_BODY |= {
+    ("POST", "/api/assets/{asset_id:int}/photos"),
+    ("POST", "/api/finance/lines/{line_id:int}/allocations/upload"),
+    ("POST", "/api/finance/payments/upload"),
+    ("POST", "/finance/contracts/new"),
+    ("POST", "/finance/lines"),
+    ("POST", "/finance/uploads"),
+    ("POST", "/finance/uploads/commit"),
+    ("POST", "/transfers/new"),
+}
+NO_PROVINCE |= {
+    ("GET", "/api/finance/payments/template"),  # the columns of a treasury statement, no rows
+    ("GET", "/api/finance/suppliers"),  # suppliers serve every province
+    ("GET", "/finance/uploads/payments-template.xlsx"),
+}

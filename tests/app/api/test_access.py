@@ -15,6 +15,7 @@ import pytest
 
 from tests.app.conftest import AN_VIEN, HA_NOI, HA_NOI_COMMUNE, OTHER_COMMUNE, make_asset
 from tests.support.access import ACCESS, BODIES, FILES, LISTED, NAMED_IN_BODY, NO_PROVINCE, OBJECT, SCOPED
+from tests.support.images import image_bytes
 
 ROLES = ("admin", "finance", "planner", "staff", "accountant", "national")
 
@@ -144,6 +145,11 @@ PROVINCE_BODIES = {
         "items": [{"category": "desktop", "quantity": 1}],
     },
     ("POST", "/api/finance/payments/{payment_id:int}/reverse"): {"paid_on": "2025-11-01", "voucher_number": "DX-1"},
+    ("POST", "/api/finance/contracts/{contract_id:int}/amendments"): {
+        "signed_on": "2025-10-01",
+        "reason": "Bổ sung",
+        "value_change_vnd": 1_000,
+    },
     ("PATCH", "/api/users/{user_id:int}"): {"full_name": "Tên khác"},
     ("PATCH", "/api/communes/{code:str}"): {"officials": 20},
 }
@@ -249,6 +255,18 @@ async def _dong_nai_objects(client, users) -> tuple[dict[str, str], list[str]]:
         },
         expect=200,
     )
+    delivery = await post(
+        f"/api/finance/contracts/{contract['id']}/deliveries",
+        {
+            "delivered_on": "2025-10-01",
+            "accepted_on": "2025-10-02",
+            "items": [{"category": "desktop", "quantity": 1, "serials": ["DN-SERIAL-1"]}],
+        },
+    )
+    photo = await client.post(
+        f"/api/assets/{asset_id}/photos", headers=staff, files={"file": ("anh.jpg", image_bytes(64, 48), "image/jpeg")}
+    )
+    assert photo.status_code == 201, photo.text
     user_id = (await AppUser.select(AppUser.id).where(AppUser.username == staff_name).first())["id"]
     token = await accounts.create_api_token(await accounts.actor_named(staff_name), "kịch bản")
     del admin
@@ -262,13 +280,15 @@ async def _dong_nai_objects(client, users) -> tuple[dict[str, str], list[str]]:
         "stocktake_id": str(stocktake["id"]),
         "file_id": str(disposal["id"]),
         "transfer_id": str(transfer["id"]),
+        "delivery_id": str(delivery["id"]),
+        "photo_id": str(photo.json()["id"]),
         "user_id": str(user_id),
         "token_id": str(token.id),
         "code": AN_VIEN,
         "report": "by_line",
         "year": "2025",
         "file_path": "app.css",
-        "name": "stocktake.js",
+        "name": "by_commune.xlsx",  # /finance/reports/{name}
     }
     # Not the commune code: examples in the pages' placeholders use it.
     return values, ["Xã An Viễn", tag, line_number, contract_number, "Marker-Dong-Nai", "Dấu Vết Đồng Nai"]

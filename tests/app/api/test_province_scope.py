@@ -263,3 +263,75 @@ async def test_existing_accounts_get_the_one_province_of_the_data_or_only_read(c
     me = (await client.get("/api/auth/me", headers=token)).json()
     assert me["role"] == "national" and me["province_code"] is None
     assert (await client.post(f"{API}/lines", json=line_body(), headers=token)).status_code == 403
+
+
+async def test_uploads_photos_and_set_up_forms_touch_only_my_province(client, users):
+    """The routes that name their objects in the request (multipart files, forms)."""
+    from models.procurement import Allocation, Contract, Payment
+    from tests.app.api.test_budget import contract_body, make_chain
+    from tests.support.images import image_bytes
+
+    dn_finance = await users.make("finance")
+    _, allocation = await make_chain(client, dn_finance)
+    contract = (await client.post(f"{API}/contracts", json=contract_body(allocation["id"]), headers=dn_finance)).json()
+    line_id = allocation["line_id"]
+    hn_finance = await users.make("finance", province=HA_NOI)
+    hn_admin = await users.make("admin", province=HA_NOI)
+    allocations_before, payments_before = await Allocation.count(), await Payment.count()
+
+    sheet = f"Mã xã,Số tiền\n{AN_VIEN},1000000\n".encode()
+    answer = await client.post(
+        f"{API}/lines/{line_id}/allocations/upload",
+        files={"file": ("phan-bo.csv", sheet, "text/csv")},
+        data={"dry_run": "false"},
+        headers=hn_finance,
+    )
+    assert answer.status_code == 404, answer.text
+    statement = f"Số hợp đồng,Số chứng từ,Ngày thanh toán,Số tiền\n{contract['number']},UNC-X,01/10/2025,1000000\n"
+    answer = await client.post(
+        f"{API}/payments/upload",
+        files={"file": ("kho-bac.csv", statement.encode(), "text/csv")},
+        data={"dry_run": "false"},
+        headers=hn_finance,
+    )
+    assert answer.status_code in (404, 422), answer.text  # another province's contract is not found
+    assert (await Allocation.count(), await Payment.count()) == (allocations_before, payments_before)
+
+    # A photo of another province's device; the contract form on another province's allocation.
+    device = await make_asset()
+    photo = await client.post(
+        f"/api/assets/{device}/photos",
+        files={"file": ("anh.jpg", image_bytes(64, 48), "image/jpeg")},
+        headers=hn_admin,
+    )
+    assert photo.status_code == 404, photo.text
+    contracts_before = await Contract.count()
+    form = await client.get("/finance/contracts/new", params={"allocation_id": allocation["id"]}, headers=hn_finance)
+    # The form says the allocation is not found and offers only Hà Nội's lines.
+    assert "Không tìm thấy" in form.text and allocation["commune_name"] not in form.text
+    made = await client.post(
+        "/finance/contracts/new",
+        data={
+            "allocation_id": str(allocation["id"]),
+            "supplier_name": "Công ty Ngoài Tỉnh",
+            "supplier_tax_code": "0100000001",
+            "number": "HN-1",
+            "signed_on": "20/09/2025",
+            "items-0-category": "desktop",
+            "items-0-quantity": "1",
+            "items-0-unit_price": "1.000.000",
+        },
+        headers=hn_finance,
+    )
+    assert made.status_code in (404, 422) and await Contract.count() == contracts_before
+    # A line for another province, from the page.
+    line_form = {
+        "number": "X/KH",
+        "name": "Dòng tỉnh khác",
+        "decision_date": "22/08/2025",
+        "fiscal_year": "2025",
+        "amount_vnd": "1.000.000",
+        "province_code": "75",
+    }
+    refused = await client.post("/finance/lines", data=line_form, headers=hn_finance)
+    assert refused.status_code in (403, 404, 422) and "/finance/lines/" not in refused.headers.get("location", "")
