@@ -160,7 +160,6 @@ def complete_openapi(
             for parameter in operation.get("parameters", []):
                 for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
-    _declare_storable_text(document)
     models = _models()
     for name, schema in components.get("schemas", {}).items():
         model = models.get(name) or models.get(schema.get("title", ""))
@@ -177,6 +176,8 @@ def complete_openapi(
             for key, value in wanted.items():
                 if not _has(prop, key):
                     prop[key] = value
+    # After the models' own constraints: a pattern they state (a UUID, a tag) is kept as it is.
+    _declare_storable_text(document)
     return document
 
 

@@ -584,8 +584,9 @@ async def test_the_line_list_filters_by_province_and_pages(client, users):
     from procurement.finance import budget
     from procurement.finance.schemas import LineCreate
 
-    finance = await users.make("finance")
-    actor = Actor(user_id=0, username="bench", role="finance")
+    national = await users.make("national")  # the ministry reads every province
+    finance = await users.make("finance")  # Đồng Nai's
+    actor = Actor(user_id=0, username="bench", role="admin")  # the national admin
     for n in range(52):
         await budget.create_line(
             actor,
@@ -598,12 +599,15 @@ async def test_the_line_list_filters_by_province_and_pages(client, users):
                 province_code="75" if n < 51 else "01",
             ),
         )
-    first = await client.get("/finance/lines", headers=finance)
+    first = await client.get("/finance/lines", headers=national)
     assert first.status_code == 200 and "(52)" in first.text and "1–50 / 52" in first.text
     assert 'href="?province=&amp;offset=50"' in first.text and "51/QĐ-UBND" not in first.text
-    second = await client.get("/finance/lines", params={"offset": "50"}, headers=finance)
+    second = await client.get("/finance/lines", params={"offset": "50"}, headers=national)
     assert "51/QĐ-UBND" in second.text and "52/QĐ-UBND" in second.text and ">1/QĐ-UBND<" not in second.text
-    hanoi = await client.get("/finance/lines", params={"province": "01"}, headers=finance)
+    hanoi = await client.get("/finance/lines", params={"province": "01"}, headers=national)
     assert "(1)" in hanoi.text and "52/QĐ-UBND" in hanoi.text and ">2/QĐ-UBND<" not in hanoi.text
-    odd = await client.get("/finance/lines", params={"province": "x'", "offset": "-3"}, headers=finance)
+    odd = await client.get("/finance/lines", params={"province": "x'", "offset": "-3"}, headers=national)
     assert odd.status_code == 200 and "(52)" in odd.text
+    # A province's finance office sees its own lines only.
+    own = await client.get("/finance/lines", params={"offset": "50"}, headers=finance)
+    assert own.status_code == 200 and "51/QĐ-UBND" in own.text and "52/QĐ-UBND" not in own.text
