@@ -75,7 +75,8 @@ def sqlite_part(path: str, query: ColumnQuery, id_range: tuple[int, int] | None)
     try:
         sql, args = query.sqlite_ndjson(), list[object](query.args)
         if id_range is not None:
-            sql += (" AND " if " WHERE " in sql else " WHERE ") + "a.id BETWEEN ? AND ?"
+            # The query's own WHERE, not one inside a column's subquery (a device's repairs in all).
+            sql += (" AND " if " WHERE " in query.source else " WHERE ") + "a.id BETWEEN ? AND ?"
             args += list(id_range)
         (text,) = connection.execute(sql, args).fetchone()
     finally:

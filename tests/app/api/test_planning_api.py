@@ -697,3 +697,26 @@ async def test_concurrent_plan_saves_never_exceed_the_line(client, users):
     assert 0 < total <= 50_000_000
     refused = [a for a in answers if a.status_code == 409]
     assert all(a.json()["extra"][0]["key"] for a in refused)
+
+
+async def test_the_country_is_ranked_for_the_ministry_from_every_province(client, users):
+    """The national reader's register is read whole (on SQLite in id ranges on parallel
+    connections): every province's devices are ranked, also with repairs on record."""
+    from tests.app.conftest import HA_NOI_COMMUNE
+
+    ids = {await make_asset(), await make_asset(commune_code=HA_NOI_COMMUNE), await make_asset(category="printer")}
+    staff = await users.make("staff", AN_VIEN)
+    repaired = await client.post(
+        f"/api/assets/{min(ids)}/repairs",
+        json={"started_on": "2025-10-01", "supplier": "Sửa chữa A", "cost_vnd": 500_000, "work_done": "Thay ổ cứng"},
+        headers=staff,
+    )
+    assert repaired.status_code in (200, 201), repaired.text
+    national = await users.make("national")
+    answer = await client.get("/api/planning/priority", params={"limit": 500}, headers=national)
+    assert answer.status_code == 200, answer.text
+    assert {row["asset_id"] for row in answer.json()["items"]} == ids
+    # The whole register, disposed devices too: its query has no WHERE of its own but the repairs'
+    # subquery has one (SQLite's id ranges once appended theirs after the subquery's).
+    everything = await load_register(RegisterFilter(include_disposed=True))
+    assert set(everything.assets.collect()["asset_id"].to_list()) == ids
