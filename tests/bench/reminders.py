@@ -1,7 +1,7 @@
 """Benchmark: the reminders of a whole province of the national data set, from the database to
 the list (the same call as ``GET /api/reminders?province=…`` and the reminders page).
 
-    DATABASE_URL=sqlite:////tmp/reminders-national.sqlite python -m tests.bench.reminders
+    DATABASE_URL=sqlite:///data/reminders-national.sqlite python -m tests.bench.reminders
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/national python -m tests.bench.reminders
 
 The national set (150,000 devices over the 3,321 communes) is loaded first when the database
@@ -22,7 +22,7 @@ import os
 import statistics
 import time
 
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/reminders-national.sqlite")
+os.environ.setdefault("DATABASE_URL", "sqlite:///data/reminders-national.sqlite")
 
 TARGET_SECONDS = 0.5
 
