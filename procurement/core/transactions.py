@@ -151,11 +151,12 @@ def sqlite_frame(path: str, sql: str, args: list, schema: Schema) -> pl.DataFram
     )
 
 
-async def must_find(query: Any) -> dict[str, Any]:
-    """The row a query must find (the caller has just written or locked it); else NotFound."""
+async def must_find(query: Any, message: str = "Không tìm thấy.", field: str | None = None) -> dict[str, Any]:
+    """The row a query must find (the caller has just written or locked it, or named it by id);
+    else NotFound with ``message`` on ``field``."""
     from procurement.core.errors import NotFound
 
     row = await query.first()
     if row is None:
-        raise NotFound()
+        raise NotFound(message, field=field)
     return row

@@ -36,7 +36,7 @@ from procurement.core.errors import DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.core.replay import once
 from procurement.core.text import like_pattern, search_key
-from procurement.core.transactions import write_transaction
+from procurement.core.transactions import must_find, write_transaction
 from procurement.finance import rules
 from procurement.finance.budget import (
     FINANCE_READERS,
@@ -274,13 +274,6 @@ async def delivery_labels(actor: Actor, delivery_id: int, base_url: str, stock: 
 # --- what a new contract is signed against --------------------------------------------------
 
 
-async def _found(query: Any, message: str, field: str) -> dict[str, Any]:
-    row = await query.first()
-    if row is None:
-        raise NotFound(message, field=field)
-    return row
-
-
 async def contract_source(
     actor: Actor, allocation_id: int | None = None, line_id: int | None = None, package_id: int | None = None
 ) -> dict[str, Any]:
@@ -289,7 +282,7 @@ async def contract_source(
     actor.require(*FINANCE_WRITERS)
     package = None
     if package_id is not None:
-        package = await _found(
+        package = await must_find(
             ProcurementPackage.select(
                 ProcurementPackage.id,
                 ProcurementPackage.name,
@@ -303,7 +296,7 @@ async def contract_source(
         line_id, allocation_id = package["line"], package["allocation"]
     allocation = None
     if allocation_id is not None:
-        allocation = await _found(
+        allocation = await must_find(
             Allocation.select(
                 Allocation.id,
                 Allocation.line,
@@ -317,7 +310,7 @@ async def contract_source(
     if line_id is None:
         raise DomainError("Chọn dòng ngân sách, phân bổ hoặc gói thầu của hợp đồng.", field="line_id")
     await check_line(actor, line_id)  # a package or allocation of another province: as missing
-    line = await _found(
+    line = await must_find(
         BudgetLine.select(BudgetLine.id, BudgetLine.number, BudgetLine.name, BudgetLine.amount_vnd).where(
             BudgetLine.id == line_id
         ),
