@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -99,6 +100,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def on_startup(app: Litestar) -> None:
         await db.open_pool()
+        # What start-up built (modules, routes, schemas, templates: some 200,000 objects)
+        # lives as long as the process. Frozen, the collector stops walking it on every full
+        # collection, which cost the scan page about a third of its time.
+        gc.collect()
+        gc.freeze()
 
     async def on_shutdown(app: Litestar) -> None:
         await db.close_pool()

@@ -91,11 +91,6 @@ async def incoming_transfer(request: Request, tag: str) -> int | None:
     return await transfers.incoming_transfer_for_tag(request.user, tag)
 
 
-async def warranty_of(request: Request, asset_id: int):
-    """The warranty line of the scan page."""
-    return await service.warranty(request.user, asset_id)
-
-
 # --- warranty -------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from labels.tags import TagError, display_tag, parse_tag
 from models.tables import Commune
 from procurement.core import vocabulary
 from procurement.core.errors import DomainError
-from procurement.lifecycle import photos
+from procurement.lifecycle import photos, service
 from procurement.register import devices, labelling
 from procurement.register.schemas import AssetMove, ConditionReport, NotFoundReport, StocktakeConfirm
 
@@ -95,7 +95,6 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
             return Redirect(f"/transfers/{incoming}/receive?tag={canonical}")
         # Another commune's device answers exactly like a missing one.
         return _not_found(request, display_tag(canonical))
-    warranty = await lifecycle_pages.warranty_of(request, asset.id)
     return render(
         request,
         "scan.html",
@@ -103,8 +102,8 @@ async def scan_page(request: Request, tag: FromPath[str], done: FromQuery[str | 
             request,
             asset,
             done=DONE_MESSAGES.get(done or ""),
-            warranty=warranty,
-            photo_list=await photos.photos(request.user, asset.id),
+            warranty=await service.warranty_of_seen(asset),
+            photo_list=await photos.photos_of_seen(asset),
         ),
     )
 

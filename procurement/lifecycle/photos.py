@@ -35,12 +35,13 @@ from procurement.core.clock import now
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.heavy import run_heavy
 from procurement.core.idempotency import StoredEvent, parse_event_id, run_once
+from procurement.core.lookups import Lookup
 from procurement.core.text import nfc
 from procurement.core.transactions import write_transaction
 from procurement.lifecycle.service import _device as visible_device
 from procurement.register.devices import describe_stored, stored_event
 from procurement.register.importing import check_file_name
-from procurement.register.schemas import Status
+from procurement.register.schemas import AssetOut, Status
 
 EVENT_KIND = "photo_added"  # the device's history event (vocabulary: event_kind)
 DEFAULT_MAX_BYTES = 200 * 1024
@@ -345,6 +346,15 @@ async def photos(actor: Actor, asset_id: int) -> list[PhotoOut]:
     await visible_device(actor, asset_id)
     rows = await AssetPhoto.select(*_COLUMNS).where(AssetPhoto.asset == asset_id).order_by(AssetPhoto.id)
     return [_out(r) for r in rows]
+
+
+_PHOTOS_OF_DEVICE = Lookup(lambda: AssetPhoto.select(*_COLUMNS).where(AssetPhoto.asset == 0).order_by(AssetPhoto.id))
+
+
+async def photos_of_seen(asset: AssetOut) -> list[PhotoOut]:
+    """The photos of a device the caller has just been shown (its scope already checked), by a
+    compiled look-up: the scan page's path."""
+    return [_out(r) for r in await _PHOTOS_OF_DEVICE.rows(asset.id)]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn
 from procurement.core.errors import Conflict, DomainError, NotFound
 from procurement.core.heavy import run_heavy
+from procurement.core.lookups import Lookup
 from procurement.core.transactions import must_find, read_frame, write_transaction
 from procurement.lifecycle.rules import DeviceFacts, Ground, check_ground, under_warranty, years_in_use
 from procurement.lifecycle.schemas import (
@@ -35,7 +36,7 @@ from procurement.lifecycle.schemas import (
     WarrantyIn,
     WarrantyOut,
 )
-from procurement.register.schemas import Status
+from procurement.register.schemas import AssetOut, Status
 
 DEFAULT_WARRANTY_MONTHS = int(os.environ.get("DEFAULT_WARRANTY_MONTHS", "12"))
 """Warranty of a delivered device when none was entered: the usual term of the province's
@@ -116,6 +117,22 @@ async def warranty(actor: Actor, asset_id: int) -> WarrantyOut:
     device = await _device(actor, asset_id)
     entered = await Warranty.select().where(Warranty.asset == asset_id).first()
     return _warranty_of(device, entered, today_vn())
+
+
+_WARRANTY_TERMS = Lookup(
+    lambda: Asset.select(
+        Asset.id, Asset.acquired_on, Asset.contract._.supplier._.name.as_alias("contract_supplier")
+    ).where(Asset.id == 0)
+)
+_ENTERED_WARRANTY = Lookup(lambda: Warranty.select().where(Warranty.asset == 0))
+
+
+async def warranty_of_seen(asset: AssetOut) -> WarrantyOut:
+    """The warranty of a device the caller has just been shown (its scope already checked),
+    by compiled look-ups: the scan page's path, which runs on every scan."""
+    device = (await _WARRANTY_TERMS.rows(asset.id))[0]
+    entered = await _ENTERED_WARRANTY.rows(asset.id)
+    return _warranty_of(device, entered[0] if entered else None, today_vn())
 
 
 async def set_warranty(actor: Actor, asset_id: int, data: WarrantyIn) -> WarrantyOut:

@@ -9,21 +9,19 @@ the reply) gets the stored answer and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from labels.tags import display_tag
-from models.engine import KEPT_READ
 from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn, years_before
 from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.idempotency import StoredEvent, run_once
+from procurement.core.lookups import Lookup
 from procurement.core.text import like_pattern
 from procurement.core.transactions import write_transaction
 from procurement.public_property.classification import Kind, classify
@@ -135,22 +133,15 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
     )
 
 
-@functools.cache
-def _select_one_sql(column: str, engine_type: str) -> str:
-    """The SQL of ``select(*_COLUMNS).where(column == ?)``, built by Piccolo once.
-
-    Building a joined select costs Piccolo about 1 ms of Python each time, more
-    than the database needs to answer it; the look-up by tag is the hot path
-    of every scan, so the compiled SQL is kept and run through ``Asset.raw``.
-    """
-    query = Asset.select(*_COLUMNS).where(getattr(Asset, column) == 0).limit(1)
-    sql, _ = query.querystrings[0].compile_string(engine_type=engine_type)
-    # Marked for the kept connection of the SQLite engine (models/engine.py).
-    return KEPT_READ + re.sub(r"\?|\$\d+", "{}", sql)
+# The hot path of every scan: compiled once (procurement.core.lookups).
+_ONE_DEVICE = {
+    column: Lookup(lambda column=column: Asset.select(*_COLUMNS).where(getattr(Asset, column) == 0).limit(1))
+    for column in ("id", "tag")
+}
 
 
 async def _load_row(actor: Actor, column: str, value: Any) -> dict[str, Any]:
-    rows = await Asset.raw(_select_one_sql(column, Asset._meta.db.engine_type), value)
+    rows = await _ONE_DEVICE[column].rows(value)
     row = rows[0] if rows else None
     if row is None or not actor.sees_commune(row["commune_id"]):
         # Another commune's device answers exactly like a missing one.

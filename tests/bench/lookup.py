@@ -1,15 +1,20 @@
-"""Benchmark: look-up of one asset by tag over HTTP, requests per second.
+"""Benchmark: look-up of one asset by tag, and the scan page, over HTTP, requests per second.
 
 For each engine, on the national synthetic data set (all 3,321 communes, about
-150,000 devices), the app is served by uvicorn (one worker) and loaded by wrk
-with a rotating set of real tags, twice: the real route through Piccolo
-(/api/assets/by-tag/{tag}) and a bare-driver baseline in the same app
-(/bench/raw-lookup/{tag}, :mod:`tests.bench.routes`). Both pass the same
-authentication and guard, check the tag and give the same answer, byte for
-byte; only the way to the database differs.
+150,000 devices), loaded by wrk with a rotating set of real tags, beside two
+baselines measured in the same run, alternating, best of each kept:
+
+1. **The minimal app** (:mod:`tests.bench.minimal_app`): a Litestar app with nothing
+   of the project, served the same way (uvicorn, same options, same number of
+   processes), that checks a Bearer token against an in-memory set, runs the same
+   SELECT by tag on the raw driver and returns the row as JSON. The floor: targets
+   are the look-up at least 0.6 of it and the scan page (``/s/TAG``) at least 0.5.
+2. **The same-answer baseline** in the project's own app (``/bench/raw-lookup/{tag}``,
+   :mod:`tests.bench.routes`): same authentication, guard, scoping and answer, byte
+   for byte, with a bare driver instead of Piccolo; what the ORM costs.
 
     python -m tests.bench.lookup --sqlite data/national.sqlite \
-        --postgres postgresql://postgres@127.0.0.1:5432/bench_register
+        --postgres postgresql://postgres@127.0.0.1:5432/bench_register [--workers N]
 """
 
 from __future__ import annotations
@@ -87,15 +92,19 @@ def prepare(env: dict, devices: int) -> list[str]:
     return random.Random(7).sample(tags, min(2000, len(tags)))
 
 
-def serve(env: dict, port: int) -> subprocess.Popen:
+def serve(
+    env: dict, port: int, app: str = "api.asgi:app", health: str = "/api/health", workers: int = 1
+) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "api.asgi:app",
+            app,
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
             "--no-access-log",
@@ -106,9 +115,9 @@ def serve(env: dict, port: int) -> subprocess.Popen:
         ],
         env={**env, "BENCH_RAW_ROUTES": "1"},
     )
-    for _ in range(100):
+    for _ in range(300):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=1)
             return process
         except Exception:
             time.sleep(0.2)
@@ -141,7 +150,7 @@ def wrk(port: int, prefix: str, tags: list[str], token: str, seconds: int, conne
     return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
 
 
-def bench_engine(name: str, url: str, args) -> tuple[float, float]:
+def bench_engine(name: str, url: str, args) -> dict[str, float]:
     env = {**os.environ, "DATABASE_URL": url}
     print(f"{name}: preparing {url}", flush=True)
     tags = prepare(env, args.devices)
@@ -151,21 +160,45 @@ def bench_engine(name: str, url: str, args) -> tuple[float, float]:
     except subprocess.CalledProcessError:
         pass  # made by an earlier run
     token = cli(env, "token", "--username", username, "--name", "benchmark").strip()
-    port = free_port()
-    server = serve(env, port)
+    routes = {  # what is measured: (server, path prefix)
+        "look-up": ("project", "/api/assets/by-tag/"),
+        "scan page": ("project", "/s/"),
+        "same answer, bare driver": ("project", "/bench/raw-lookup/"),
+        "minimal app": ("minimal", "/minimal/by-tag/"),
+    }
+    ports = {"project": free_port(), "minimal": free_port()}
+    servers = {
+        "project": serve(env, ports["project"], workers=args.workers),
+        "minimal": serve(
+            {**env, "MINIMAL_TOKENS": token},
+            ports["minimal"],
+            app="tests.bench.minimal_app:app",
+            health="/minimal/health",
+            workers=args.workers,
+        ),
+    }
+    best = dict.fromkeys(routes, 0.0)
     try:
-        wrk(port, "/api/assets/by-tag/", tags, token, 2, args.connections)  # warm up
-        # Alternate the two and keep each one's best, so a passing load on the
-        # machine (autovacuum, another process) does not decide the ratio.
-        piccolo = raw = 0.0
+        for server, prefix in routes.values():  # warm up
+            wrk(ports[server], prefix, tags, token, 2, args.connections)
+        # Alternate and keep each one's best, so a passing load on the machine
+        # (autovacuum, another process) does not decide the ratios.
         for _ in range(args.rounds):
-            piccolo = max(piccolo, wrk(port, "/api/assets/by-tag/", tags, token, args.seconds, args.connections))
-            raw = max(raw, wrk(port, "/bench/raw-lookup/", tags, token, args.seconds, args.connections))
+            for label, (server, prefix) in routes.items():
+                best[label] = max(best[label], wrk(ports[server], prefix, tags, token, args.seconds, args.connections))
     finally:
-        server.terminate()
-        server.wait()
-    print(f"{name}: Piccolo {piccolo:,.0f} req/s; bare driver {raw:,.0f} req/s; ratio {piccolo / raw:.0%}", flush=True)
-    return piccolo, raw
+        for process in servers.values():
+            process.terminate()
+            process.wait()
+    floor = best["minimal app"]
+    print(
+        f"{name}: look-up {best['look-up']:,.0f} req/s ({best['look-up'] / floor:.2f} of the minimal app, "
+        f"{best['look-up'] / best['same answer, bare driver']:.0%} of the same-answer baseline); "
+        f"scan page {best['scan page']:,.0f} ({best['scan page'] / floor:.2f}); "
+        f"minimal app {floor:,.0f}; same answer, bare driver {best['same answer, bare driver']:,.0f}",
+        flush=True,
+    )
+    return best
 
 
 def main() -> None:
@@ -176,6 +209,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="server processes, the same for both apps")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -183,9 +217,17 @@ def main() -> None:
     if args.postgres:
         asyncio.run(ensure_pg_database(args.postgres))
         results["PostgreSQL"] = bench_engine("PostgreSQL", args.postgres, args)
-    print("\n| engine | Piccolo route req/s | bare driver req/s | ratio |\n|---|---|---|---|")
-    for name, (piccolo, raw) in results.items():
-        print(f"| {name} | {piccolo:,.0f} | {raw:,.0f} | {piccolo / raw:.0%} |")
+    print(
+        "\n| engine | look-up req/s | scan page req/s | minimal app req/s | same answer, bare driver req/s "
+        "| look-up ÷ minimal (≥ 0.6) | scan page ÷ minimal (≥ 0.5) | look-up ÷ same answer |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, best in results.items():
+        floor, same = best["minimal app"], best["same answer, bare driver"]
+        print(
+            f"| {name} | {best['look-up']:,.0f} | {best['scan page']:,.0f} | {floor:,.0f} | {same:,.0f} "
+            f"| {best['look-up'] / floor:.2f} | {best['scan page'] / floor:.2f} | {best['look-up'] / same:.0%} |"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from procurement.core.errors import NotFound
 from procurement.register.devices import asset_out_of_row
 from procurement.register.schemas import AssetOut
 
-_SQL = """
+LOOKUP_SQL = """
 SELECT a.id, a.tag, c.code AS category, c.name AS category_name, c.useful_life_years,
        m.id AS commune_id, m.code AS commune_code, m.name AS commune_name, p.code AS province_code,
        a.make, a.model, a.serial, a.location, a.location_detail, a.assigned_to,
@@ -76,10 +76,10 @@ async def raw_lookup(request: Request, tag: FromPath[str]) -> Response[AssetOut]
     db = engine()
     if isinstance(db, PostgresEngine):
         async with db.pool.acquire() as connection:
-            row = await connection.fetchrow(_SQL.format(placeholder="$1"), canonical)
+            row = await connection.fetchrow(LOOKUP_SQL.format(placeholder="$1"), canonical)
         values = None if row is None else dict(row)
     else:
-        row = _sqlite().execute(_SQL.format(placeholder="?"), (canonical,)).fetchone()
+        row = _sqlite().execute(LOOKUP_SQL.format(placeholder="?"), (canonical,)).fetchone()
         values = None if row is None else _typed_sqlite_row(row)
     if values is None or not request.user.sees_commune(values["commune_id"]):
         raise NotFound("Không tìm thấy thiết bị.")
