@@ -135,8 +135,8 @@ def asset_out_of_row(row: dict[str, Any]) -> AssetOut:
 
 # The hot path of every scan: compiled once (procurement.core.lookups).
 _ONE_DEVICE = {
-    column: Lookup(lambda column=column: Asset.select(*_COLUMNS).where(getattr(Asset, column) == 0).limit(1))
-    for column in ("id", "tag")
+    "id": Lookup(lambda: Asset.select(*_COLUMNS).where(Asset.id == 0).limit(1)),
+    "tag": Lookup(lambda: Asset.select(*_COLUMNS).where(Asset.tag == "").limit(1)),
 }
 
 
