@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import os
 import re
-import threading
 import unicodedata
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from procurement.core.errors import DomainError, TooManyAttempts
+from procurement.core.heavy import lower_thread_priority
 
 
 def _env_int(name: str, default: int) -> int:
@@ -74,19 +74,15 @@ class HashingBusy(TooManyAttempts):
         self.code = "busy"
 
 
-def _lower_priority() -> None:
-    """Runs once in each hashing thread: on Linux a thread has its own nice value."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SETTINGS.nice)
-
-
 class _Gate:
     """At most ``workers`` hashes at once in threads; at most ``queue`` more waiting."""
 
     def __init__(self, workers: int, queue: int) -> None:
         self.capacity = workers + queue
         self.inside = 0
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="argon2", initializer=_lower_priority)
+        self.pool = ThreadPoolExecutor(
+            workers, thread_name_prefix="argon2", initializer=lower_thread_priority, initargs=(SETTINGS.nice,)
+        )
 
     @contextlib.asynccontextmanager
     async def ticket(self) -> AsyncIterator[None]:

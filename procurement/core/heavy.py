@@ -3,10 +3,15 @@
 Building an XLSX, CSV, PDF or SVG, collecting a polars report and reading a large
 part of the database are seconds of CPU; on the event loop they would hold every
 other request (a commune's scan behind a province's export). :func:`run_heavy`
-runs such a function in a worker thread, at most :data:`HEAVY_WORKERS` at a time
-in this process, so the loop only parses, awaits and answers, and a burst of
-exports queues instead of starving the machine. polars, the ``sqlite3`` module,
-xlsxwriter's C parts and reportlab's image code let go of the GIL while they work.
+runs such a function in one of :data:`HEAVY_WORKERS` threads of this process, so
+the loop only parses, awaits and answers, and a burst of exports queues instead of
+starving the machine. polars, the ``sqlite3`` module, xlsxwriter's C parts and
+reportlab's image code let go of the GIL while they work.
+
+Those threads run at a lower CPU priority (``HEAVY_NICE``, on Linux a thread has its
+own nice value): when the cores are busy, the event loops that answer phones get the
+CPU first, and a province's export takes a little longer instead of every scan
+waiting behind it.
 
 Defined here, not in ``api/``, because the domain's use cases (procurement/) call
 it too, and the domain never imports ``api/``; ``api/`` uses this same limiter.
@@ -15,15 +20,14 @@ it too, and the domain never imports ``api/``; ``api/`` uses this same limiter.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import tempfile
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Concatenate, ParamSpec, TypeVar
-from weakref import WeakKeyDictionary
-
-import anyio
-import anyio.to_thread
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,21 +36,27 @@ T = TypeVar("T")
 # spreads one job over the cores), so more would only slow every job down.
 HEAVY_WORKERS = max(1, int(os.environ.get("HEAVY_WORKERS") or os.cpu_count() or 1))
 
-# One limiter per event loop (tests open several loops in one process).
-_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+# Added to the nice value of the heavy threads (0: same priority as the event loop).
+HEAVY_NICE = int(os.environ.get("HEAVY_NICE") or 10)
 
 
-def limiter() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    found = _limiters.get(loop)
-    if found is None:
-        found = _limiters[loop] = anyio.CapacityLimiter(HEAVY_WORKERS)
-    return found
+def lower_thread_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by ``nice`` (Linux: the nice value belongs
+    to the thread; elsewhere nothing happens). For a pool's initializer."""
+    with contextlib.suppress(AttributeError, OSError):
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + nice))
+
+
+# One pool for the process: its size is the bound, whichever event loop asks.
+_POOL = ThreadPoolExecutor(
+    HEAVY_WORKERS, thread_name_prefix="heavy", initializer=lower_thread_priority, initargs=(HEAVY_NICE,)
+)
 
 
 async def run_heavy(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """``fn(*args, **kwargs)`` in a worker thread, one of at most ``HEAVY_WORKERS`` at a time."""
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter())
+    """``fn(*args, **kwargs)`` in one of the ``HEAVY_WORKERS`` lower-priority threads."""
+    return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
 
 
 async def run_heavy_to_file(

@@ -53,3 +53,17 @@ def test_errors_come_back_to_the_caller():
             return str(error)
 
     assert asyncio.run(main()) == "min_share"
+
+
+def test_heavy_jobs_run_below_the_event_loops_priority():
+    """On Linux the nice value is per thread: the pool's threads are the lower-priority ones,
+    the caller's thread (an event loop's) keeps its own."""
+    import os
+
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    caller = nice_of_this_thread()
+    worker = asyncio.run(heavy.run_heavy(nice_of_this_thread))
+    assert worker == min(19, caller + heavy.HEAVY_NICE)
+    assert nice_of_this_thread() == caller
