@@ -174,6 +174,20 @@ async def _run(port: int, names: list[str], tags: list[str], sheet: bytes) -> No
         print(f"look-up p99 under load {p99:.1f} ms: {'OK' if p99 < 50 else 'SLOW (target < 50 ms)'}")
 
 
+def peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a server: its own process and every worker under it."""
+    pids = [pid]
+    children = f"/proc/{pid}/task/{pid}/children"
+    if os.path.exists(children):
+        with open(children) as file:
+            pids += [int(child) for child in file.read().split()]
+    total_kb = 0
+    for each in pids:
+        with open(f"/proc/{each}/status") as file:
+            total_kb += next(int(line.split()[1]) for line in file if line.startswith("VmHWM:"))
+    return total_kb / 1024
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -184,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     server = _serve(port, args.workers)
     try:
         asyncio.run(_run(port, names, tags, sheet))
+        print(f"server peak resident memory, all processes: {peak_memory_mb(server.pid):,.0f} MB (target < 1 GB)")
     finally:
         server.terminate()
         try:
