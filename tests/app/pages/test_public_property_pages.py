@@ -4,6 +4,8 @@ year is refused next to the field."""
 
 from __future__ import annotations
 
+import asyncio
+
 from models.public_property import WearClosing
 from tests.app.conftest import AN_VIEN, make_asset
 from tests.support.browser import log_in, screenshot
@@ -82,3 +84,52 @@ async def test_the_book_page_offers_the_minutes_of_a_finished_round(client, user
     )
     assert made.status_code == 200 and made.headers["content-type"].startswith("application/pdf")
     assert "Lê Văn Cường" in pdf_text(made.content)
+
+
+async def test_a_round_finished_on_the_phone_offers_its_minutes_as_a_pdf(live_server, phone, users):
+    """The round's own page: staff finish the round, follow "Lập biên bản kiểm kê", name the
+    committee, and download minutes that compare the book with the count."""
+    from models.tables import Asset
+    from tests.app.api.test_public_property import pdf_text
+
+    await users.make("staff", AN_VIEN, username="lan.bienban")
+    counted = await make_asset(acquired_on="2023-03-15", cost_vnd=15_000_000, location_detail="Phòng kế toán")
+    await make_asset(acquired_on="2023-04-01", cost_vnd=12_000_000, location_detail="Phòng văn thư")  # not counted
+    tag = (await Asset.select(Asset.tag).where(Asset.id == counted).first())["tag"]
+
+    page = await phone.new_page()
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await log_in(page, live_server, "lan.bienban", users.password)
+    await page.goto(f"{live_server}/stocktake")
+    await page.click("#st-begin")
+    await page.wait_for_selector("text=Đã lưu 2 thiết bị")
+    await page.fill("#st-tag", tag)
+    await page.press("#st-tag", "Enter")
+    await page.click("#st-device >> text=Vẫn ở đây")
+    # Counted on the phone, then sent: finishing needs an empty queue.
+    await page.wait_for_function("document.getElementById('st-n-done').textContent === '1'")
+    await page.wait_for_function("window.stocktakeApp.queued().then(l => l.length === 0)")
+    await page.click("#st-finish")
+    await page.wait_for_selector("#st-result:not([hidden])")
+    await page.click("text=Lập biên bản kiểm kê")
+    await page.wait_for_selector("input[name=name_0]")
+    await page.fill("input[name=name_0]", "Lê Văn Cường")
+    await page.fill("input[name=position_0]", "Chủ tịch UBND xã")
+    await page.fill("input[name=name_1]", "Nguyễn Thị Hoa")
+    await page.fill("input[name=position_1]", "Kế toán")
+    async with page.expect_download() as download:
+        await page.click("button:has-text('Lập biên bản')")
+    pdf = await download.value
+    assert pdf.suggested_filename.startswith("bien-ban-kiem-ke-") and pdf.suggested_filename.endswith(".pdf")
+    with open(await pdf.path(), "rb") as file:
+        text = pdf_text(file.read())
+    # The committee, Vietnamese intact, and the book against the count: two on the book, one counted.
+    assert "Lê Văn Cường" in text and "Nguyễn Thị Hoa" in text and "Chủ tịch UBND xã" in text
+    assert "BIÊN BẢN KIỂM KÊ" in text.upper()
+    # Book against count: two on the book (15 + 12 million đ), one counted, one short.
+    total = next(line for line in text.splitlines() if line.startswith("TỔNG CỘNG"))
+    book, counted_part, shortage = total.split()[2:4], total.split()[5:7], total.split()[-2:]
+    assert book == ["2", "27.000.000"] and counted_part == ["1", "15.000.000"], total
+    assert shortage == ["-1", "-12.000.000"], total
+    assert "Không thấy" in text
+    await screenshot(page, "stocktake-minutes-phone")
