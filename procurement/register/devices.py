@@ -40,7 +40,6 @@ from procurement.register.schemas import (
     AssetUpdate,
     Condition,
     ConditionReport,
-    Disposal,
     FieldDevice,
     Location,
     NotFoundReport,
@@ -589,26 +588,6 @@ async def confirm_stocktake(actor: Actor, asset_id: int, data: StocktakeConfirm,
         compute,
         data.note,
         round_result="confirmed" if in_round else None,
-    )
-
-
-async def dispose_asset(actor: Actor, asset_id: int, data: Disposal) -> AssetOut:
-    if data.status == Status.disposed and actor.role != "admin":
-        raise Forbidden("Chỉ quản trị viên được xác nhận thanh lý.", field="status")
-
-    async def compute(row):
-        if row["status"] == data.status.value:
-            raise Conflict("Thiết bị đã ở trạng thái này.", field="status", code="unchanged")
-        return {"status": data.status.value}
-
-    return await _change_asset(
-        actor,
-        asset_id,
-        "disposed" if data.status == Status.disposed else "disposal_requested",
-        data.client_event_id,
-        compute,
-        data.reason,
-        kinds=("disposed", "disposal_requested"),
     )
 
 

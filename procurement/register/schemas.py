@@ -226,22 +226,6 @@ class NotFoundReport(_Input):
     client_event_id: ClientEventId | None = None
 
 
-class Disposal(_Input):
-    status: Status = Field(
-        default=Status.awaiting_disposal,
-        description="awaiting_disposal (request) or disposed (final, admin only)",
-    )
-    reason: Reason
-    client_event_id: ClientEventId | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _disposal_status(cls, value: Status) -> Status:
-        if value not in (Status.awaiting_disposal, Status.disposed):
-            raise ValueError("Chỉ nhận awaiting_disposal hoặc disposed.")
-        return value
-
-
 class FieldDevice(BaseModel):
     """A device as a phone keeps it for the scan page with no signal."""
 
