@@ -36,6 +36,7 @@ from procurement.lifecycle.schemas import (
     WarrantyOut,
 )
 from procurement.register.schemas import Status
+from procurement.register.transit import refuse_in_transit
 
 DEFAULT_WARRANTY_MONTHS = int(os.environ.get("DEFAULT_WARRANTY_MONTHS", "12"))
 """Warranty of a delivered device when none was entered: the usual term of the province's
@@ -173,6 +174,7 @@ async def record_repair(actor: Actor, asset_id: int, data: RepairIn) -> RepairOu
         device = await _device(actor, asset_id)
         if device["status"] == Status.disposed:
             raise Conflict("Thiết bị đã thanh lý.", field="asset_id", code="disposed")
+        await refuse_in_transit(device, "ghi sửa chữa")
         entered = await Warranty.select().where(Warranty.asset == asset_id).first()
         cover = _warranty_of(device, entered, data.started_on)
         repair = Repair(
@@ -246,6 +248,7 @@ async def hand_over(actor: Actor, asset_id: int, data: HandoverIn) -> HandoverOu
         device = await _device(actor, asset_id)
         if device["status"] == Status.disposed:
             raise Conflict("Thiết bị đã thanh lý.", field="asset_id", code="disposed")
+        await refuse_in_transit(device, "bàn giao cho người sử dụng")
         held = await Handover.select(Handover.holder_name).where(
             Handover.asset == asset_id, Handover.returned_on.is_null()
         )
@@ -344,6 +347,7 @@ async def request_disposal(actor: Actor, asset_id: int, data: DisposalRequestIn)
         device = await _device(actor, asset_id)
         if device["status"] in (Status.disposed, Status.awaiting_disposal):
             raise Conflict("Thiết bị đã thanh lý hoặc đang chờ thanh lý.", field="asset_id", code="already")
+        await refuse_in_transit(device, "đề nghị thanh lý")
         facts = DeviceFacts(device["acquired_effective"], device["useful_life_years"], device["cost_vnd"])
         check_ground(data.ground, facts, today, data.repair_estimate_vnd)
         age = f"{years_in_use(facts.acquired, today):.1f}" if facts.acquired else ""
@@ -412,6 +416,8 @@ async def carry_out_disposal(actor: Actor, file_id: int, data: DisposalExecution
             raise Conflict(
                 "Chỉ thực hiện thanh lý sau khi có quyết định phê duyệt.", field="status", code="not_approved"
             )
+        device = await must_find(Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id == row["asset"]))
+        await refuse_in_transit(device, "thực hiện thanh lý")
         if data.carried_out_on < row["decision_date"] or data.carried_out_on > today_vn():
             raise DomainError("Ngày thanh lý phải từ ngày quyết định đến hôm nay.", field="carried_out_on")
         await DisposalFile.update(

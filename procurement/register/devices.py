@@ -46,6 +46,7 @@ from procurement.register.schemas import (
     Status,
     StocktakeConfirm,
 )
+from procurement.register.transit import refuse_in_transit
 
 MAX_ROW_ID = 2**31 - 1  # ids are Serial: a 32-bit integer on PostgreSQL
 
@@ -435,6 +436,16 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
     return await _with_replay(data.client_event_id, None, change, actor=actor, kinds=("registered",))
 
 
+_DOING = {
+    "updated": "sửa thông tin thiết bị",
+    "moved": "chuyển vị trí thiết bị",
+    "condition_reported": "báo tình trạng",
+    "stocktake_confirmed": "xác nhận kiểm kê",
+    "not_found": "báo không tìm thấy",
+}
+"""What each change is, in the refusal of a device in transit."""
+
+
 async def _change_asset(
     actor: Actor,
     asset_id: int,
@@ -458,6 +469,7 @@ async def _change_asset(
             row = await _load_row(actor, "id", asset_id)
             if row["status"] == Status.disposed and not allow_disposed:
                 raise Conflict("Thiết bị đã thanh lý, không thể thay đổi.", field="status", code="disposed")
+            await refuse_in_transit(row, _DOING.get(kind, "thay đổi thiết bị"))
             at = now()
             new_values = await compute(row)
             diff = {

@@ -174,6 +174,9 @@ class AssetCreate(_Acquired):
     def _not_disposed(cls, value: Status) -> Status:
         if value in (Status.disposed, Status.awaiting_disposal):
             raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
+        if value == Status.in_transit:
+            # Only a transfer decision puts a device in transit (and its receipt takes it out).
+            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái đang điều chuyển.")
         return value
 
 
