@@ -10,9 +10,10 @@ import os
 from typing import Any
 
 import polars as pl
+from piccolo.query.functions.aggregate import Count
 from pydantic import TypeAdapter
 
-from models.lifecycle import DisposalFile, Handover, Repair, Warranty
+from models.lifecycle import DisposalFile, Handover, Repair, Transfer, TransferItem, Warranty
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn
@@ -468,6 +469,7 @@ REMINDER_NAMES = {
     "os_unsupported": "Hệ điều hành hết hỗ trợ",
     "no_antimalware": "Chưa cài phần mềm phòng chống mã độc",
     "disposal_waiting": "Hồ sơ thanh lý chờ quyết định",
+    "transfer_waiting": "Điều chuyển chờ xã nhận xác nhận",
     "stocktake_due": "Chưa kiểm kê trong năm",
 }
 
@@ -591,7 +593,8 @@ async def reminders(
 ) -> list[Reminder]:
     """What needs attention in the caller's view: warranties ending soon, devices past their
     useful life still in use, computers without a supported OS or the anti-malware,
-    disposal files awaiting a decision, communes not counted this year."""
+    disposal files awaiting a decision, communes not counted this year, transfers awaiting
+    the receiving commune's confirmation."""
     today = today or today_vn()
     # The scope by the device's commune column (its index), not through joins: a province is
     # its communes' ids.
@@ -667,4 +670,59 @@ async def reminders(
                 detail="Chờ quyết định phê duyệt" if f["status"] == "requested" else "Đã duyệt, chờ thực hiện",
             )
         )
+    found += await _transfers_waiting(actor, province)
     return found
+
+
+async def _transfers_waiting(actor: Actor, province: str | None) -> list[Reminder]:
+    """Transfers whose devices the receiving commune has not all confirmed, in the caller's
+    view (staff: their commune sends or receives), under the receiving commune."""
+    query = Transfer.select(
+        Transfer.id,
+        Transfer.decision_number,
+        Transfer.decision_date,
+        Transfer.from_commune,
+        Transfer.to_commune,
+        Transfer.from_commune._.name.as_alias("from_name"),
+        Transfer.to_commune._.code.as_alias("to_code"),
+        Transfer.to_commune._.name.as_alias("to_name"),
+    ).where(Transfer.status == "in_transit")
+    sent, received = actor.scope.where(Transfer.from_commune), actor.scope.where(Transfer.to_commune)
+    if sent is not None and received is not None:
+        query = query.where(sent | received)
+    if province and not actor.is_staff:
+        query = query.where(
+            (Transfer.from_commune._.province._.code == province) | (Transfer.to_commune._.province._.code == province)
+        )
+    rows = [
+        r
+        for r in await query.order_by(Transfer.id)
+        if actor.sees_commune(r["from_commune"]) or actor.sees_commune(r["to_commune"])
+    ]
+    if not rows:
+        return []
+    counts = {
+        c["transfer"]: c
+        for c in await TransferItem.select(
+            TransferItem.transfer,
+            Count(TransferItem.id, alias="devices"),
+            Count(TransferItem.received_at, alias="received"),
+        )
+        .where(TransferItem.transfer.is_in([r["id"] for r in rows]))
+        .group_by(TransferItem.transfer)
+    }
+    return [
+        Reminder(
+            kind="transfer_waiting",
+            kind_vi=REMINDER_NAMES["transfer_waiting"],
+            commune_code=r["to_code"],
+            commune_name=r["to_name"],
+            transfer_id=r["id"],
+            detail=(
+                f"Quyết định {r['decision_number']} ngày {r['decision_date']:%d/%m/%Y} từ {r['from_name']}: "
+                f"đã nhận {counts[r['id']]['received']}/{counts[r['id']]['devices']} thiết bị"
+            ),
+        )
+        for r in rows
+        if r["id"] in counts
+    ]
