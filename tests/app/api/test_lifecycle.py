@@ -405,3 +405,34 @@ async def test_a_transfer_awaiting_the_receivers_confirmation_is_a_reminder_on_b
     assert "đã nhận 1/2" in (await waiting(receiver))[0]["detail"]
     await client.post(url, json={"tag": tags[1]}, headers=receiver)
     assert await waiting(receiver) == [] and await waiting(sender) == []
+
+
+async def test_a_device_disposed_through_its_file_leaves_the_working_fleet_and_the_wear_book(client, users):
+    from tests.app.conftest import dispose_through_file
+
+    admin = await users.make("admin")
+    finance = await users.make("finance")
+    kept, gone = [await make_asset(serial=f"BOOK-{i}", cost_vnd=15_000_000) for i in range(2)]
+    year = today_vn().year
+
+    async def book_ids() -> set[int]:
+        params = {"year": year, "commune": AN_VIEN}
+        answer = await client.get("/api/public-property/book", params=params, headers=finance)
+        assert answer.status_code == 200, answer.text
+        return {r["asset_id"] for r in answer.json()["rows"]}
+
+    async def fleet_count() -> int:
+        body = (await client.get("/api/planning/fleet", params={"province": "75"}, headers=finance)).json()
+        return sum(r["devices"] for r in body["by_commune"] if r["commune_code"] == AN_VIEN)
+
+    assert await book_ids() == {kept, gone} and await fleet_count() == 2
+    file_id = await dispose_through_file(client, gone, admin, carry_out=False)
+    assert await fleet_count() == 2 and await book_ids() == {kept, gone}  # requested only: not yet gone
+    decided = {"decision_number": "9/QĐ-UBND", "decision_date": (today_vn() - dt.timedelta(days=1)).isoformat()}
+    assert (
+        await client.post(f"/api/disposal-files/{file_id}/approve", json=decided, headers=finance)
+    ).status_code == 200
+    done = {"method": "destruction", "carried_out_on": today_vn().isoformat()}
+    carried = await client.post(f"/api/disposal-files/{file_id}/carry-out", json=done, headers=admin)
+    assert carried.status_code == 200, carried.text
+    assert await book_ids() == {kept} and await fleet_count() == 1
