@@ -192,3 +192,18 @@ async def test_the_pages_refuse_a_device_in_transit_with_the_transfer_named_on_t
         for e in await AssetEvent.select(AssetEvent.changes).where(AssetEvent.asset == device)
     ]
     assert len(changes) == 2  # registered, transfer_sent: nothing else
+
+
+async def test_the_scan_page_of_a_device_in_transit_offers_no_action_and_refuses_one_naming_the_transfer(client, users):
+    sender = await users.make("staff", AN_VIEN)
+    finance = await users.make("finance")
+    device = await make_asset(serial="TRANSIT-SCAN")
+    tag = (await Asset.select(Asset.tag).where(Asset.id == device).first())["tag"]
+    transfer_id = await _send(client, finance, [device])
+    page = await client.get(f"/s/{tag}", headers=sender)
+    assert page.status_code == 200 and "Đang điều chuyển" in page.text
+    assert 'value="confirm"' not in page.text and 'id="photo"' in page.text  # a photo is still taken
+    answer = await client.post(f"/s/{tag}", data={"action": "confirm"}, headers=sender)
+    assert answer.status_code == 409 and DECISION in answer.text and f"/transfers/{transfer_id}" in answer.text
+    assert (await _row(device))["status"] == "in_transit"
+    assert await Asset.count().where(Asset.last_audited_at.is_not_null()) == 0
