@@ -43,7 +43,6 @@ VND = Annotated[int, BeforeValidator(_whole_dong), Field(ge=0, le=MAX_VND, descr
 ShortText = Annotated[str, AfterValidator(nfc), Field(max_length=100)]
 LongText = Annotated[str, AfterValidator(nfc), Field(max_length=200)]
 Note = Annotated[str, AfterValidator(nfc), Field(max_length=2000)]
-Reason = Annotated[str, AfterValidator(nfc), Field(min_length=3, max_length=500)]
 
 
 class Status(StrEnum):
