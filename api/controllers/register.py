@@ -24,7 +24,6 @@ from procurement.register.schemas import (
     AssetUpdate,
     Condition,
     ConditionReport,
-    Disposal,
     EventOut,
     FieldDevice,
     NotFoundReport,
@@ -132,10 +131,6 @@ class AssetController(Controller):
     )
     async def report_not_found(self, request: Request, asset_id: RowId, data: JSONBody[NotFoundReport]) -> AssetOut:
         return await devices.report_not_found(request.user, asset_id, data)
-
-    @post("/{asset_id:int}/dispose", opt=WRITE, status_code=200, responses=CHANGE_ERRORS)
-    async def dispose_asset(self, request: Request, asset_id: RowId, data: JSONBody[Disposal]) -> AssetOut:
-        return await devices.dispose_asset(request.user, asset_id, data)
 
     @get("/{asset_id:int}/history", opt=READ, responses=error_responses(401, 404))
     async def asset_history(self, request: Request, asset_id: RowId) -> list[EventOut]:

@@ -1,6 +1,6 @@
 """The register's pages: device list, device page with history, register, edit,
-move, report condition, dispose (with a confirm step), spreadsheet import, and
-users for admins.
+move, report condition, spreadsheet import, and users for admins. Disposal has no page
+here: only through the disposal file (``api/pages/lifecycle.py``).
 
 Handlers parse the form, call the same use cases as the API with ``request.user``
 (so roles and commune scoping are the API's), and render the answer. A refused
@@ -47,7 +47,6 @@ from procurement.register.schemas import (
     AssetMove,
     AssetUpdate,
     ConditionReport,
-    Disposal,
 )
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -289,7 +288,7 @@ async def edit_asset_submit(request: Request, asset_id: RowId, data: Form) -> Te
     return await _asset_form(request, "edit", {**_form_values(asset), **data}, errors, asset, status_code=422)
 
 
-# --- move, condition, dispose ------------------------------------------------------------------
+# --- move, condition -------------------------------------------------------------------------
 
 
 async def _action(
@@ -352,26 +351,6 @@ async def condition_submit(request: Request, asset_id: RowId, data: Form) -> Tem
         return Redirect(f"/assets/{asset_id}?done=condition", status_code=303)
     except (ValidationError, DomainError) as error:
         return await _action(request, asset_id, "condition", data, form_errors(error), status_code=422)
-
-
-@get("/assets/{asset_id:int}/dispose", opt=page(*WRITERS), include_in_schema=False)
-async def dispose_page(request: Request, asset_id: RowId) -> Template:
-    return await _action(request, asset_id, "dispose", {"status": "awaiting_disposal"}, {})
-
-
-@post("/assets/{asset_id:int}/dispose", opt=page(*WRITERS), include_in_schema=False, status_code=200)
-async def dispose_submit(request: Request, asset_id: RowId, data: Form) -> Template | Redirect:
-    """First post: check and ask to confirm; second post (confirm=yes): do it."""
-    try:
-        disposal = Disposal(status=data.get("status") or "awaiting_disposal", reason=data.get("reason") or "")
-        if disposal.status == "disposed" and request.user.role != "admin":
-            raise DomainError("Chỉ quản trị viên được xác nhận thanh lý.", field="status")
-        if data.get("confirm") != "yes":
-            return await _action(request, asset_id, "dispose", data, {}, confirming=True)
-        await devices.dispose_asset(request.user, asset_id, disposal)
-        return Redirect(f"/assets/{asset_id}?done=disposed", status_code=303)
-    except (ValidationError, DomainError) as error:
-        return await _action(request, asset_id, "dispose", data, form_errors(error), status_code=422)
 
 
 # --- spreadsheet import ---------------------------------------------------------------------------
@@ -576,8 +555,6 @@ REGISTER_PAGES = [
     move_submit,
     condition_page,
     condition_submit,
-    dispose_page,
-    dispose_submit,
     import_page,
     import_check,
     import_commit,

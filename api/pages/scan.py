@@ -180,7 +180,7 @@ async def stocktake_page(request: Request) -> Template:
 
 # The scripts of the offline pages, served minified (a phone with weak signal loads
 # them, and the service worker again): the readable sources stay in api/static.
-FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js", "photos.js"})
+FIELD_SCRIPTS = frozenset({"stocktake.js", "rounds.js", "camera.js", "tags.js", "sw.js", "photos.js", "fieldqueue.js"})
 
 
 @functools.cache

@@ -1,8 +1,7 @@
 /* Photos of a device from the phone. The photo is shrunk here (canvas -> JPEG, longest
    side 1280 px, quality lowered until it is under the server's limit), queued in the same
-   IndexedDB queue as the offline actions (stocktake.js: database "field-queue", store
-   "actions"; record {route: "photo", client_event_id, asset_id, tag, blob, caption,
-   taken_at}) and sent once when the signal returns. Sending takes the same
+   IndexedDB queue as the offline actions (fieldqueue.js, loaded first; record {route:
+   "photo", client_event_id, asset_id, tag, blob, caption, taken_at}) and sent once when the signal returns. Sending takes the same
    navigator.locks lock as the other actions ("field-queue-send"), so two tabs never send
    the same photo; the server stores each event id once anyway.
 
@@ -13,51 +12,12 @@
   "use strict";
   var SIDE = 1280, DEFAULT_LIMIT = 200 * 1024;
 
-  /* --- the queue: the same store stocktake.js keeps (same name, version and schema) --- */
-  var dbReady = null;
-  function db() {
-    dbReady = dbReady || new Promise(function (resolve, reject) {
-      var open = indexedDB.open("field-queue", 1);
-      open.onupgradeneeded = function () {
-        var store = open.result.createObjectStore("actions", { keyPath: "seq", autoIncrement: true });
-        store.createIndex("event", "client_event_id", { unique: true });
-      };
-      open.onsuccess = function () { resolve(open.result); };
-      open.onerror = function () { reject(open.error); };
-    });
-    return dbReady;
-  }
-  function tx(mode, work) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var t = d.transaction("actions", mode), result;
-        t.oncomplete = function () { resolve(result); };
-        t.onerror = t.onabort = function () { reject(t.error); };
-        result = work(t.objectStore("actions"));
-      });
-    });
-  }
+  /* --- the queue: fieldqueue.js (the same store as stocktake.js's actions) --------- */
+  var Q = window.FieldQueue;
   var channel = "BroadcastChannel" in window ? new BroadcastChannel("field-queue") : null;
   function changed() { if (channel) channel.postMessage("changed"); }
-  function photosQueued() {
-    return tx("readonly", function (store) {
-      var out = []; store.openCursor().onsuccess = function (e) {
-        var c = e.target.result; if (c) { if (c.value.route === "photo") out.push(c.value); c.continue(); }
-      };
-      return out;
-    });
-  }
-  function forget(id) {
-    return tx("readwrite", function (store) {
-      store.index("event").getKey(id).onsuccess = function (e) { if (e.target.result !== undefined) store.delete(e.target.result); };
-    }).then(changed);
-  }
-  function eventId() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.from(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  function photosQueued() { return Q.all("photo"); }
+  function forget(id) { return Q.forget([id]).then(changed); }
 
   /* --- shrinking on the phone ---------------------------------------------------- */
   function decode(file) {
@@ -108,10 +68,10 @@
   function queue(file, device, caption, limit) {
     return shrink(file, limit).then(function (blob) {
       var record = {
-        client_event_id: eventId(), route: "photo", asset_id: device.id, tag: device.tag, blob: blob,
+        client_event_id: Q.eventId(), route: "photo", asset_id: device.id, tag: device.tag, blob: blob,
         caption: caption || "", taken_at: new Date().toISOString(), size: blob.size
       };
-      return tx("readwrite", function (store) { store.add(record); }).then(function () { changed(); return record; });
+      return Q.add(record).then(function () { changed(); return record; });
     });
   }
 

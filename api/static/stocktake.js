@@ -32,12 +32,7 @@
     render();
   }
   function say(text, tone) { var m = $("st-msg"); m.textContent = text; m.className = "st-msg " + (tone || ""); }
-  function eventId() { return crypto.randomUUID ? crypto.randomUUID() : uuid4(); }
-  function uuid4() {
-    var b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.from(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var Q = window.FieldQueue, tx = Q.tx, eventId = Q.eventId;  // the queue: fieldqueue.js, loaded first
   function api(method, path, body) {
     return fetch(path, {
       method: method, credentials: "same-origin",
@@ -51,51 +46,12 @@
     });
   }
 
-  /* --- the queue (IndexedDB) ---------------------------------------------- */
-  var dbReady = null;
-  function db() {
-    dbReady = dbReady || new Promise(function (resolve, reject) {
-      var open = indexedDB.open("field-queue", 1);
-      open.onupgradeneeded = function () {
-        var store = open.result.createObjectStore("actions", { keyPath: "seq", autoIncrement: true });
-        store.createIndex("event", "client_event_id", { unique: true });
-      };
-      open.onsuccess = function () { resolve(open.result); };
-      open.onerror = function () { reject(open.error); };
-    });
-    return dbReady;
-  }
-  function tx(mode, work) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var t = d.transaction("actions", mode), result;
-        t.oncomplete = function () { resolve(result); };
-        t.onerror = t.onabort = function () { reject(t.error); };
-        result = work(t.objectStore("actions"));
-      });
-    });
-  }
+  /* --- the queue (IndexedDB, fieldqueue.js) -------------------------------- */
   function changed() { if (channel) channel.postMessage("changed"); return refresh(); }
   /* One record per action: {client_event_id, route: "stocktake" | "asset", ...}. */
-  function enqueue(record) {
-    return tx("readwrite", function (store) { store.add(record); }).then(changed);
-  }
-  function queued() {
-    return tx("readonly", function (store) {
-      var out = []; store.openCursor().onsuccess = function (e) {
-        var c = e.target.result; if (c) { out.push(c.value); c.continue(); }
-      };
-      return out;
-    });
-  }
-  function forget(ids) {
-    return tx("readwrite", function (store) {
-      var index = store.index("event");
-      ids.forEach(function (id) {
-        index.getKey(id).onsuccess = function (e) { if (e.target.result !== undefined) store.delete(e.target.result); };
-      });
-    }).then(changed);
-  }
+  function enqueue(record) { return Q.add(record).then(changed); }
+  function queued() { return Q.all(); }
+  function forget(ids) { return Q.forget(ids).then(changed); }
   function reassign(from, to) {  // a round closed for good: its actions go to the new round
     return tx("readwrite", function (store) {
       store.openCursor().onsuccess = function (e) {

@@ -1,11 +1,12 @@
 /* Keeps the stocktake page usable with no signal: the page and its files are
    cached; a scanned label's page (/s/TAG) falls back to the stocktake page,
    which then looks the tag up in the device list kept on the phone. */
-var CACHE = "stocktake-v5";  // a new name when the files change: installed together, the old set dropped
+var CACHE = "stocktake-v6";  // a new name when the files change: installed together, the old set dropped
 var PAGE = "/stocktake";
-// photos.js is small and must work with no signal the first time a photo is taken.
-var FILES = ["/static/app.css", "/static/scan.css", "/field/tags.js", "/vocabulary.js", "/field/stocktake.js",
-  "/field/photos.js"];
+// photos.js is small and must work with no signal the first time a photo is taken;
+// fieldqueue.js is the queue both it and stocktake.js keep.
+var FILES = ["/static/app.css", "/static/scan.css", "/field/tags.js", "/vocabulary.js", "/field/fieldqueue.js",
+  "/field/stocktake.js", "/field/photos.js"];
 // Fetched when first needed (the camera; rounds.js only ever with signal); kept from then on.
 var LAZY = ["/field/camera.js", "/static/vendor/jsQR.min.js", "/field/rounds.js"];
 

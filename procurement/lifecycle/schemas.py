@@ -128,6 +128,7 @@ class Reminder(BaseModel):
     commune_name: str
     asset_id: int | None = None
     tag: str | None = None
+    transfer_id: int | None = Field(None, description="The transfer awaiting confirmation (transfer_waiting)")
     detail: str
     due_on: dt.date | None = None
 

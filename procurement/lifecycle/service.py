@@ -10,9 +10,10 @@ import os
 from typing import Any
 
 import polars as pl
+from piccolo.query.functions.aggregate import Count
 from pydantic import TypeAdapter
 
-from models.lifecycle import DisposalFile, Handover, Repair, Warranty
+from models.lifecycle import DisposalFile, Handover, Repair, Transfer, TransferItem, Warranty
 from models.tables import Asset, AssetEvent, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now, today_vn
@@ -37,6 +38,7 @@ from procurement.lifecycle.schemas import (
     WarrantyOut,
 )
 from procurement.register.schemas import AssetOut, Status
+from procurement.register.transit import refuse_in_transit
 
 DEFAULT_WARRANTY_MONTHS = int(os.environ.get("DEFAULT_WARRANTY_MONTHS", "12"))
 """Warranty of a delivered device when none was entered: the usual term of the province's
@@ -190,6 +192,7 @@ async def record_repair(actor: Actor, asset_id: int, data: RepairIn) -> RepairOu
         device = await _device(actor, asset_id)
         if device["status"] == Status.disposed:
             raise Conflict("Thiết bị đã thanh lý.", field="asset_id", code="disposed")
+        await refuse_in_transit(device, "ghi sửa chữa")
         entered = await Warranty.select().where(Warranty.asset == asset_id).first()
         cover = _warranty_of(device, entered, data.started_on)
         repair = Repair(
@@ -263,6 +266,7 @@ async def hand_over(actor: Actor, asset_id: int, data: HandoverIn) -> HandoverOu
         device = await _device(actor, asset_id)
         if device["status"] == Status.disposed:
             raise Conflict("Thiết bị đã thanh lý.", field="asset_id", code="disposed")
+        await refuse_in_transit(device, "bàn giao cho người sử dụng")
         held = await Handover.select(Handover.holder_name).where(
             Handover.asset == asset_id, Handover.returned_on.is_null()
         )
@@ -361,6 +365,7 @@ async def request_disposal(actor: Actor, asset_id: int, data: DisposalRequestIn)
         device = await _device(actor, asset_id)
         if device["status"] in (Status.disposed, Status.awaiting_disposal):
             raise Conflict("Thiết bị đã thanh lý hoặc đang chờ thanh lý.", field="asset_id", code="already")
+        await refuse_in_transit(device, "đề nghị thanh lý")
         facts = DeviceFacts(device["acquired_effective"], device["useful_life_years"], device["cost_vnd"])
         check_ground(data.ground, facts, today, data.repair_estimate_vnd)
         age = f"{years_in_use(facts.acquired, today):.1f}" if facts.acquired else ""
@@ -429,6 +434,8 @@ async def carry_out_disposal(actor: Actor, file_id: int, data: DisposalExecution
             raise Conflict(
                 "Chỉ thực hiện thanh lý sau khi có quyết định phê duyệt.", field="status", code="not_approved"
             )
+        device = await must_find(Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id == row["asset"]))
+        await refuse_in_transit(device, "thực hiện thanh lý")
         if data.carried_out_on < row["decision_date"] or data.carried_out_on > today_vn():
             raise DomainError("Ngày thanh lý phải từ ngày quyết định đến hôm nay.", field="carried_out_on")
         await DisposalFile.update(
@@ -479,6 +486,7 @@ REMINDER_NAMES = {
     "os_unsupported": "Hệ điều hành hết hỗ trợ",
     "no_antimalware": "Chưa cài phần mềm phòng chống mã độc",
     "disposal_waiting": "Hồ sơ thanh lý chờ quyết định",
+    "transfer_waiting": "Điều chuyển chờ xã nhận xác nhận",
     "stocktake_due": "Chưa kiểm kê trong năm",
 }
 
@@ -602,7 +610,8 @@ async def reminders(
 ) -> list[Reminder]:
     """What needs attention in the caller's view: warranties ending soon, devices past their
     useful life still in use, computers without a supported OS or the anti-malware,
-    disposal files awaiting a decision, communes not counted this year."""
+    disposal files awaiting a decision, communes not counted this year, transfers awaiting
+    the receiving commune's confirmation."""
     today = today or today_vn()
     # The scope by the device's commune column (its index), not through joins: a province is
     # its communes' ids.
@@ -678,4 +687,59 @@ async def reminders(
                 detail="Chờ quyết định phê duyệt" if f["status"] == "requested" else "Đã duyệt, chờ thực hiện",
             )
         )
+    found += await _transfers_waiting(actor, province)
     return found
+
+
+async def _transfers_waiting(actor: Actor, province: str | None) -> list[Reminder]:
+    """Transfers whose devices the receiving commune has not all confirmed, in the caller's
+    view (staff: their commune sends or receives), under the receiving commune."""
+    query = Transfer.select(
+        Transfer.id,
+        Transfer.decision_number,
+        Transfer.decision_date,
+        Transfer.from_commune,
+        Transfer.to_commune,
+        Transfer.from_commune._.name.as_alias("from_name"),
+        Transfer.to_commune._.code.as_alias("to_code"),
+        Transfer.to_commune._.name.as_alias("to_name"),
+    ).where(Transfer.status == "in_transit")
+    sent, received = actor.scope.where(Transfer.from_commune), actor.scope.where(Transfer.to_commune)
+    if sent is not None and received is not None:
+        query = query.where(sent | received)
+    if province and not actor.is_staff:
+        query = query.where(
+            (Transfer.from_commune._.province._.code == province) | (Transfer.to_commune._.province._.code == province)
+        )
+    rows = [
+        r
+        for r in await query.order_by(Transfer.id)
+        if actor.sees_commune(r["from_commune"]) or actor.sees_commune(r["to_commune"])
+    ]
+    if not rows:
+        return []
+    counts = {
+        c["transfer"]: c
+        for c in await TransferItem.select(
+            TransferItem.transfer,
+            Count(TransferItem.id, alias="devices"),
+            Count(TransferItem.received_at, alias="received"),
+        )
+        .where(TransferItem.transfer.is_in([r["id"] for r in rows]))
+        .group_by(TransferItem.transfer)
+    }
+    return [
+        Reminder(
+            kind="transfer_waiting",
+            kind_vi=REMINDER_NAMES["transfer_waiting"],
+            commune_code=r["to_code"],
+            commune_name=r["to_name"],
+            transfer_id=r["id"],
+            detail=(
+                f"Quyết định {r['decision_number']} ngày {r['decision_date']:%d/%m/%Y} từ {r['from_name']}: "
+                f"đã nhận {counts[r['id']]['received']}/{counts[r['id']]['devices']} thiết bị"
+            ),
+        )
+        for r in rows
+        if r["id"] in counts
+    ]

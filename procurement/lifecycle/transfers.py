@@ -22,6 +22,7 @@ from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
 from procurement.core.transactions import write_transaction
 from procurement.lifecycle.schemas import ReceiveIn, ReceiveOut, TransferIn, TransferItemOut, TransferOut
 from procurement.register.schemas import Status
+from procurement.register.transit import refuse_in_transit
 
 DECIDERS = ("admin", "finance")
 _BATCH = 500
@@ -81,7 +82,7 @@ async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
             wanted = list(dict.fromkeys(data.asset_ids or []))
             rows = []
             for start in range(0, len(wanted), _BATCH):
-                rows += await Asset.select(Asset.id, Asset.status, Asset.commune).where(
+                rows += await Asset.select(Asset.id, Asset.tag, Asset.status, Asset.commune).where(
                     Asset.id.is_in(wanted[start : start + _BATCH])
                 )
             found = {r["id"]: r for r in rows}
@@ -90,13 +91,15 @@ async def create_transfer(actor: Actor, data: TransferIn) -> TransferOut:
                 raise DomainError(
                     f"Thiết bị không thuộc xã giao: {', '.join(map(str, wrong[:20]))}.", field="asset_ids"
                 )
-            busy = [i for i in wanted if found[i]["status"] in (Status.disposed.value, Status.in_transit.value)]
-            if busy:
+            disposed = [i for i in wanted if found[i]["status"] == Status.disposed.value]
+            if disposed:
                 raise Conflict(
-                    f"Thiết bị đã thanh lý hoặc đang điều chuyển: {', '.join(map(str, busy[:20]))}.",
+                    f"Thiết bị đã thanh lý: {', '.join(map(str, disposed[:20]))}.",
                     field="asset_ids",
                     code="not_transferable",
                 )
+            for i in wanted:  # the first one on its way names its transfer
+                await refuse_in_transit(found[i], "đưa vào quyết định điều chuyển khác")
             devices = [found[i] for i in wanted]
         else:
             devices = await query

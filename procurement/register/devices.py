@@ -38,13 +38,13 @@ from procurement.register.schemas import (
     AssetUpdate,
     Condition,
     ConditionReport,
-    Disposal,
     FieldDevice,
     Location,
     NotFoundReport,
     Status,
     StocktakeConfirm,
 )
+from procurement.register.transit import refuse_in_transit
 
 MAX_ROW_ID = 2**31 - 1  # ids are Serial: a 32-bit integer on PostgreSQL
 
@@ -427,6 +427,16 @@ async def register_asset(actor: Actor, data: AssetCreate) -> AssetOut:
     return await _with_replay(data.client_event_id, None, change, actor=actor, kinds=("registered",))
 
 
+_DOING = {
+    "updated": "sửa thông tin thiết bị",
+    "moved": "chuyển vị trí thiết bị",
+    "condition_reported": "báo tình trạng",
+    "stocktake_confirmed": "xác nhận kiểm kê",
+    "not_found": "báo không tìm thấy",
+}
+"""What each change is, in the refusal of a device in transit."""
+
+
 async def _change_asset(
     actor: Actor,
     asset_id: int,
@@ -450,6 +460,7 @@ async def _change_asset(
             row = await _load_row(actor, "id", asset_id)
             if row["status"] == Status.disposed and not allow_disposed:
                 raise Conflict("Thiết bị đã thanh lý, không thể thay đổi.", field="status", code="disposed")
+            await refuse_in_transit(row, _DOING.get(kind, "thay đổi thiết bị"))
             at = now()
             new_values = await compute(row)
             diff = {
@@ -580,26 +591,6 @@ async def confirm_stocktake(actor: Actor, asset_id: int, data: StocktakeConfirm,
         compute,
         data.note,
         round_result="confirmed" if in_round else None,
-    )
-
-
-async def dispose_asset(actor: Actor, asset_id: int, data: Disposal) -> AssetOut:
-    if data.status == Status.disposed and actor.role != "admin":
-        raise Forbidden("Chỉ quản trị viên được xác nhận thanh lý.", field="status")
-
-    async def compute(row):
-        if row["status"] == data.status.value:
-            raise Conflict("Thiết bị đã ở trạng thái này.", field="status", code="unchanged")
-        return {"status": data.status.value}
-
-    return await _change_asset(
-        actor,
-        asset_id,
-        "disposed" if data.status == Status.disposed else "disposal_requested",
-        data.client_event_id,
-        compute,
-        data.reason,
-        kinds=("disposed", "disposal_requested"),
     )
 
 

@@ -925,7 +925,7 @@ async def _plan(ctx: Context, parsed: list[ParsedRow]) -> Plan:
             ctx.error(
                 row.number,
                 "status",
-                "Thanh lý (hoặc huỷ đề nghị thanh lý) làm trên trang thiết bị, không qua nhập tệp.",
+                "Thanh lý chỉ qua hồ sơ thanh lý của thiết bị (căn cứ, quyết định của tỉnh), không qua nhập tệp.",
                 STATUS_VI.get(str(status), str(status)),
             )
             continue

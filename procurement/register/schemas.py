@@ -43,7 +43,6 @@ VND = Annotated[int, BeforeValidator(_whole_dong), Field(ge=0, le=MAX_VND, descr
 ShortText = Annotated[str, AfterValidator(nfc), Field(max_length=100)]
 LongText = Annotated[str, AfterValidator(nfc), Field(max_length=200)]
 Note = Annotated[str, AfterValidator(nfc), Field(max_length=2000)]
-Reason = Annotated[str, AfterValidator(nfc), Field(min_length=3, max_length=500)]
 
 
 class Status(StrEnum):
@@ -174,6 +173,9 @@ class AssetCreate(_Acquired):
     def _not_disposed(cls, value: Status) -> Status:
         if value in (Status.disposed, Status.awaiting_disposal):
             raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
+        if value == Status.in_transit:
+            # Only a transfer decision puts a device in transit (and its receipt takes it out).
+            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái đang điều chuyển.")
         return value
 
 
@@ -224,22 +226,6 @@ class StocktakeConfirm(_Input):
 class NotFoundReport(_Input):
     note: Note = ""
     client_event_id: ClientEventId | None = None
-
-
-class Disposal(_Input):
-    status: Status = Field(
-        default=Status.awaiting_disposal,
-        description="awaiting_disposal (request) or disposed (final, admin only)",
-    )
-    reason: Reason
-    client_event_id: ClientEventId | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _disposal_status(cls, value: Status) -> Status:
-        if value not in (Status.awaiting_disposal, Status.disposed):
-            raise ValueError("Chỉ nhận awaiting_disposal hoặc disposed.")
-        return value
 
 
 class FieldDevice(BaseModel):

@@ -212,3 +212,27 @@ async def make_asset(**overrides) -> int:
         actor = Actor(user_id=user.id, username=user.username, role="admin")
     out = await register_asset(actor, AssetCreate(**asset_payload(**overrides)))
     return out.id
+
+
+async def dispose_through_file(client, asset_id: int, admin: dict, *, carry_out: bool = True) -> int:
+    """Dispose of a device the only way the law allows: its disposal file (a request on the
+    ground "repair not worth it" with its estimate, the province's decision, carried out by
+    sale). ``admin``: headers of an admin, who may do all three. Answers the file's id;
+    ``carry_out=False`` stops at the request (the device then awaits disposal)."""
+    import datetime as dt
+
+    from procurement.core.clock import today_vn
+
+    today = today_vn()
+    request = {"ground": "repair_not_worth", "repair_estimate_vnd": 10**12, "reason": "Hỏng bo mạch chủ"}
+    opened = await client.post(f"/api/assets/{asset_id}/disposal-files", json=request, headers=admin)
+    assert opened.status_code == 201, opened.text
+    file_id = opened.json()["id"]
+    if carry_out:
+        decided = {"decision_number": "9/QĐ-UBND", "decision_date": (today - dt.timedelta(days=1)).isoformat()}
+        approved = await client.post(f"/api/disposal-files/{file_id}/approve", json=decided, headers=admin)
+        assert approved.status_code == 200, approved.text
+        done = {"method": "sale", "carried_out_on": today.isoformat(), "proceeds_vnd": 0}
+        carried = await client.post(f"/api/disposal-files/{file_id}/carry-out", json=done, headers=admin)
+        assert carried.status_code == 200, carried.text
+    return file_id

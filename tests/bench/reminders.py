@@ -6,7 +6,8 @@ the list (the same call as ``GET /api/reminders?province=…`` and the reminders
 
 The national set (150,000 devices over the 3,321 communes) is loaded first when the database
 has no device (``python -m api synthetic --seed 1 --devices 150000``, a few minutes), and a few
-warranties and disposal files are added once so that every kind of reminder is computed.
+warranties, disposal files and transfers awaiting confirmation are added once so that every kind
+of reminder is computed.
 Measures the largest province (by devices) as an admin sees it, and its largest commune as its
 staff see it: best and median of ``--runs`` runs.
 
@@ -30,8 +31,8 @@ TARGET_SECONDS = 0.5
 async def _prepare() -> None:
     """The national set, and warranties and disposal files once (bench data only)."""
     from api import db
-    from models.lifecycle import DisposalFile, Warranty
-    from models.tables import Asset
+    from models.lifecycle import DisposalFile, Transfer, Warranty
+    from models.tables import Asset, Commune
     from procurement.core.clock import now, today_vn
     from procurement.seed.demo import load_national
 
@@ -58,6 +59,33 @@ async def _prepare() -> None:
             for i in ids[7::500]
         ]
         await DisposalFile.insert(*files)
+    if await Transfer.count() == 0:
+        # Transfers awaiting confirmation in the largest province: 5 communes send 20 devices each.
+        from procurement.core.actor import Actor
+        from procurement.lifecycle.schemas import TransferIn
+        from procurement.lifecycle.transfers import create_transfer
+
+        largest = (
+            await Asset.raw(
+                "SELECT m.province AS province FROM asset a JOIN commune m ON m.id = a.commune "
+                "GROUP BY m.province ORDER BY COUNT(*) DESC LIMIT 1"
+            )
+        )[0]["province"]
+        communes = (
+            await Commune.select(Commune.id, Commune.code).where(Commune.province == largest).order_by(Commune.id)
+        )
+        admin = Actor(user_id=None, username="bench", role="admin")  # type: ignore[arg-type]
+        for sender, receiver in zip(communes[:5], communes[5:10], strict=True):
+            sent = [r["id"] for r in await Asset.select(Asset.id).where(Asset.commune == sender["id"]).limit(20)]
+            if sent:
+                decision = TransferIn(
+                    decision_number=f"{sender['id']}/QĐ-UBND",
+                    decision_date=today_vn(),
+                    from_commune=sender["code"],
+                    to_commune=receiver["code"],
+                    asset_ids=sent,
+                )
+                await create_transfer(admin, decision)
 
 
 async def _time(call, runs: int) -> tuple[float, float, int]:

@@ -53,7 +53,6 @@ ACCESS: dict[tuple[str, str], object] = {
     ("POST", "/api/assets/{asset_id:int}/condition"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/stocktake"): REGISTER_WRITE,
     ("POST", "/api/assets/{asset_id:int}/not-found"): REGISTER_WRITE,
-    ("POST", "/api/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
     ("GET", "/api/assets/{asset_id:int}/history"): ALL,
     # Budgets, procurement, disbursement: finance and admin write, planners read.
     ("GET", "/api/finance/lines"): FINANCE_READ,
@@ -168,7 +167,6 @@ SCOPED = {
     ("POST", "/api/assets/{asset_id:int}/condition"),
     ("POST", "/api/assets/{asset_id:int}/stocktake"),
     ("POST", "/api/assets/{asset_id:int}/not-found"),
-    ("POST", "/api/assets/{asset_id:int}/dispose"),
     ("GET", "/api/assets/{asset_id:int}/history"),
     ("GET", "/api/labels/{tag:str}/png"),
     ("GET", "/api/labels/{tag:str}/svg"),
@@ -182,7 +180,6 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/assets/{asset_id:int}/condition"): {"condition": "fair"},
     ("POST", "/api/assets/{asset_id:int}/stocktake"): {},
     ("POST", "/api/assets/{asset_id:int}/not-found"): {},
-    ("POST", "/api/assets/{asset_id:int}/dispose"): {"reason": "kiểm tra quyền"},
     ("PATCH", "/api/assets/{asset_id:int}"): {"notes": "kiểm tra quyền"},
     ("POST", "/api/labels/sheet"): {"commune_code": "26296"},
     ("POST", "/api/stocktakes/{stocktake_id:int}/sync"): {"actions": []},
@@ -214,8 +211,6 @@ ACCESS.update(
         ("POST", "/assets/{asset_id:int}/move"): REGISTER_WRITE,
         ("GET", "/assets/{asset_id:int}/condition"): REGISTER_WRITE,
         ("POST", "/assets/{asset_id:int}/condition"): REGISTER_WRITE,
-        ("GET", "/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
-        ("POST", "/assets/{asset_id:int}/dispose"): REGISTER_WRITE,
         ("GET", "/import"): REGISTER_WRITE,
         ("POST", "/import"): REGISTER_WRITE,
         ("POST", "/import/commit"): REGISTER_WRITE,
@@ -231,7 +226,6 @@ SCOPED |= {
     ("GET", "/assets/{asset_id:int}/edit"),
     ("GET", "/assets/{asset_id:int}/move"),
     ("GET", "/assets/{asset_id:int}/condition"),
-    ("GET", "/assets/{asset_id:int}/dispose"),
 }
 
 # A device's life: warranty, repairs, hand-over, disposal files, reminders
@@ -425,7 +419,6 @@ OBJECT = {
     ("PATCH", "/api/assets/{asset_id:int}"),
     ("POST", "/api/assets/{asset_id:int}/condition"),
     ("POST", "/api/assets/{asset_id:int}/disposal-files"),
-    ("POST", "/api/assets/{asset_id:int}/dispose"),
     ("POST", "/api/assets/{asset_id:int}/handback"),
     ("POST", "/api/assets/{asset_id:int}/handover"),
     ("GET", "/api/assets/{asset_id:int}/history"),
@@ -473,8 +466,6 @@ OBJECT = {
     ("GET", "/assets/{asset_id:int}"),
     ("GET", "/assets/{asset_id:int}/condition"),
     ("POST", "/assets/{asset_id:int}/condition"),
-    ("GET", "/assets/{asset_id:int}/dispose"),
-    ("POST", "/assets/{asset_id:int}/dispose"),
     ("GET", "/assets/{asset_id:int}/edit"),
     ("POST", "/assets/{asset_id:int}/edit"),
     ("GET", "/assets/{asset_id:int}/move"),

@@ -175,7 +175,6 @@ PROVINCE_FORMS = {
     ("POST", "/assets/{asset_id:int}/edit"): {"category": "desktop"},
     ("POST", "/assets/{asset_id:int}/move"): {"location": "office"},
     ("POST", "/assets/{asset_id:int}/condition"): {"condition": "fair"},
-    ("POST", "/assets/{asset_id:int}/dispose"): {"reason": "hỏng"},
     ("POST", "/public-property/stocktakes/{stocktake_id:int}/minutes"): {"member_name": "A"},
 }
 

@@ -14,7 +14,7 @@ from procurement.planning import frames as frames_module
 from procurement.planning import plans
 from procurement.planning.frames import kept_frames
 from procurement.planning.plans import Area, PlanRequest
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, dispose_through_file, make_asset
 
 DAY = dt.date(2026, 6, 15)
 COUNTRY = Actor(user_id=0, username="bo", role="national")
@@ -55,11 +55,11 @@ async def test_ranked_list_and_plan_after_writes_equal_a_fresh_computation(clien
         ("condition", ids[0], {"condition": "broken"}),
         ("move", ids[1], {"commune_code": OTHER_COMMUNE}),  # leaves An Viễn's frame
         ("move", ids[6], {"commune_code": AN_VIEN}),  # joins it
-        ("dispose", ids[2], {"reason": "hỏng", "status": "disposed"}),  # leaves every frame
     ]
     for action, asset_id, body in writes:
         answer = await client.post(f"/api/assets/{asset_id}/{action}", json=body, headers=admin)
         assert answer.status_code == 200, answer.text
+    await dispose_through_file(client, ids[2], admin)  # leaves every frame
     await make_asset(acquired_on="2010-01-01")  # a new device
 
     after = [await plans.ranked_list(area, on=DAY) for area in AREAS]

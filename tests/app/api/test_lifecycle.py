@@ -364,3 +364,75 @@ async def test_reminders_of_a_province_hold_only_its_own_disposal_files_and_warr
     assert {("disposal_waiting", old), ("warranty_ending", ending)} <= dong_nai
     elsewhere = (await client.get("/api/reminders", params={"province": "01"}, headers=admin)).json()
     assert [r for r in elsewhere if r["asset_id"] in (old, ending)] == []
+
+
+async def test_a_transfer_awaiting_the_receivers_confirmation_is_a_reminder_on_both_sides(client, users):
+    from tests.app.conftest import HA_NOI, HA_NOI_COMMUNE
+
+    finance = await users.make("finance")
+    sender = await users.make("staff", AN_VIEN)
+    receiver = await users.make("staff", OTHER_COMMUNE)
+    far_staff = await users.make("staff", HA_NOI_COMMUNE)
+    far_finance = await users.make("finance", province=HA_NOI)
+    admin = await users.make("admin")
+    ids = [await make_asset(serial=f"REM-TR-{i}") for i in range(2)]
+    body = {
+        "decision_number": "52/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": AN_VIEN,
+        "to_commune": OTHER_COMMUNE,
+        "asset_ids": ids,
+    }
+    transfer = (await client.post("/api/transfers", json=body, headers=finance)).json()
+
+    async def waiting(headers, **params) -> list[dict]:
+        answer = await client.get("/api/reminders", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [r for r in answer.json() if r["kind"] == "transfer_waiting"]
+
+    for headers in (sender, receiver, finance, admin):
+        (item,) = await waiting(headers)
+        assert (item["transfer_id"], item["commune_code"]) == (transfer["id"], OTHER_COMMUNE)
+        assert "52/QĐ-UBND" in item["detail"] and "đã nhận 0/2" in item["detail"]
+    assert await waiting(far_staff) == [] and await waiting(far_finance) == []
+    assert await waiting(admin, province=HA_NOI) == [] and len(await waiting(admin, province="75")) == 1
+    page = await client.get("/reminders", headers=receiver)
+    assert "Điều chuyển chờ xã nhận xác nhận" in page.text and f'href="/transfers/{transfer["id"]}"' in page.text
+
+    tags = [r["tag"] for r in await Asset.select(Asset.tag).where(Asset.id.is_in(ids))]
+    url = f"/api/transfers/{transfer['id']}/receive"
+    await client.post(url, json={"tag": tags[0]}, headers=receiver)
+    assert "đã nhận 1/2" in (await waiting(receiver))[0]["detail"]
+    await client.post(url, json={"tag": tags[1]}, headers=receiver)
+    assert await waiting(receiver) == [] and await waiting(sender) == []
+
+
+async def test_a_device_disposed_through_its_file_leaves_the_working_fleet_and_the_wear_book(client, users):
+    from tests.app.conftest import dispose_through_file
+
+    admin = await users.make("admin")
+    finance = await users.make("finance")
+    kept, gone = [await make_asset(serial=f"BOOK-{i}", cost_vnd=15_000_000) for i in range(2)]
+    year = today_vn().year
+
+    async def book_ids() -> set[int]:
+        params = {"year": year, "commune": AN_VIEN}
+        answer = await client.get("/api/public-property/book", params=params, headers=finance)
+        assert answer.status_code == 200, answer.text
+        return {r["asset_id"] for r in answer.json()["rows"]}
+
+    async def fleet_count() -> int:
+        body = (await client.get("/api/planning/fleet", params={"province": "75"}, headers=finance)).json()
+        return sum(r["devices"] for r in body["by_commune"] if r["commune_code"] == AN_VIEN)
+
+    assert await book_ids() == {kept, gone} and await fleet_count() == 2
+    file_id = await dispose_through_file(client, gone, admin, carry_out=False)
+    assert await fleet_count() == 2 and await book_ids() == {kept, gone}  # requested only: not yet gone
+    decided = {"decision_number": "9/QĐ-UBND", "decision_date": (today_vn() - dt.timedelta(days=1)).isoformat()}
+    assert (
+        await client.post(f"/api/disposal-files/{file_id}/approve", json=decided, headers=finance)
+    ).status_code == 200
+    done = {"method": "destruction", "carried_out_on": today_vn().isoformat()}
+    carried = await client.post(f"/api/disposal-files/{file_id}/carry-out", json=done, headers=admin)
+    assert carried.status_code == 200, carried.text
+    assert await book_ids() == {kept} and await fleet_count() == 1

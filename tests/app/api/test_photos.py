@@ -15,7 +15,7 @@ from PIL import Image
 
 from models.lifecycle import AssetPhoto
 from models.tables import AssetEvent
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, dispose_through_file, make_asset
 from tests.support.images import image_bytes, jpeg_near
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -283,10 +283,7 @@ async def test_a_resend_is_stored_once_and_answered_as_the_first(client, users, 
 async def test_a_disposed_device_takes_no_photo(client, users, photo_dir):
     admin = await users.make("admin")
     asset_id = await make_asset()
-    answer = await client.post(
-        f"/api/assets/{asset_id}/dispose", headers=admin, json={"reason": "hỏng hẳn", "status": "disposed"}
-    )
-    assert answer.status_code == 200, answer.text
+    await dispose_through_file(client, asset_id, admin)
     answer = await client.post(f"/api/assets/{asset_id}/photos", headers=admin, **upload(image_bytes()))
     assert answer.status_code == 409
     await nothing_stored(photo_dir)

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from models.tables import Asset, AssetEvent
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, asset_payload
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, asset_payload, dispose_through_file
 
 
 async def test_register_read_by_id_and_tag_and_history(client, users):
@@ -35,13 +35,16 @@ async def test_every_change_writes_one_event_with_before_and_after(client, users
         ("post", f"/api/assets/{aid}/move", {"location": "service_point", "location_detail": "Quầy 2"}, "moved"),
         ("post", f"/api/assets/{aid}/condition", {"condition": "poor", "note": "quạt kêu to"}, "condition_reported"),
         ("post", f"/api/assets/{aid}/stocktake", {}, "stocktake_confirmed"),
-        ("post", f"/api/assets/{aid}/dispose", {"reason": "hỏng bo mạch"}, "disposal_requested"),
     ]
     for method, url, body, _ in steps:
         response = await getattr(client, method)(url, json=body, headers=admin)
         assert response.status_code == 200, response.text
+    # Disposal only through its file: the request is the device's next event.
+    request = {"ground": "repair_not_worth", "repair_estimate_vnd": 5_000_000, "reason": "hỏng bo mạch"}
+    opened = await client.post(f"/api/assets/{aid}/disposal-files", json=request, headers=admin)
+    assert opened.status_code == 201, opened.text
     history = (await client.get(f"/api/assets/{aid}/history", headers=admin)).json()
-    assert [e["kind"] for e in history] == ["registered"] + [s[3] for s in steps]
+    assert [e["kind"] for e in history] == ["registered"] + [s[3] for s in steps] + ["disposal_requested"]
     moved = history[2]
     assert moved["changes"]["location"] == {"before": "office", "after": "service_point"}
     assert history[3]["changes"]["condition"] == {"before": "good", "after": "poor"}
@@ -119,7 +122,7 @@ async def test_staff_see_only_their_commune(client, users):
         (f"/api/assets/{other['id']}/condition", {"condition": "broken"}),
         (f"/api/assets/{other['id']}/stocktake", {}),
         (f"/api/assets/{other['id']}/move", {"location": "office"}),
-        (f"/api/assets/{other['id']}/dispose", {"reason": "thử"}),
+        (f"/api/assets/{other['id']}/disposal-files", {"ground": "repair_not_worth", "repair_estimate_vnd": 10**9}),
     ]:
         assert (await client.post(url, json=body, headers=staff)).status_code == 404
     assert (await client.patch(f"/api/assets/{other['id']}", json={"make": "x"}, headers=staff)).status_code == 404
@@ -230,16 +233,24 @@ async def test_oversize_body_is_refused(client, users):
     assert await Asset.count() == 0
 
 
-async def test_disposed_devices_are_frozen_and_final_disposal_is_admin_only(client, users):
+async def test_disposal_goes_only_through_its_file_and_a_disposed_device_is_frozen(client, users):
     admin = await users.make("admin")
     staff = await users.make("staff", AN_VIEN)
     aid = (await client.post("/api/assets", json=asset_payload(), headers=staff)).json()["id"]
-    refused = await client.post(
-        f"/api/assets/{aid}/dispose", json={"reason": "hỏng", "status": "disposed"}, headers=staff
-    )
+    # The register's old shortcut (no ground, no decision) is gone, in the API and the pages.
+    for url in (f"/api/assets/{aid}/dispose", f"/assets/{aid}/dispose"):
+        shortcut = await client.post(url, json={"reason": "hỏng", "status": "disposed"}, headers=admin)
+        assert shortcut.status_code in (404, 405), (url, shortcut.status_code)
+    assert (await client.get(f"/api/assets/{aid}", headers=admin)).json()["status"] == "in_use"
+    file_id = await dispose_through_file(client, aid, staff, carry_out=False)
+    decided = {"decision_number": "9/QĐ-UBND", "decision_date": "2025-01-02"}
+    assert (await client.post(f"/api/disposal-files/{file_id}/approve", json=decided, headers=admin)).status_code == 200
+    carry_out = {"method": "sale", "carried_out_on": "2025-01-03"}
+    refused = await client.post(f"/api/disposal-files/{file_id}/carry-out", json=carry_out, headers=staff)
     assert refused.status_code == 403
-    done = await client.post(f"/api/assets/{aid}/dispose", json={"reason": "hỏng", "status": "disposed"}, headers=admin)
-    assert done.status_code == 200 and done.json()["status"] == "disposed"
+    done = await client.post(f"/api/disposal-files/{file_id}/carry-out", json=carry_out, headers=admin)
+    assert done.status_code == 200, done.text
+    assert (await client.get(f"/api/assets/{aid}", headers=admin)).json()["status"] == "disposed"
     frozen = await client.post(f"/api/assets/{aid}/condition", json={"condition": "good"}, headers=admin)
     assert frozen.status_code == 409
 

@@ -12,7 +12,7 @@ from labels.tags import display_tag, new_tag
 from models.scan import Stocktake, StocktakeResult
 from models.tables import Asset, AssetEvent
 from procurement.register.stocktake_report import stocktake_coverage
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, dispose_through_file, make_asset
 
 
 def eid() -> str:
@@ -303,10 +303,7 @@ async def test_coverage_counts_equal_a_plain_sql_group_by(client, users):
 
     admin = await users.make("admin")
     ids = [await make_asset() for _ in range(3)] + [await make_asset(commune_code=OTHER_COMMUNE) for _ in range(2)]
-    answer = await client.post(
-        f"/api/assets/{ids[0]}/dispose", json={"reason": "hỏng", "status": "disposed"}, headers=admin
-    )
-    assert answer.status_code == 200, answer.text
+    await dispose_through_file(client, ids[0], admin)
     assert (await client.post(f"/api/assets/{ids[1]}/stocktake", json={}, headers=admin)).status_code == 200
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     plain = await Asset.raw(

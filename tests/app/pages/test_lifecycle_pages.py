@@ -294,3 +294,38 @@ async def test_repair_hand_over_and_disposal_through_the_pages_end_in_the_minute
         assert expected in content, expected
     await context.close()
     assert (await Asset.select(Asset.status).where(Asset.id == asset_id).first())["status"] == "disposed"
+
+
+async def test_the_scan_page_shows_the_warranty_and_its_supplier(client, users):
+    staff = await users.make("staff", AN_VIEN)
+    asset_id = await make_asset()
+    tag = await _tag(asset_id)
+    before = await client.get(f"/s/{tag}", headers=staff)
+    assert before.status_code == 200 and "Bảo hành" in before.text
+    ends = today_vn() + dt.timedelta(days=60)
+    warranty = {"ends_on": ends.isoformat(), "supplier": "Công ty TNHH Tin học Đồng Nai"}
+    assert (await client.put(f"/api/assets/{asset_id}/warranty", json=warranty, headers=staff)).status_code == 200
+    after = await client.get(f"/s/{tag}", headers=staff)
+    assert f"Còn · đến {ends:%d/%m/%Y} · Công ty TNHH Tin học Đồng Nai" in after.text
+
+
+async def test_a_merged_communes_whole_inventory_is_transferred_from_the_page_in_one_step(client, users):
+    finance = await users.make("finance")
+    ids = [await make_asset(serial=f"MERGE-PAGE-{i}") for i in range(3)]
+    elsewhere = await make_asset(commune_code=OTHER_COMMUNE, serial="MERGE-STAYS")
+    form = {
+        "decision_number": "60/QĐ-UBND",
+        "decision_date": today_vn().isoformat(),
+        "from_commune": AN_VIEN,
+        "to_commune": OTHER_COMMUNE,
+        "all_devices": "on",
+    }
+    both = await client.post("/transfers/new", data={**form, "tags": await _tag(ids[0])}, headers=finance)
+    assert both.status_code == 422 and 'aria-invalid="true">' in both.text and "không cả hai" in both.text
+    assert await Asset.count().where(Asset.status == "in_transit") == 0
+    made = await client.post("/transfers/new", data=form, headers=finance)
+    assert made.status_code == 303 and made.headers["location"].endswith("?done=created")
+    statuses = {r["id"]: r["status"] for r in await Asset.select(Asset.id, Asset.status)}
+    assert [statuses[i] for i in ids] == ["in_transit"] * 3 and statuses[elsewhere] == "in_use"
+    page = await client.get(made.headers["location"], headers=finance)
+    assert "Đã nhận 0/3" in page.text

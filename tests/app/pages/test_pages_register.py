@@ -101,7 +101,7 @@ async def test_staff_of_another_commune_cannot_reach_the_device_by_url(live_serv
     asset_id = await make_asset(commune_code=AN_VIEN, make="Dell", serial="MINE-1")
     page = await phone.new_page()
     await log_in(page, live_server, "khach.xakhac", users.password)
-    for suffix in ("", "/edit", "/move", "/condition", "/dispose"):
+    for suffix in ("", "/edit", "/move", "/condition", "/disposal"):
         answer = await page.goto(f"{live_server}/assets/{asset_id}{suffix}")
         assert answer.status == 404, suffix
         assert "MINE-1" not in await page.inner_text("body")
@@ -126,15 +126,18 @@ async def test_admin_pages_screens(live_server, phone, users):
     await screenshot(page, "edit")
     await page.goto(f"{live_server}/assets/{asset_id}/move")
     await screenshot(page, "move")
-    await page.goto(f"{live_server}/assets/{asset_id}/dispose")
-    await page.select_option("select[name=status]", "disposed")
+    # "Thanh lý" on the device page opens the disposal file's request: a ground is asked for.
+    await page.goto(f"{live_server}/assets/{asset_id}")
+    await page.click("a.button:has-text('Thanh lý')")
+    await page.wait_for_url(re.compile(rf"/assets/{asset_id}/disposal$"))
+    await page.select_option("select[name=ground]", "repair_not_worth")
+    await page.fill("input[name=repair_estimate_vnd]", "9.000.000")
     await page.fill("input[name=reason]", "Hỏng bo mạch, không sửa được")
-    await page.click("button:has-text('Tiếp tục')")
-    await screenshot(page, "dispose-confirm")
-    assert (await Asset.select(Asset.status).where(Asset.id == asset_id).first())["status"] == "in_use"
-    await page.click("button:has-text('Xác nhận')")
-    await page.wait_for_url(re.compile(r"done=disposed"))
-    assert "Đã thanh lý" in await page.inner_text("main")
+    await screenshot(page, "dispose-request")
+    await page.click("button:has-text('Gửi đề nghị')")
+    await page.wait_for_url(re.compile(r"/disposal-files/\d+\?done=requested"))
+    row = await Asset.select(Asset.status).where(Asset.id == asset_id).first()
+    assert row["status"] == "awaiting_disposal"  # disposed only after the province's decision
 
 
 async def _cookie_headers(client, users, role, commune=None, username=None):
@@ -157,7 +160,7 @@ async def test_forms_keep_values_and_name_fields(client, users):
     assert await Asset.count() == 0
 
 
-async def test_edit_and_move_write_history_and_dispose_needs_confirmation(client, users):
+async def test_edit_and_move_write_history_and_disposal_needs_its_file(client, users):
     headers = await users.make("staff", AN_VIEN)
     asset_id = await make_asset(serial="ED-1", cost_vnd=1_000_000)
     answer = await client.post(
@@ -183,33 +186,30 @@ async def test_edit_and_move_write_history_and_dispose_needs_confirmation(client
         data={"location": "service_point", "location_detail": "Quầy 2", "assigned_to": "", "note": ""},
     )
     assert answer.status_code == 303
+    # Disposal only through its file: a request without a valid ground is refused beside the field.
     answer = await client.post(
-        f"/assets/{asset_id}/dispose", headers=headers, data={"status": "awaiting_disposal", "reason": "Quá cũ"}
+        f"/assets/{asset_id}/disposal", headers=headers, data={"ground": "repair_not_worth", "reason": "Quá cũ"}
     )
-    assert answer.status_code == 200 and 'name="confirm" value="yes"' in answer.text
+    assert answer.status_code == 422 and 'id="e-repair_estimate_vnd"' in answer.text
     assert (await Asset.select(Asset.status).where(Asset.id == asset_id).first())["status"] == "in_repair"
     answer = await client.post(
-        f"/assets/{asset_id}/dispose",
+        f"/assets/{asset_id}/disposal",
         headers=headers,
-        data={"status": "disposed", "reason": "Quá cũ", "confirm": "yes"},
-    )
-    assert answer.status_code == 422 and "quản trị" in answer.text  # staff may only request
-    answer = await client.post(
-        f"/assets/{asset_id}/dispose",
-        headers=headers,
-        data={"status": "awaiting_disposal", "reason": "Quá cũ", "confirm": "yes"},
+        data={"ground": "repair_not_worth", "repair_estimate_vnd": "1.500.000", "reason": "Quá cũ"},
     )
     assert answer.status_code == 303
+    file_page = answer.headers["location"]
+    assert re.fullmatch(r"/disposal-files/\d+\?done=requested", file_page)
     kinds = [
         e["kind"]
         for e in await AssetEvent.select(AssetEvent.kind).where(AssetEvent.asset == asset_id).order_by(AssetEvent.id)
     ]
     assert kinds == ["registered", "updated", "moved", "disposal_requested"]
-    # Asked once: staff are not offered to ask again; an admin is offered to confirm it.
-    staff_view = await client.get(f"/assets/{asset_id}", headers=headers)
-    assert f'href="/assets/{asset_id}/dispose"' not in staff_view.text
-    admin_view = await client.get(f"/assets/{asset_id}", headers=await users.make("admin"))
-    assert "Xác nhận thanh lý" in admin_view.text
+    # Asked once: nobody is offered to ask again; the device page leads to the open file.
+    file_link = f'href="{file_page.split("?")[0]}"'
+    for viewer in (headers, await users.make("admin")):
+        view = await client.get(f"/assets/{asset_id}", headers=viewer)
+        assert f'href="/assets/{asset_id}/disposal"' not in view.text and file_link in view.text
 
 
 async def test_import_commit_token_belongs_to_its_user(client, users):
