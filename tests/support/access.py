@@ -157,6 +157,16 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/planning/plan.csv"): PLANNING_READ,
     ("GET", "/planning/plan.xlsx"): PLANNING_READ,
     ("GET", "/planning/fleet"): PLANNING_READ,
+    # The pages' downloads (the same files as the API's, page routes so that no page links to /api).
+    ("GET", "/planning/priority.csv"): PLANNING_READ,
+    ("GET", "/planning/priority.xlsx"): PLANNING_READ,
+    ("GET", "/planning/shortage.csv"): PLANNING_READ,
+    ("GET", "/planning/shortage.xlsx"): PLANNING_READ,
+    ("GET", "/planning/fleet.csv"): PLANNING_READ,
+    ("GET", "/planning/fleet.xlsx"): PLANNING_READ,
+    ("GET", "/assets/export.xlsx"): ALL,
+    ("GET", "/assets/export.csv"): ALL,
+    ("GET", "/import/template.xlsx"): REGISTER_WRITE,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
@@ -652,7 +662,18 @@ NAMED_IN_BODY |= {
     ("POST", "/finance/uploads/commit"),
     ("POST", "/transfers/new"),
 }
+LISTED |= {
+    ("GET", "/assets/export.csv"),
+    ("GET", "/assets/export.xlsx"),
+    ("GET", "/planning/fleet.csv"),
+    ("GET", "/planning/fleet.xlsx"),
+    ("GET", "/planning/priority.csv"),
+    ("GET", "/planning/priority.xlsx"),
+    ("GET", "/planning/shortage.csv"),
+    ("GET", "/planning/shortage.xlsx"),
+}
 NO_PROVINCE |= {
+    ("GET", "/import/template.xlsx"),  # the columns and the allowed values, no rows
     ("GET", "/api/finance/payments/template"),  # the columns of a treasury statement, no rows
     ("GET", "/api/finance/suppliers"),  # suppliers serve every province
     ("GET", "/finance/uploads/payments-template.xlsx"),
