@@ -326,6 +326,12 @@ ACCESS.update(
         ),
         ("GET", "/public-property"): PP_READ,
         ("POST", "/public-property/close"): PP_CLOSE,
+        # The page's downloads (the API's files, page routes so that no page links to /api).
+        ("GET", "/public-property/book.pdf"): PP_READ,
+        ("GET", "/public-property/book.xlsx"): PP_READ,
+        ("GET", "/public-property/summary.pdf"): PP_READ,
+        ("GET", "/public-property/summary.xlsx"): PP_READ,
+        ("GET", "/assets/{asset_id:int}/card.pdf"): PP_READ,
     }
 )
 BODIES.update(
@@ -662,7 +668,12 @@ NAMED_IN_BODY |= {
     ("POST", "/finance/uploads/commit"),
     ("POST", "/transfers/new"),
 }
+OBJECT |= {("GET", "/assets/{asset_id:int}/card.pdf")}
 LISTED |= {
+    ("GET", "/public-property/book.pdf"),
+    ("GET", "/public-property/book.xlsx"),
+    ("GET", "/public-property/summary.pdf"),
+    ("GET", "/public-property/summary.xlsx"),
     ("GET", "/assets/export.csv"),
     ("GET", "/assets/export.xlsx"),
     ("GET", "/planning/fleet.csv"),

@@ -160,6 +160,10 @@ PROVINCE_QUERIES = {
         ("GET", f"/api/public-property/{name}"): {"commune": HA_NOI_COMMUNE, "year": "2025"}
         for name in ("book", "book.pdf", "book.xlsx", "summary", "summary.pdf", "summary.xlsx")
     },
+    **{
+        ("GET", f"/public-property/{name}"): {"commune": HA_NOI_COMMUNE, "year": "2025"}
+        for name in ("book.pdf", "book.xlsx", "summary.pdf", "summary.xlsx")
+    },
     ("GET", "/planning/plan.csv"): {"budget": "100000000"},
     ("GET", "/planning/plan.xlsx"): {"budget": "100000000"},
 }

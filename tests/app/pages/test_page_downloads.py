@@ -11,7 +11,7 @@ import fastexcel
 import polars as pl
 
 from models.tables import Asset
-from tests.app.conftest import AN_VIEN, OTHER_COMMUNE
+from tests.app.conftest import AN_VIEN, OTHER_COMMUNE, make_asset
 from tests.app.pages.test_planning_pages import _fleet
 
 NO_API = re.compile(r"""(href|action|src)=["']/(api|schema)""")
@@ -109,3 +109,36 @@ async def test_the_planning_pages_download_from_page_routes(client, users):
     assert (await client.get("/planning/priority.csv?province=01", headers=planner)).status_code == 404
     staff = await users.make("staff", AN_VIEN)
     assert (await client.get("/planning/shortage.xlsx", headers=staff)).status_code == 403
+
+
+async def test_the_public_property_pages_download_from_page_routes(client, users):
+    desktop = await make_asset(acquired_on="2023-03-15", cost_vnd=15_000_000)
+    await make_asset(category="printer", acquired_on="2023-05-01", cost_vnd=4_000_000)  # a tool, not on the book
+    accountant = await users.make("accountant", AN_VIEN)
+    book = (await client.get("/public-property", params={"year": "2024"}, headers=accountant)).text
+    links = _links(book)
+    assert sorted(link.split("?")[0] for link in links) == [
+        f"/assets/{desktop}/card.pdf",
+        "/public-property/book.pdf",
+        "/public-property/book.xlsx",
+        "/public-property/summary.pdf",
+        "/public-property/summary.xlsx",
+    ]
+    for link in links:
+        answer = await client.get(link, headers=accountant)
+        if link.split("?")[0].endswith(".pdf"):
+            assert answer.status_code == 200 and answer.content.startswith(b"%PDF"), link
+            assert "attachment" in answer.headers["content-disposition"], link
+        else:
+            assert _rows(answer).height >= 1, link
+    assert (
+        'filename="so-tscd-26296-2024.pdf"'
+        in (await client.get("/public-property/book.pdf?year=2024", headers=accountant)).headers["content-disposition"]
+    )
+    asset = (await client.get(f"/assets/{desktop}", headers=accountant)).text
+    assert _links(asset) == [f"/assets/{desktop}/card.pdf"]
+    # The year is checked; commune staff have no public-property papers.
+    wrong = await client.get("/public-property/book.xlsx", params={"year": "abc"}, headers=accountant)
+    assert wrong.status_code == 422 and "Năm phải là một số" in wrong.text
+    staff = await users.make("staff", AN_VIEN)
+    assert (await client.get(f"/assets/{desktop}/card.pdf", headers=staff)).status_code == 403
