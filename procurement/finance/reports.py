@@ -144,8 +144,9 @@ async def load_frames(province: str | None = None, *, actor: Actor | None = None
 # and on whether they have a contract, an allocation) are summed in SQL, so the
 # database hands over a few thousand sums instead of 130,000 rows; their date is the group's latest, which puts them in
 # the same month and on the same side of "as of today" as every row they sum.
-# Reports that count contracts (by commune, lagging, provinces) read contracts
-# one per row; their payments are still summed.
+# Reports that count contracts (by commune, lagging, provinces) read the contract
+# rows as they are (signings and amendments, counted by distinct contract id);
+# their payments are still summed.
 _GRAIN = {
     Report.by_line: (False, False),
     Report.by_month: (False, True),
