@@ -15,6 +15,7 @@ from api.errors import error_responses
 from api.openapi import downloads
 from api.security import ALL_ROLES, roles
 from api.streaming import stream_file
+from procurement.core.actor import Actor
 from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.core.xlsx import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -48,6 +49,20 @@ def attachment(content: bytes, name: str, media_type: str) -> Response[bytes]:
     )
 
 
+async def template_download() -> Response[bytes]:
+    """The import template as an attachment (the API's and the import page's download)."""
+    return attachment(await importing.template_bytes(), "mau-nhap-thiet-bi.xlsx", XLSX_MEDIA_TYPE)
+
+
+async def export_download(actor: Actor, filters: AssetFilter, format: Literal["xlsx", "csv"]) -> Stream:
+    """The register as ``actor`` may see it, filtered, streamed as an attachment (the API's and the
+    device list page's download)."""
+    stamp = today_vn().strftime("%Y%m%d")
+    if format == "csv":
+        return stream_file(await importing.export_csv_file(actor, filters), f"thiet-bi-{stamp}.csv", CSV_MEDIA_TYPE)
+    return stream_file(await importing.export_xlsx_file(actor, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE)
+
+
 class ImportController(Controller):
     path = "/api"
     tags = ["import"]
@@ -55,7 +70,7 @@ class ImportController(Controller):
     @get("/import/template", opt=IMPORTERS, responses=error_responses(401, 403), media_type=XLSX_MEDIA_TYPE)
     async def template(self) -> Response[bytes]:
         """The XLSX template: Vietnamese headers, a guide sheet with an example row and allowed values."""
-        return attachment(await importing.template_bytes(), "mau-nhap-thiet-bi.xlsx", XLSX_MEDIA_TYPE)
+        return await template_download()
 
     @post(
         "/import/dry-run",
@@ -117,11 +132,4 @@ class ImportController(Controller):
             max_age_years=max_age_years,
             q=q,
         )
-        stamp = today_vn().strftime("%Y%m%d")
-        if format == "csv":
-            return stream_file(
-                await importing.export_csv_file(request.user, filters), f"thiet-bi-{stamp}.csv", CSV_MEDIA_TYPE
-            )
-        return stream_file(
-            await importing.export_xlsx_file(request.user, filters), f"thiet-bi-{stamp}.xlsx", XLSX_MEDIA_TYPE
-        )
+        return await export_download(request.user, filters, format)

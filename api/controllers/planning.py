@@ -299,7 +299,7 @@ async def plan_file(rows: pl.DataFrame, kind: Literal["csv", "xlsx"], scope: str
 
 
 FleetTable = Literal["by_commune", "age", "stocktake"]
-_FLEET_TABLES = {
+FLEET_TABLES = {
     "by_commune": ("by_commune", FLEET_COLUMNS, "Thiết bị theo xã", "thiet-bi-theo-xa"),
     "age": ("age", AGE_COLUMNS, "Tuổi thiết bị", "tuoi-thiet-bi"),
     "stocktake": ("stocktake", STOCKTAKE_COLUMNS, "Kiểm kê", "kiem-ke"),
@@ -309,7 +309,7 @@ _FLEET_TABLES = {
 async def fleet_file(
     fleet: plans.Fleet, table: str, kind: Literal["csv", "xlsx"], scope: str | None = None
 ) -> Response[bytes]:
-    attribute, columns, sheet, name = _FLEET_TABLES[table]
+    attribute, columns, sheet, name = FLEET_TABLES[table]
     return await _table_file(getattr(fleet, attribute), columns, kind, sheet, name, sheet, scope)
 
 

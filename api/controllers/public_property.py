@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import error_responses
 from api.params import RowId
 from api.security import roles
+from procurement.core.actor import Actor
+from procurement.core.errors import DomainError
 from procurement.core.heavy import run_heavy
 from procurement.core.xlsx import scope_text
 from procurement.public_property import papers, service
@@ -199,14 +201,45 @@ def card_out(card: service.Card) -> CardOut:
     )
 
 
-async def _one_commune_book(request: Request, year: int, commune: str | None) -> service.Book:
-    communes = await service.commune_scope(request.user, commune)
+async def _one_commune_book(actor: Actor, year: int, commune: str | None) -> service.Book:
+    communes = await service.commune_scope(actor, commune)
     if len(communes) != 1:
-        from procurement.core.errors import DomainError
-
         raise DomainError("Chọn một xã để xem sổ tài sản cố định.", field="commune")
     service.check_year(year)
     return await service.book_for(communes, year)
+
+
+# The downloads, shared by the API and the public-property pages.
+
+
+async def book_file(actor: Actor, year: int, commune: str | None, kind: Literal["pdf", "xlsx"]) -> Response[bytes]:
+    """A commune's fixed-asset book of ``year`` as PDF or XLSX."""
+    book = await _one_commune_book(actor, year, commune)
+    write, media_type = (papers.book_pdf, PDF) if kind == "pdf" else (papers.book_xlsx, XLSX)
+    content = await run_heavy(write, book, forms())
+    return file(content, media_type, f"so-tscd-{book.commune.code if book.commune else ''}-{year}.{kind}")
+
+
+async def summary_file(
+    actor: Actor, year: int, commune: str | None, province: str | None, kind: Literal["pdf", "xlsx"]
+) -> Response[bytes]:
+    """The yearly summary (one row per commune and category) as PDF or XLSX."""
+    name = f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.{kind}"
+    if kind == "xlsx":
+        frame = await service.summary(actor, year, commune, province, by_commune=True)
+        content = await run_heavy(papers.summary_xlsx, frame, year, forms(), scope=scope_text(province, commune))
+        return file(content, XLSX, name)
+    communes = await service.commune_scope(actor, commune, province)
+    frame = await service.summary(actor, year, commune, province, by_commune=True)
+    unit = communes[0].name if len(communes) == 1 else (communes[0].province_name if province else "Toàn quốc")
+    return file(await run_heavy(papers.summary_pdf, frame, year, unit, forms()), PDF, name)
+
+
+async def card_file(actor: Actor, asset_id: int) -> Response[bytes]:
+    """A device's fixed-asset card as PDF."""
+    card = await service.card(actor, asset_id)
+    content = await run_heavy(papers.card_pdf, card, forms())
+    return file(content, PDF, f"the-tscd-{card.asset['tag']}.pdf")
 
 
 class PublicPropertyController(Controller):
@@ -215,19 +248,15 @@ class PublicPropertyController(Controller):
 
     @get("/book", opt=READ, responses=error_responses(400, 401, 403, 404, 422))
     async def book(self, request: Request, year: Year, commune: CommuneCode = None) -> BookOut:
-        return book_out(await _one_commune_book(request, year, commune))
+        return book_out(await _one_commune_book(request.user, year, commune))
 
     @get("/book.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))
     async def book_pdf(self, request: Request, year: Year, commune: CommuneCode = None) -> Response[bytes]:
-        book = await _one_commune_book(request, year, commune)
-        content = await run_heavy(papers.book_pdf, book, forms())
-        return file(content, PDF, f"so-tscd-{book.commune.code if book.commune else ''}-{year}.pdf")
+        return await book_file(request.user, year, commune, "pdf")
 
     @get("/book.xlsx", opt=READ, media_type=XLSX, responses=error_responses(400, 401, 403, 404, 422))
     async def book_xlsx(self, request: Request, year: Year, commune: CommuneCode = None) -> Response[bytes]:
-        book = await _one_commune_book(request, year, commune)
-        content = await run_heavy(papers.book_xlsx, book, forms())
-        return file(content, XLSX, f"so-tscd-{book.commune.code if book.commune else ''}-{year}.xlsx")
+        return await book_file(request.user, year, commune, "xlsx")
 
     @get("/summary", opt=READ, responses=error_responses(400, 401, 403, 404, 422))
     async def summary(
@@ -245,19 +274,13 @@ class PublicPropertyController(Controller):
     async def summary_xlsx(
         self, request: Request, year: Year, commune: CommuneCode = None, province: ProvinceCode = None
     ) -> Response[bytes]:
-        frame = await service.summary(request.user, year, commune, province, by_commune=True)
-        content = await run_heavy(papers.summary_xlsx, frame, year, forms(), scope=scope_text(province, commune))
-        return file(content, XLSX, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.xlsx")
+        return await summary_file(request.user, year, commune, province, "xlsx")
 
     @get("/summary.pdf", opt=READ, media_type=PDF, responses=error_responses(400, 401, 403, 404, 422))
     async def summary_pdf(
         self, request: Request, year: Year, commune: CommuneCode = None, province: ProvinceCode = None
     ) -> Response[bytes]:
-        communes = await service.commune_scope(request.user, commune, province)
-        frame = await service.summary(request.user, year, commune, province, by_commune=True)
-        unit = communes[0].name if len(communes) == 1 else (communes[0].province_name if province else "Toàn quốc")
-        content = await run_heavy(papers.summary_pdf, frame, year, unit, forms())
-        return file(content, PDF, f"tong-hop-tscd-{province or commune or 'tat-ca'}-{year}.pdf")
+        return await summary_file(request.user, year, commune, province, "pdf")
 
     @get("/closings", opt=READ, responses=error_responses(400, 401, 403, 404))
     async def closings(
@@ -278,9 +301,7 @@ class PublicPropertyController(Controller):
 
     @get("/cards/{asset_id:int}/pdf", opt=READ, media_type=PDF, responses=error_responses(401, 403, 404))
     async def card_pdf(self, request: Request, asset_id: RowId) -> Response[bytes]:
-        card = await service.card(request.user, asset_id)
-        content = await run_heavy(papers.card_pdf, card, forms())
-        return file(content, PDF, f"the-tscd-{card.asset['tag']}.pdf")
+        return await card_file(request.user, asset_id)
 
     @post("/assets/{asset_id:int}/valuation", opt=CLOSE, status_code=200, responses=error_responses(401, 403, 404, 422))
     async def valuation(self, request: Request, asset_id: RowId, data: JSONBody[ValuationIn]) -> CardOut:

@@ -7,7 +7,7 @@ the same parameters to the CSV / XLSX routes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import polars as pl
@@ -15,7 +15,7 @@ from litestar import Request, Response, get
 from litestar.response import Template
 from pydantic import ValidationError
 
-from api.controllers.planning import plan_file, plan_scope
+from api.controllers.planning import FLEET_TABLES, fleet_file, plan_file, plan_scope, priority_file, shortage_file
 from api.pages.common import page, render
 from api.pages.forms import form_errors
 from models.tables import Category, Province
@@ -24,6 +24,7 @@ from procurement.core.clock import today_vn
 from procurement.core.errors import DomainError
 from procurement.core.heavy import run_heavy
 from procurement.core.money import MoneyError, parse_vnd
+from procurement.core.xlsx import scope_text
 from procurement.planning import plans
 from procurement.planning.fleet import CONDITION_NAMES_VI
 from procurement.planning.plans import PlanRequest, WeightsIn
@@ -138,7 +139,7 @@ async def planning_page(request: Request) -> Template:
         except ValidationError:
             plan_error = errors["budget"] = "Số tiền quá lớn."
     offset = values["offset"]
-    api_query = _link(
+    filter_query = _link(
         {k: v for k, v in query.items() if k in ("province", "commune", "category", "min_score") or k.startswith("w_")}
     )
     return render(
@@ -168,7 +169,7 @@ async def planning_page(request: Request) -> Template:
         plan_left_out=plan_rows.filter(~pl.col("included")).head(10).to_dicts() if plan_rows is not None else None,
         summary=summary,
         plan_error=plan_error,
-        api_query=api_query,
+        filter_query=filter_query,
         plan_query=_link({k: v for k, v in query.items() if k != "offset"}),
         area_query=_link({k: v for k, v in query.items() if k in ("province", "commune")}),
     )
@@ -187,6 +188,61 @@ async def plan_download(request: Request) -> Response:
     except (DomainError, ValidationError) as error:
         return render(request, "error.html", status_code=422, message=" ".join(form_errors(error).values()))
     return await plan_file(rows, kind, plan_scope(_plan_request(values)))
+
+
+def _kind(request: Request) -> Literal["csv", "xlsx"]:
+    return "csv" if request.url.path.endswith(".csv") else "xlsx"
+
+
+def _refused(request: Request, errors: dict[str, str]) -> Response:
+    return render(request, "error.html", status_code=400, message=" ".join(errors.values()))
+
+
+@get(["/planning/priority.csv", "/planning/priority.xlsx"], opt=PLANNERS, include_in_schema=False)
+async def priority_download(request: Request) -> Response:
+    """The whole ranked list of the page's filters and weights, as the API's
+    ``GET /api/planning/priority.csv|xlsx``."""
+    values, errors, _ = _form(request)
+    if errors:
+        return _refused(request, errors)
+    rows = await plans.ranked_list(
+        await plans.area_of(request.user, values["province"], values["commune"]),
+        weights=WeightsIn(**values["weights"]).to_weights(),
+        category=values["category"],
+        min_score=values["min_score"],
+    )
+    return await priority_file(rows, _kind(request), scope_text(values["province"], values["commune"]))
+
+
+@get(["/planning/shortage.csv", "/planning/shortage.xlsx"], opt=PLANNERS, include_in_schema=False)
+async def shortage_download(request: Request) -> Response:
+    """The communes short of devices in the page's area (category if given), as the API's
+    ``GET /api/planning/shortage.csv|xlsx`` (lacking rows only)."""
+    values, errors, _ = _form(request)
+    if errors:
+        return _refused(request, errors)
+    rows = await plans.shortage(
+        await plans.area_of(request.user, values["province"], values["commune"]),
+        category=values["category"],
+        lacking_only=True,
+    )
+    return await shortage_file(rows, _kind(request), scope_text(values["province"], values["commune"]))
+
+
+@get(["/planning/fleet.csv", "/planning/fleet.xlsx"], opt=PLANNERS, include_in_schema=False)
+async def fleet_download(request: Request) -> Response:
+    """One table of the fleet page (``table=by_commune|age|stocktake``) in its area and category, as
+    the API's ``GET /api/planning/fleet.csv|xlsx``."""
+    values, errors, _ = _form(request)
+    table = request.query_params.get("table") or "by_commune"
+    if table not in FLEET_TABLES:
+        errors["table"] = "Bảng phải là by_commune, age hoặc stocktake."
+    if errors:
+        return _refused(request, errors)
+    fleet = await plans.fleet(
+        await plans.area_of(request.user, values["province"], values["commune"]), category=values["category"]
+    )
+    return await fleet_file(fleet, table, _kind(request), scope_text(values["province"], values["commune"]))
 
 
 @get("/planning/fleet", opt=PLANNERS, include_in_schema=False)
@@ -222,9 +278,9 @@ async def fleet_page(request: Request) -> Template:
         lowest=stocktake.head(20).to_dicts(),
         condition_svg=await run_heavy(charts.fleet_condition_svg, result.by_commune),
         age_svg=await run_heavy(charts.age_profile_svg, result.age),
-        api_query=_link({k: v for k, v in query.items() if k in ("province", "commune", "category")}),
+        filter_query=_link({k: v for k, v in query.items() if k in ("province", "commune", "category")}),
         today=today_vn(),
     )
 
 
-PLANNING_PAGES = [planning_page, plan_download, fleet_page]
+PLANNING_PAGES = [planning_page, plan_download, priority_download, shortage_download, fleet_download, fleet_page]

@@ -3,7 +3,7 @@ the closed years, downloads of the papers, and closing a year (finance and admin
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from api.controllers.public_property import book_file, card_file, summary_file
 from api.pages.common import page, render
 from api.pages.forms import FORM_ERRORS, form_errors
 from api.params import RowId
@@ -104,7 +105,43 @@ async def close_submit(request: Request, data: Form) -> Template | Redirect:
     return await _book_page(request, {"year": str(year), "commune": commune or ""}, errors, status_code=422)
 
 
-PUBLIC_PROPERTY_PAGES = [book_page, close_submit]
+def _download_query(request: Request) -> tuple[int, str | None, str | None]:
+    """(year, commune, province) of a download link; a wrong year is refused naming it."""
+    errors: dict[str, str] = {}
+    year = _year(request.query_params.get("year"), errors)
+    if errors:
+        raise DomainError(errors["year"], field="year")
+    commune = (request.query_params.get("commune") or "").strip()[:5] or None
+    province = (request.query_params.get("province") or "").strip()[:2] or None
+    return year, commune, province
+
+
+def _kind(request: Request) -> Literal["pdf", "xlsx"]:
+    return "pdf" if request.url.path.endswith(".pdf") else "xlsx"
+
+
+@get(["/public-property/book.pdf", "/public-property/book.xlsx"], opt=READERS, include_in_schema=False)
+async def book_download(request: Request) -> Response[bytes]:
+    """The page's book (its year and commune), as the API's ``/api/public-property/book.pdf|xlsx``."""
+    year, commune, _ = _download_query(request)
+    return await book_file(request.user, year, commune, _kind(request))
+
+
+@get(["/public-property/summary.pdf", "/public-property/summary.xlsx"], opt=READERS, include_in_schema=False)
+async def summary_download(request: Request) -> Response[bytes]:
+    """The yearly summary of the page's commune (or province), as the API's
+    ``/api/public-property/summary.pdf|xlsx``."""
+    year, commune, province = _download_query(request)
+    return await summary_file(request.user, year, commune, province, _kind(request))
+
+
+@get("/assets/{asset_id:int}/card.pdf", opt=READERS, include_in_schema=False)
+async def card_download(request: Request, asset_id: RowId) -> Response[bytes]:
+    """A device's fixed-asset card, as the API's ``/api/public-property/cards/{id}/pdf``."""
+    return await card_file(request.user, asset_id)
+
+
+PUBLIC_PROPERTY_PAGES = [book_page, close_submit, book_download, summary_download, card_download]
 
 
 MINUTES_PAGE = page(*service.MINUTES_READERS)

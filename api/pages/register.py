@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 from pydantic import ValidationError
 
+from api.controllers.importing import export_download, template_download
 from api.pages import lifecycle as lifecycle_pages
 from api.pages.common import page, render
 from api.pages.forms import form_errors
@@ -159,6 +160,14 @@ async def assets_page(request: Request) -> Template:
         page_start=0 if not cursor else None,
         can_register=request.user.role in REGISTRARS,
     )
+
+
+@get(["/assets/export.xlsx", "/assets/export.csv"], opt=page(), include_in_schema=False)
+async def assets_export(request: Request) -> Stream:
+    """The device list's download: the register as the user may see it, with the page's filters,
+    as the API's export (``GET /api/assets/export``)."""
+    filters, _ = _filters_from(request)
+    return await export_download(request.user, filters, "csv" if request.url.path.endswith(".csv") else "xlsx")
 
 
 @get("/assets/{asset_id:int}", opt=page(), include_in_schema=False)
@@ -398,6 +407,12 @@ async def import_page(request: Request) -> Template:
     return render(request, "import.html", report=None, token=None, error=None, limits=_limits())
 
 
+@get("/import/template.xlsx", opt=page(*WRITERS), include_in_schema=False)
+async def import_template(request: Request) -> Response[bytes]:
+    """The import page's template, as the API's (``GET /api/import/template``)."""
+    return await template_download()
+
+
 def _limits() -> dict[str, int]:
     return {"rows": importing.MAX_IMPORT_ROWS, "mb": importing.MAX_IMPORT_BYTES // 1024 // 1024}
 
@@ -546,6 +561,7 @@ async def user_unlock(request: Request, user_id: RowId) -> Redirect:
 
 REGISTER_PAGES = [
     assets_page,
+    assets_export,
     asset_page,
     new_asset_page,
     new_asset_submit,
@@ -556,6 +572,7 @@ REGISTER_PAGES = [
     condition_page,
     condition_submit,
     import_page,
+    import_template,
     import_check,
     import_commit,
     users_page,

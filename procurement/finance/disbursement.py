@@ -22,7 +22,11 @@ wrong dtypes raise :class:`FrameSchemaError` naming every problem):
     province's central purchasing), commune_name Utf8, amount_vnd Int64
 ``contracts``
     contract_id Int64, allocation_id Int64 (nullable), line_id Int64,
-    commune_code Utf8 (nullable), value_vnd Int64, signed_on Date
+    commune_code Utf8 (nullable), value_vnd Int64, signed_on Date.
+    A contract's commitments as dated rows: one at its signed value on its
+    signing day, and one per amendment at the amendment's change (+ or −) on
+    the amendment's day, all with the contract's id, allocation, line and
+    commune.  A contract with no amendment is one row at its value.
 ``payments``
     payment_id Int64, contract_id Int64 (nullable), allocation_id Int64
     (nullable), line_id Int64, commune_code Utf8 (nullable), amount_vnd Int64
@@ -34,8 +38,13 @@ Conventions
   is ``round(share × amount)`` half away from zero, cast to ``Int64``.
 * *Paid* is net: the plain sum of payment rows, reversals included.
 * "As of ``today``" reports (by line, by commune, lagging, province) only
-  count contracts signed and payments made on or before ``today``.
-  The monthly report shows every row, including later-dated ones.
+  count contract rows (signings and amendments) and payments dated on or
+  before ``today``: a contract amended later counts at its value as it
+  stood that day.  The monthly report shows every row, including
+  later-dated ones: a contract commits its signed value in its signing
+  month and each amendment's change in the amendment's month.
+* The number of contracts is the number of distinct ``contract_id`` values
+  (a contract's amendment rows are not more contracts).
 * **Schedule = step function**: the scheduled share of a line on day *d* is
   the ``target_share`` of the latest milestone with ``due_on ≤ d``, and 0
   before the first milestone.  No interpolation: a milestone is a deadline
@@ -376,7 +385,7 @@ def _commune_rows(
     )
     committed = contracts.group_by(_KEYS).agg(
         pl.col("value_vnd").sum().cast(MONEY).alias("committed_vnd"),
-        pl.len().cast(pl.Int64).alias("contracts"),
+        pl.col("contract_id").n_unique().cast(pl.Int64).alias("contracts"),
     )
     paid = payments.group_by(_KEYS).agg(
         pl.col("amount_vnd").sum().cast(MONEY).alias("paid_vnd"),
@@ -533,7 +542,8 @@ def progress_by_month(
     signature (and validated) but not needed.
 
     Output columns: line_id, province_code, number, month (Date, first day),
-    committed_vnd (contracts signed in the month), paid_vnd (net payments in
+    committed_vnd (contracts' signed values in their signing month, amendments'
+    changes in the amendment's month), paid_vnd (net payments in
     the month), cumulative_committed_vnd, cumulative_paid_vnd,
     scheduled_share (step schedule at the month's last day),
     scheduled_cumulative_vnd (round(scheduled_share × line amount)).

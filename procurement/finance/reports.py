@@ -53,6 +53,20 @@ MEDIA_TYPES = {
 }
 
 _PROVINCE = " WHERE p.code = {}"
+
+# A contract's commitments as dated rows, with the contract's own columns (id, allocation,
+# line, value_vnd, signed_on): one row per contract at its signed value on its signing day
+# (the current value less every amendment's change), and one row per amendment at its change
+# (+ or −) on the amendment's day. Summed up to a day they give what was committed that day;
+# all of a contract's rows give its current value (contract.value_vnd).
+_CONTRACT_ROWS = (
+    "(SELECT k.id AS id, k.allocation AS allocation, k.line AS line,"
+    " k.value_vnd - COALESCE(d.change_vnd, 0) AS value_vnd, k.signed_on AS signed_on"
+    " FROM contract k LEFT JOIN (SELECT m.contract AS contract, CAST(sum(m.value_change_vnd) AS BIGINT) AS change_vnd"
+    " FROM contract_amendment m GROUP BY m.contract) d ON d.contract = k.id"
+    " UNION ALL SELECT k.id, k.allocation, k.line, m.value_change_vnd, m.signed_on"
+    " FROM contract_amendment m JOIN contract k ON k.id = m.contract)"
+)
 _QUERIES = {
     "lines": (
         "SELECT l.id AS line_id, l.parent AS parent_id, l.number AS number, l.name AS name,"
@@ -76,7 +90,7 @@ _QUERIES = {
     "contracts": (
         "SELECT k.id AS contract_id, k.allocation AS allocation_id, k.line AS line_id, c.code AS commune_code,"
         " k.value_vnd AS value_vnd, k.signed_on AS signed_on"
-        " FROM contract k LEFT JOIN allocation a ON a.id = k.allocation LEFT JOIN commune c ON c.id = a.commune"
+        f" FROM {_CONTRACT_ROWS} k LEFT JOIN allocation a ON a.id = k.allocation LEFT JOIN commune c ON c.id = a.commune"
         " JOIN budget_line l ON l.id = k.line JOIN province p ON p.id = l.province",
         disbursement.CONTRACTS_SCHEMA,
     ),
@@ -130,8 +144,9 @@ async def load_frames(province: str | None = None, *, actor: Actor | None = None
 # and on whether they have a contract, an allocation) are summed in SQL, so the
 # database hands over a few thousand sums instead of 130,000 rows; their date is the group's latest, which puts them in
 # the same month and on the same side of "as of today" as every row they sum.
-# Reports that count contracts (by commune, lagging, provinces) read contracts
-# one per row; their payments are still summed.
+# Reports that count contracts (by commune, lagging, provinces) read the contract
+# rows as they are (signings and amendments, counted by distinct contract id);
+# their payments are still summed.
 _GRAIN = {
     Report.by_line: (False, False),
     Report.by_month: (False, True),
@@ -168,7 +183,7 @@ def _summed(table: str, by_commune: bool, by_month: bool, postgres: bool, provin
     select = (
         f"SELECT {ids}, min({alias}.allocation) AS allocation_id, {alias}.line AS line_id,"
         f" {commune} AS commune_code, sum({alias}.{money}) AS {money}, max({alias}.{day}) AS {day}"
-        f" FROM {'payment' if table == 'payments' else 'contract'} {alias}{joins}"
+        f" FROM {'payment' if table == 'payments' else _CONTRACT_ROWS} {alias}{joins}"
         # The line's province only to filter by it (every row has a line, every line a province).
         + (f" JOIN budget_line l ON l.id = {alias}.line JOIN province p ON p.id = l.province" if province else "")
     )

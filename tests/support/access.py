@@ -156,6 +156,16 @@ ACCESS: dict[tuple[str, str], object] = {
     ("GET", "/planning/plan.csv"): PLANNING_READ,
     ("GET", "/planning/plan.xlsx"): PLANNING_READ,
     ("GET", "/planning/fleet"): PLANNING_READ,
+    # The pages' downloads (the same files as the API's, page routes so that no page links to /api).
+    ("GET", "/planning/priority.csv"): PLANNING_READ,
+    ("GET", "/planning/priority.xlsx"): PLANNING_READ,
+    ("GET", "/planning/shortage.csv"): PLANNING_READ,
+    ("GET", "/planning/shortage.xlsx"): PLANNING_READ,
+    ("GET", "/planning/fleet.csv"): PLANNING_READ,
+    ("GET", "/planning/fleet.xlsx"): PLANNING_READ,
+    ("GET", "/assets/export.xlsx"): ALL,
+    ("GET", "/assets/export.csv"): ALL,
+    ("GET", "/import/template.xlsx"): REGISTER_WRITE,
 }
 
 # Routes on one asset: staff of another commune must be told 404 (as if it did not exist).
@@ -310,6 +320,12 @@ ACCESS.update(
         ),
         ("GET", "/public-property"): PP_READ,
         ("POST", "/public-property/close"): PP_CLOSE,
+        # The page's downloads (the API's files, page routes so that no page links to /api).
+        ("GET", "/public-property/book.pdf"): PP_READ,
+        ("GET", "/public-property/book.xlsx"): PP_READ,
+        ("GET", "/public-property/summary.pdf"): PP_READ,
+        ("GET", "/public-property/summary.xlsx"): PP_READ,
+        ("GET", "/assets/{asset_id:int}/card.pdf"): PP_READ,
     }
 )
 BODIES.update(
@@ -643,7 +659,23 @@ NAMED_IN_BODY |= {
     ("POST", "/finance/uploads/commit"),
     ("POST", "/transfers/new"),
 }
+OBJECT |= {("GET", "/assets/{asset_id:int}/card.pdf")}
+LISTED |= {
+    ("GET", "/public-property/book.pdf"),
+    ("GET", "/public-property/book.xlsx"),
+    ("GET", "/public-property/summary.pdf"),
+    ("GET", "/public-property/summary.xlsx"),
+    ("GET", "/assets/export.csv"),
+    ("GET", "/assets/export.xlsx"),
+    ("GET", "/planning/fleet.csv"),
+    ("GET", "/planning/fleet.xlsx"),
+    ("GET", "/planning/priority.csv"),
+    ("GET", "/planning/priority.xlsx"),
+    ("GET", "/planning/shortage.csv"),
+    ("GET", "/planning/shortage.xlsx"),
+}
 NO_PROVINCE |= {
+    ("GET", "/import/template.xlsx"),  # the columns and the allowed values, no rows
     ("GET", "/api/finance/payments/template"),  # the columns of a treasury statement, no rows
     ("GET", "/api/finance/suppliers"),  # suppliers serve every province
     ("GET", "/finance/uploads/payments-template.xlsx"),

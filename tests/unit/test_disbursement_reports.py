@@ -264,6 +264,39 @@ def test_handmade_province_summary():
     assert (p2["amount_vnd"], p2["paid_vnd"], p2["communes_behind"]) == (500_000, 0, 0)
 
 
+def amended() -> tuple[pl.LazyFrame, ...]:
+    """The hand-made data with contract 2 (300,000 signed 1/10/2025, commune 00002) amended by
+    +50,000 on 5/12/2025 and −20,000 on 10/2/2026 (after TODAY): two more rows of contract 2."""
+    lines, milestones, allocations, contracts, payments = handmade()
+    two = dict(contract_id=2, allocation_id=2, line_id=1, commune_code="00002")
+    changes = pl.DataFrame(
+        [
+            dict(value_vnd=50_000, signed_on=date(2025, 12, 5), **two),
+            dict(value_vnd=-20_000, signed_on=date(2026, 2, 10), **two),
+        ],
+        schema=CONTRACTS_SCHEMA,
+    )
+    return lines, milestones, allocations, pl.concat([contracts, changes.lazy()]), payments
+
+
+def test_amendments_are_committed_in_their_own_month():
+    one = progress_by_month(*amended(), today=TODAY).collect().filter(pl.col("line_id") == 1)
+    # Aug 2025 … Mar 2026: signings in Sep, Oct, Nov (sub-line), the amendments in Dec and Feb.
+    assert one["committed_vnd"].to_list() == [0, 350_000, 300_000, 90_000, 50_000, 0, -20_000, 0]
+    assert one["cumulative_committed_vnd"].to_list()[-1] == 350_000 + 300_000 + 90_000 + 50_000 - 20_000
+
+
+def test_a_report_as_of_a_day_counts_the_amendments_signed_by_then_and_each_contract_once():
+    frames = amended()
+    for day, value in ((date(2025, 12, 4), 300_000), (TODAY, 350_000), (date(2026, 2, 10), 330_000)):
+        commune = by(progress_by_commune(*frames, today=day).collect(), "line_id", "commune_code")[(1, "00002")]
+        assert (commune["contracts"], commune["committed_vnd"]) == (1, value), day
+        line = by(progress_by_line(*frames, today=day).collect(), "line_id")[1]
+        assert line["committed_vnd"] == 350_000 + value + 90_000, day
+        province = by(province_summary(*frames, today=day).collect(), "province_code")["01"]
+        assert province["committed_vnd"] == 350_000 + value + 90_000, day
+
+
 def test_step_schedule_boundaries():
     lines, milestones, allocations, contracts, payments = handmade()
 

@@ -13,7 +13,10 @@ import pytest
 from models.procurement import Allocation, BudgetLine, Contract, Milestone, Payment
 from models.tables import AppUser, Commune
 from procurement.core.actor import Actor
+from procurement.finance import reports
 from procurement.seed.demo_finance import PLAN_65, load_demo_budget
+from tests.app.api.test_budget import contract_body, line_body, post
+from tests.app.conftest import AN_VIEN
 
 TODAY = dt.date(2026, 3, 15)
 
@@ -132,8 +135,6 @@ async def test_reports_summed_in_sql_equal_the_reports_over_every_row(demo_budge
     """run_report sums contracts and payments in SQL; the answer is the pure report's over all rows."""
     from polars.testing import assert_frame_equal
 
-    from procurement.finance import reports
-
     days = sorted(p["paid_on"] for p in await Payment.select(Payment.paid_on))
     # The report date falls between payments of one month: the SQL sums split there.
     for as_of in (TODAY, days[len(days) // 2], days[0] - dt.timedelta(days=1)):
@@ -159,3 +160,156 @@ async def test_paid_by_month_equals_a_plain_sql_group_by(client, demo_budget):
     got = {(r["line_id"], r["month"]): r["paid_vnd"] for r in rows if r["line_id"] not in parents and r["paid_vnd"]}
     assert got == {key: paid for key, paid in expected.items() if paid}
     assert len(got) > 3
+
+
+# --- contract amendments: each change committed in its own month ---------------------------------
+
+SIGNED, RAISED, CUT = dt.date(2025, 3, 10), dt.date(2025, 5, 20), dt.date(2025, 7, 8)
+
+
+async def _amended_contract(client, headers, *, province: str = "75", unit_price: int = 10_000_000) -> tuple[int, int]:
+    """A line of ``province`` with a contract of 10 × ``unit_price`` signed in March 2025 (on an
+    An Viên allocation in Đồng Nai, straight on the line elsewhere), amended by +2 × and −½ ×
+    ``unit_price`` in May and July. (line id, contract id)."""
+    line = await post(
+        client,
+        headers,
+        "/lines",
+        line_body(decision_date="2025-01-15", province_code=province, number=f"{province}/KH-UBND"),
+        201,
+    )
+    body = contract_body(None, unit_price=unit_price, signed_on=SIGNED.isoformat())
+    if province == "75":
+        allocation = await post(
+            client,
+            headers,
+            f"/lines/{line['id']}/allocations",
+            {"commune_code": AN_VIEN, "amount_vnd": 500_000_000},
+            201,
+        )
+        body["allocation_id"] = allocation["id"]
+    else:
+        body.pop("allocation_id")
+        body["line_id"] = line["id"]
+    contract = await post(client, headers, "/contracts", body, 201)
+    for day, change in ((RAISED, 2 * unit_price), (CUT, -unit_price // 2)):
+        await post(
+            client,
+            headers,
+            f"/contracts/{contract['id']}/amendments",
+            {"signed_on": day.isoformat(), "reason": "Điều chỉnh", "value_change_vnd": change},
+            201,
+        )
+    return line["id"], contract["id"]
+
+
+async def test_an_amendment_is_committed_in_its_own_month(client, users):
+    """Signed for 100 m in March, +20 m in May, −5 m in July: the months show exactly that and
+    the running total ends at the contract's current value; reports as of a day count the
+    value as it stood that day, and the SQL-summed reports equal the reports over every row."""
+    from polars.testing import assert_frame_equal
+
+    finance = await users.make("finance")
+    line_id, contract_id = await _amended_contract(client, finance)
+    current = (await client.get(f"/api/finance/contracts/{contract_id}", headers=finance)).json()
+    assert (current["original_value_vnd"], current["value_vnd"]) == (100_000_000, 115_000_000)
+
+    params = {"as_of": "2025-09-30", "line_id": line_id}
+    by_month = (await client.get("/api/finance/reports/by_month", params=params, headers=finance)).json()
+    committed = {r["month"]: r["committed_vnd"] for r in by_month if r["committed_vnd"]}
+    assert committed == {"2025-03-01": 100_000_000, "2025-05-01": 20_000_000, "2025-07-01": -5_000_000}
+    running = {r["month"]: r["cumulative_committed_vnd"] for r in by_month}
+    assert (running["2025-02-01"], running["2025-04-01"], running["2025-06-01"]) == (0, 100_000_000, 120_000_000)
+    assert running["2025-07-01"] == running["2025-09-01"] == current["value_vnd"]
+
+    # As of a day: the value as it stood that day, one contract however many amendments.
+    for as_of, value in (
+        ("2025-03-09", 0),
+        ("2025-04-30", 100_000_000),
+        ("2025-06-15", 120_000_000),
+        ("2025-07-08", 115_000_000),
+    ):
+        query = {"as_of": as_of, "line_id": line_id}
+        (line,) = (await client.get("/api/finance/reports/by_line", params=query, headers=finance)).json()
+        assert line["committed_vnd"] == value, as_of
+        communes = (await client.get("/api/finance/reports/by_commune", params=query, headers=finance)).json()
+        assert [(r["contracts"], r["committed_vnd"]) for r in communes] == [(1 if value else 0, value)], as_of
+
+    # Summed in SQL or read row by row: the same answer, on every side of each amendment.
+    country = Actor(user_id=0, username="bo", role="national")
+    every_row = await reports.load_frames()
+    for as_of in (
+        SIGNED - dt.timedelta(days=1),
+        SIGNED,
+        RAISED - dt.timedelta(days=1),
+        RAISED,
+        CUT,
+        dt.date(2025, 12, 31),
+    ):
+        for report, (function, _) in reports.REPORTS.items():
+            expected = function(*every_row, today=as_of).collect()
+            assert_frame_equal(await reports.run_report(report, actor=country, today=as_of), expected)
+
+
+async def test_the_monthly_amendments_read_the_same_in_json_csv_and_xlsx(client, users):
+    finance = await users.make("finance")
+    line_id, _ = await _amended_contract(client, finance)
+    params = {"as_of": "2025-09-30", "line_id": line_id}
+    as_json = (await client.get("/api/finance/reports/by_month", params=params, headers=finance)).json()
+    wanted = {
+        "Tháng": [r["month"] for r in as_json],
+        "Đã ký hợp đồng": [r["committed_vnd"] for r in as_json],
+        "Lũy kế đã ký": [r["cumulative_committed_vnd"] for r in as_json],
+    }
+    assert -5_000_000 in wanted["Đã ký hợp đồng"] and wanted["Lũy kế đã ký"][-1] == 115_000_000
+
+    csv = await client.get("/api/finance/reports/by_month", params={**params, "format": "csv"}, headers=finance)
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    frame = pl.read_csv(io.BytesIO(csv.content), try_parse_dates=False, schema_overrides={"Tháng": pl.String})
+    assert {name: frame[name].to_list() for name in wanted} == wanted
+
+    xlsx = await client.get("/api/finance/reports/by_month", params={**params, "format": "xlsx"}, headers=finance)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    sheet = pl.read_excel(io.BytesIO(xlsx.content), engine="calamine", read_options={"header_row": 1})
+    assert [int(v) for v in sheet["Đã ký hợp đồng"]] == wanted["Đã ký hợp đồng"]
+    assert [int(v) for v in sheet["Lũy kế đã ký"]] == wanted["Lũy kế đã ký"]
+    assert [v.isoformat()[:10] for v in sheet["Tháng"]] == wanted["Tháng"]
+
+    # The page's download (today's report, every line of the province) carries the same months.
+    page = await client.get("/finance/reports/by_month.xlsx", headers=finance)
+    assert page.status_code == 200 and page.content[:2] == b"PK"
+    sheet = pl.read_excel(io.BytesIO(page.content), engine="calamine", read_options={"header_row": 1})
+    ours = sheet.filter(pl.col("Mã dòng NS") == line_id)
+    committed = {v.isoformat()[:10]: int(c) for v, c in zip(ours["Tháng"], ours["Đã ký hợp đồng"], strict=True) if c}
+    assert committed == {"2025-03-01": 100_000_000, "2025-05-01": 20_000_000, "2025-07-01": -5_000_000}
+
+
+async def test_amendments_stay_inside_their_province(client, users):
+    """Each province's report commits its own contracts' amendments, month by month; another
+    province's report is refused, the country's adds both."""
+    dong_nai = await users.make("finance")
+    hcm = await users.make("finance", province="79")
+    ours, _ = await _amended_contract(client, dong_nai)
+    theirs, _ = await _amended_contract(client, hcm, province="79", unit_price=1_000_000)
+    national = await users.make("national")
+
+    async def committed(headers, **params) -> dict:
+        rows = await client.get(
+            "/api/finance/reports/by_month", params={"as_of": "2025-09-30", **params}, headers=headers
+        )
+        assert rows.status_code == 200, rows.text
+        totals: dict = defaultdict(int)
+        for r in rows.json():
+            if r["committed_vnd"]:
+                totals[(r["line_id"], r["month"])] += r["committed_vnd"]
+        return dict(totals)
+
+    march, may, july = "2025-03-01", "2025-05-01", "2025-07-01"
+    mine = {(ours, march): 100_000_000, (ours, may): 20_000_000, (ours, july): -5_000_000}
+    hers = {(theirs, march): 10_000_000, (theirs, may): 2_000_000, (theirs, july): -500_000}
+    assert await committed(dong_nai) == mine
+    assert await committed(hcm) == hers
+    assert await committed(national) == {**mine, **hers}
+    assert await committed(national, province="79") == hers
+    refused = await client.get("/api/finance/reports/by_month", params={"province": "79"}, headers=dong_nai)
+    assert refused.status_code == 404
