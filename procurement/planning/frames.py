@@ -29,9 +29,7 @@ the devices that changed (:class:`_KeptFrames`). Measured on the national fleet 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,6 +38,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from models.tables import Asset
 from procurement.core.columns import (
+    SQLITE_READERS,
     TIME_FORMAT_POSTGRES,
     TIME_FORMAT_SQLITE,
     ColumnQuery,
@@ -48,6 +47,7 @@ from procurement.core.columns import (
     read_csv,
     sqlite_connection,
     sqlite_part,
+    sqlite_ranges,
 )
 from procurement.core.heavy import run_heavy
 from procurement.planning.priority import ASSET_SCHEMA
@@ -63,7 +63,7 @@ class RegisterFilter:
     include_disposed: bool = False
 
 
-_SQLITE_READERS = 4  # at most this many connections read the assets side by side
+_SQLITE_READERS = SQLITE_READERS  # at most this many connections read the assets side by side
 
 
 @dataclass(frozen=True)
@@ -173,27 +173,9 @@ def _queries(postgres: bool, filters: RegisterFilter) -> tuple[ColumnQuery, Colu
 
 
 def _sqlite_frames(path: str, queries: tuple[ColumnQuery, ...]) -> list[pl.DataFrame]:
-    """Run the queries; the assets query in id ranges on parallel connections.
-
-    Python's sqlite3 lets go of the GIL while SQLite steps through rows, and
-    polars while it parses, so each range is read on its own core (WAL lets
-    readers run side by side).
-    """
+    """Run the queries; the assets query in id ranges on parallel connections (:func:`sqlite_ranges`)."""
     assets, *others = queries
-    connection = sqlite_connection(path)
-    try:
-        low, high = connection.execute("SELECT min(id), max(id) FROM asset").fetchone()
-    finally:
-        connection.close()
-    parts = max(1, min(_SQLITE_READERS, os.cpu_count() or 1))
-    if low is None or parts == 1:
-        ranges: list[tuple[int, int] | None] = [None]
-    else:
-        step = (high - low) // parts + 1
-        ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        pieces = list(pool.map(lambda r: sqlite_part(path, assets, r), ranges))
-    return [pl.concat(pieces, how="vertical"), *(sqlite_part(path, q, None) for q in others)]
+    return [sqlite_ranges(path, assets, readers=_SQLITE_READERS), *(sqlite_part(path, q, None) for q in others)]
 
 
 def _flag(name: str) -> pl.Expr:
