@@ -108,25 +108,31 @@ def _has_top_level_where(source: str) -> bool:
 SQLITE_READERS = 4  # at most this many connections read one table's rows side by side
 
 
-def sqlite_ranges(path: str, query: ColumnQuery, table: str = "asset", readers: int | None = None) -> pl.DataFrame:
+def sqlite_ranges(
+    path: str, query: ColumnQuery, table: str = "asset", readers: int | None = None, ids_per_part: int | None = None
+) -> pl.DataFrame:
     """``query``'s rows read in ranges of ``query.id_column`` (the key of ``table``) on parallel
     connections, concatenated in range order (call it in a worker thread).
 
     Python's sqlite3 lets go of the GIL while SQLite steps through rows, and polars
     while it parses, so each range is read on its own core (WAL lets readers run side
-    by side).
+    by side). ``ids_per_part`` cuts the ids into more ranges than readers, so that only
+    a few ranges' NDJSON text is held at once (bounded memory for a large table).
     """
     connection = sqlite_connection(path)
     try:
         low, high = connection.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
     finally:
         connection.close()
-    parts = max(1, min(readers or SQLITE_READERS, os.cpu_count() or 1))
-    if low is None or parts == 1:
+    workers = max(1, min(readers or SQLITE_READERS, os.cpu_count() or 1))
+    if low is None:
+        return sqlite_part(path, query, None)
+    parts = max(workers, -(-(high - low + 1) // ids_per_part) if ids_per_part else 1)
+    if parts == 1:
         return sqlite_part(path, query, None)
     step = (high - low) // parts + 1
     ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+    with ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
         pieces = list(pool.map(lambda r: sqlite_part(path, query, r), ranges))
     return pl.concat(pieces, how="vertical")
 

@@ -224,7 +224,7 @@ def _xml_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-_ROWS_PER_CHUNK = 25_000
+_ROWS_PER_CHUNK = 10_000
 
 Decorate = Callable[[xlsxwriter.Workbook, "xlsxwriter.worksheet.Worksheet", int, int], None]
 """Adds to the workbook before it is closed: ``(workbook, data sheet, first data row, last data row)``
