@@ -330,9 +330,11 @@ def write_xlsx_to(
     workbook itself (styles, title and header rows, widths, frozen panes,
     autofilter, print setup, whatever ``decorate`` adds), and the data rows'
     sheet XML is built column-wise by polars string expressions and streamed,
-    25,000 rows at a time, into the sheet before ``</sheetData>``; that takes
-    about a second and bounded memory. The result is an ordinary workbook
-    (inline strings).
+    10,000 rows at a time, into the sheet before ``</sheetData>``, the next
+    chunk built in a worker thread while this one is compressed (two cores);
+    text cells refer to a shared-string table holding each column's distinct
+    values once. That takes well under a second and bounded memory. The result
+    is an ordinary workbook.
     """
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
