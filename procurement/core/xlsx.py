@@ -462,6 +462,7 @@ def _shared_strings(
         distinct = column.drop_nulls().unique(maintain_order=True)
         count = column.len() - column.null_count()
         v = pl.col(name)
+        index: pl.Expr
         if distinct.len() == count:  # every value its own entry (tags, serials): no look-up
             index = pl.when(v.is_not_null()).then(v.is_not_null().cum_sum() - 1 + base)
         else:
