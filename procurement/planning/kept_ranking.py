@@ -96,12 +96,21 @@ def _brought_up_to_date(
     today: dt.date,
     weights: PriorityWeights,
 ) -> pl.DataFrame | None:
-    changed = (
-        before.hashes.join(hashes, on="asset_id", how="full", suffix="_now")
-        .filter(pl.col("_h").ne_missing(pl.col("_h_now")))
-        .select(pl.concat_list("commune_code", "commune_code_now").explode().drop_nulls().unique())
-        .to_series()
-    )
+    if before.hashes.get_column("asset_id").equals(hashes.get_column("asset_id")):
+        # The same devices in the same order (the usual case after a write: a device changed, none
+        # came or went): compare the hashes row by row, no join.
+        differ = before.hashes.get_column("_h") != hashes.get_column("_h")
+        changed = pl.concat(
+            [before.hashes.get_column("commune_code").filter(differ), hashes.get_column("commune_code").filter(differ)]
+        )
+        changed = changed.drop_nulls().unique()
+    else:
+        changed = (
+            before.hashes.join(hashes, on="asset_id", how="full", suffix="_now")
+            .filter(pl.col("_h").ne_missing(pl.col("_h_now")))
+            .select(pl.concat_list("commune_code", "commune_code_now").explode().drop_nulls().unique())
+            .to_series()
+        )
     if changed.is_empty():
         return before.ranked
     if changed.len() > max(1, communes.height) * RESCORE_ALL_SHARE:
