@@ -116,9 +116,53 @@ def _brought_up_to_date(
     if changed.len() > max(1, communes.height) * RESCORE_ALL_SHARE:
         return None
     touched = pl.col("commune_code").is_in(changed.implode())
-    again = _rank(assets.filter(touched), categories, communes, today, weights)
-    return (
-        pl.concat([before.ranked.filter(~touched), again])
-        .sort(RANK_KEYS, descending=RANK_DESCENDING, nulls_last=True)
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
-    )
+    # Only the touched communes' devices and the communes themselves: a score never depends on another commune.
+    again = _rank(assets.filter(touched), categories, communes.filter(touched), today, weights)
+    kept = before.ranked.filter(~touched)
+    merged = _merged(kept, again)
+    if merged is None:
+        merged = pl.concat([kept, again]).sort(RANK_KEYS, descending=RANK_DESCENDING, nulls_last=True)
+    merged = merged.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
+    return merged.rechunk() if merged.n_chunks() > _MAX_CHUNKS else merged
+
+
+# A ranked list put together from more pieces than this is copied into one piece.
+_MAX_CHUNKS = 32
+# Past this many rows scored again, sorting the whole list is as cheap.
+_MERGE_MAX = 2_000
+
+
+def _merged(kept: pl.DataFrame, again: pl.DataFrame) -> pl.DataFrame | None:
+    """``kept`` and ``again`` (each in rank order: score best first, the older device (unknown age
+    last), the lower id) as one list in rank order, by putting each row of ``again`` in place
+    between slices of ``kept`` instead of sorting every row; None when a full sort is wanted
+    (many rows, or a null or NaN score or age where the order would need the sort's own rules)."""
+    if again.height == 0:
+        return kept
+    if again.height > _MERGE_MAX or kept.height == 0:
+        return None
+    keys = pl.concat([kept.select("score", "_age"), again.select("score", "_age")])
+    if keys.select(
+        pl.col("score").is_null().any() | pl.col("score").is_nan().any() | pl.col("_age").is_nan().any()
+    ).item():
+        return None
+    scores = -kept.get_column("score")  # ascending
+    first = scores.search_sorted(-again.get_column("score"), side="left").to_list()
+    last = scores.search_sorted(-again.get_column("score"), side="right").to_list()
+    ages, ids = kept.get_column("_age"), kept.get_column("asset_id")
+    positions = []
+    for row, (low, high) in enumerate(zip(first, last, strict=True)):
+        age, asset_id = again["_age"][row], again["asset_id"][row]
+        block_age, block_id = ages.slice(low, high - low), ids.slice(low, high - low)
+        if age is None:  # after every known age, then by id
+            before = block_age.is_not_null() | (block_age.is_null() & (block_id < asset_id))
+        else:
+            before = (block_age > age) | ((block_age == age) & (block_id < asset_id))
+        positions.append(low + int(before.fill_null(False).sum()))
+    pieces, start = [], 0
+    for row, position in enumerate(positions):  # non-decreasing: ``again`` is in rank order
+        pieces.append(kept.slice(start, position - start))
+        pieces.append(again.slice(row, 1))
+        start = position
+    pieces.append(kept.slice(start))
+    return pl.concat([piece for piece in pieces if piece.height], how="vertical")
