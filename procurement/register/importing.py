@@ -1219,24 +1219,26 @@ async def export_rows(actor: Actor, filters: AssetFilter | None = None) -> pl.Da
     if where:
         query = query.where(*where)
     schema = {"id": pl.Int64, **_RAW_SCHEMA}
-    if is_sqlite():
-        sql, args = query.querystrings[0].compile_string(engine_type="sqlite")
-        ranged = ColumnQuery(
-            [f'x."{name}"' for name in schema],
-            f"({sql}) AS x",
-            list(args),
-            {name: pl.String if dtype == pl.Date else dtype for name, dtype in schema.items()},
-            id_column='x."id"',
-        )
-        raw = await run_heavy(_sqlite_export_rows, engine().path, ranged)
-    else:
-        raw = await read_frame(query, schema)
-    return await run_heavy(lambda: _named(raw.sort("commune_code", "id").drop("id")))
+    if not is_sqlite():
+        raw = await read_frame(query.order_by(Asset.commune.code).order_by(Asset.id), schema)
+        return await run_heavy(lambda: _named(raw.drop("id")))
+    sql, args = query.querystrings[0].compile_string(engine_type="sqlite")
+    ranged = ColumnQuery(
+        [f'x."{name}"' for name in schema],
+        f"({sql}) AS x",
+        list(args),
+        {name: pl.String if dtype == pl.Date else dtype for name, dtype in schema.items()},
+        id_column='x."id"',
+    )
+    return await run_heavy(_sqlite_export_rows, engine().path, ranged)
 
 
 def _sqlite_export_rows(path: str, query: ColumnQuery) -> pl.DataFrame:
-    # 25,000 ids a range: the NDJSON texts held at once stay a few MB.
-    return sqlite_ranges(path, query, ids_per_part=25_000).with_columns(pl.col("acquired_on").str.to_date("%Y-%m-%d"))
+    # 25,000 ids a range: the NDJSON texts held at once stay a few MB. Sorted as SQLite's
+    # ORDER BY commune code, id would (a NULL first).
+    raw = sqlite_ranges(path, query, ids_per_part=25_000)
+    raw = raw.with_columns(pl.col("acquired_on").str.to_date("%Y-%m-%d")).sort("commune_code", "id", nulls_last=False)
+    return _named(raw.drop("id"))
 
 
 _RAW_SCHEMA = {
