@@ -3,9 +3,10 @@
 Every part of a device's score depends on the device itself and on its own commune (the
 commune's working computers against its officials), never on another commune. So after a few
 writes to the register only the communes whose devices changed need scoring again: their rows
-are replaced in the kept list, which is sorted again and numbered again. The answer is the same,
-row for row, as ranking the whole register afresh (tests/unit/test_kept_ranking.py), at a
-fraction of the cost (about 0.09 s of CPU instead of 0.45 s at 150,000 devices).
+leave the kept list and the rows scored again are put in place between slices of it (no sort of
+every row), then the list is numbered again. The answer is the same, row for row, as ranking the
+whole register afresh (tests/unit/test_kept_ranking.py), at a fraction of the cost (about 0.05 s
+of CPU instead of 0.45 s at 150,000 devices).
 
 What changed is found by content, not by trusting a version number: each device row is hashed,
 and rows whose hash differs, appear or disappear name the communes to score again (a moved
