@@ -15,6 +15,10 @@ When reading typed input we fold the look-alikes people actually type
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXY"
 MODULUS = len(ALPHABET)  # 31, prime
@@ -86,3 +90,10 @@ def is_valid_tag(text: str) -> bool:
 def display_tag(tag: str) -> str:
     """``ABC-DEFG``: easier to read aloud and to copy by hand."""
     return f"{tag[:3]}-{tag[3:]}"
+
+
+def display_tag_expr(tag: pl.Expr) -> pl.Expr:
+    """:func:`display_tag` of a polars column of tags, column-wise (null stays null)."""
+    import polars as pl
+
+    return pl.concat_str([tag.str.slice(0, 3), pl.lit("-"), tag.str.slice(3)])

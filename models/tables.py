@@ -105,7 +105,8 @@ class Asset(Table, tablename="asset"):
     notes = Text(default="")
     search_text = Varchar(length=400, default="")
     created_at = Timestamptz()
-    updated_at = Timestamptz()
+    # Indexed: the kept planning frames read only the devices changed since their last read.
+    updated_at = Timestamptz(index=True)
     # Where a purchased device came from (set when a delivery is accepted).
     contract: ForeignKey = ForeignKey(_procurement("Contract"), null=True, default=None, index=True)
     package: ForeignKey = ForeignKey(_procurement("ProcurementPackage"), null=True, default=None, index=True)

@@ -17,7 +17,9 @@ text on both engines (``::int`` / ``::text`` on PostgreSQL).
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,7 @@ class ColumnQuery:
     source: str  # FROM … WHERE … ORDER BY …
     args: list[Any]
     schema: dict
+    id_column: str = "a.id"  # the integer key that :func:`sqlite_ranges` splits the rows by
 
     def sql(self) -> str:
         return f"SELECT {', '.join(self.columns)} FROM {self.source}"
@@ -76,7 +79,7 @@ def sqlite_part(path: str, query: ColumnQuery, id_range: tuple[int, int] | None)
         sql, args = query.sqlite_ndjson(), list[object](query.args)
         if id_range is not None:
             # The query's own WHERE, not one inside a column's subquery (a device's repairs in all).
-            sql += (" AND " if " WHERE " in query.source else " WHERE ") + "a.id BETWEEN ? AND ?"
+            sql += (" AND " if _has_top_level_where(query.source) else " WHERE ") + f"{query.id_column} BETWEEN ? AND ?"
             args += list(id_range)
         (text,) = connection.execute(sql, args).fetchone()
     finally:
@@ -85,6 +88,53 @@ def sqlite_part(path: str, query: ColumnQuery, id_range: tuple[int, int] | None)
         return pl.DataFrame(schema=query.schema)
     frame = pl.read_ndjson(text, schema=query.json_schema())
     return frame.rename(dict(zip(frame.columns, query.schema, strict=False))).cast(query.schema)
+
+
+def _has_top_level_where(source: str) -> bool:
+    """Whether ``source`` has a WHERE of its own, outside any parenthesised subquery (the
+    SQL is ours or Piccolo's: values are bound parameters, never literals with parentheses)."""
+    depth = 0
+    upper = source.upper()
+    for i, char in enumerate(upper):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and char == "W" and upper.startswith("WHERE", i) and i and upper[i - 1].isspace():
+            return True
+    return False
+
+
+SQLITE_READERS = 4  # at most this many connections read one table's rows side by side
+
+
+def sqlite_ranges(
+    path: str, query: ColumnQuery, table: str = "asset", readers: int | None = None, ids_per_part: int | None = None
+) -> pl.DataFrame:
+    """``query``'s rows read in ranges of ``query.id_column`` (the key of ``table``) on parallel
+    connections, concatenated in range order (call it in a worker thread).
+
+    Python's sqlite3 lets go of the GIL while SQLite steps through rows, and polars
+    while it parses, so each range is read on its own core (WAL lets readers run side
+    by side). ``ids_per_part`` cuts the ids into more ranges than readers, so that only
+    a few ranges' NDJSON text is held at once (bounded memory for a large table).
+    """
+    connection = sqlite_connection(path)
+    try:
+        low, high = connection.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
+    finally:
+        connection.close()
+    workers = max(1, min(readers or SQLITE_READERS, os.cpu_count() or 1))
+    if low is None:
+        return sqlite_part(path, query, None)
+    parts = max(workers, -(-(high - low + 1) // ids_per_part) if ids_per_part else 1)
+    if parts == 1:
+        return sqlite_part(path, query, None)
+    step = (high - low) // parts + 1
+    ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
+    with ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
+        pieces = list(pool.map(lambda r: sqlite_part(path, query, r), ranges))
+    return pl.concat(pieces, how="vertical")
 
 
 def read_csv(data: bytes, schema: dict) -> pl.DataFrame:

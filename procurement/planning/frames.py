@@ -29,9 +29,7 @@ the devices that changed (:class:`_KeptFrames`). Measured on the national fleet 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,6 +38,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from models.tables import Asset
 from procurement.core.columns import (
+    SQLITE_READERS,
     TIME_FORMAT_POSTGRES,
     TIME_FORMAT_SQLITE,
     ColumnQuery,
@@ -48,9 +47,11 @@ from procurement.core.columns import (
     read_csv,
     sqlite_connection,
     sqlite_part,
+    sqlite_ranges,
 )
 from procurement.core.heavy import run_heavy
 from procurement.planning.priority import ASSET_SCHEMA
+from procurement.planning.slices import replaced_rows
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class RegisterFilter:
     include_disposed: bool = False
 
 
-_SQLITE_READERS = 4  # at most this many connections read the assets side by side
+_SQLITE_READERS = SQLITE_READERS  # at most this many connections read the assets side by side
 
 
 @dataclass(frozen=True)
@@ -173,27 +174,9 @@ def _queries(postgres: bool, filters: RegisterFilter) -> tuple[ColumnQuery, Colu
 
 
 def _sqlite_frames(path: str, queries: tuple[ColumnQuery, ...]) -> list[pl.DataFrame]:
-    """Run the queries; the assets query in id ranges on parallel connections.
-
-    Python's sqlite3 lets go of the GIL while SQLite steps through rows, and
-    polars while it parses, so each range is read on its own core (WAL lets
-    readers run side by side).
-    """
+    """Run the queries; the assets query in id ranges on parallel connections (:func:`sqlite_ranges`)."""
     assets, *others = queries
-    connection = sqlite_connection(path)
-    try:
-        low, high = connection.execute("SELECT min(id), max(id) FROM asset").fetchone()
-    finally:
-        connection.close()
-    parts = max(1, min(_SQLITE_READERS, os.cpu_count() or 1))
-    if low is None or parts == 1:
-        ranges: list[tuple[int, int] | None] = [None]
-    else:
-        step = (high - low) // parts + 1
-        ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        pieces = list(pool.map(lambda r: sqlite_part(path, assets, r), ranges))
-    return [pl.concat(pieces, how="vertical"), *(sqlite_part(path, q, None) for q in others)]
+    return [sqlite_ranges(path, assets, readers=_SQLITE_READERS), *(sqlite_part(path, q, None) for q in others)]
 
 
 def _flag(name: str) -> pl.Expr:
@@ -305,19 +288,20 @@ async def _read_changes(filters: RegisterFilter, engine, kept: _Kept) -> Registe
     postgres = isinstance(engine, PostgresEngine)
     assets, communes, categories = _queries(postgres, filters)
     since = kept.read_at - CHANGE_WINDOW
-    args = [*assets.args, since if postgres else since.isoformat(sep=" ")]
-    mark = f"${len(args)}" if postgres else "?"
-    # julianday() reads the offset of SQLite's ISO text, whatever zone it was written in.
-    changed = f"a.updated_at >= {mark}::timestamptz" if postgres else f"julianday(a.updated_at) >= julianday({mark})"
+    since_args: list = [since] if postgres else _sqlite_since(since)
+    args = [*assets.args, *since_args]
+
+    def changed_since(first: int) -> str:
+        if postgres:
+            return f"a.updated_at >= ${first}::timestamptz"
+        # The text range first (the index on updated_at), then julianday(), which reads the offset of
+        # SQLite's ISO text whatever zone it was written in, on the few rows in that range.
+        return "a.updated_at >= ? AND julianday(a.updated_at) >= julianday(?)"
+
     glue = " AND " if " WHERE " in assets.source else " WHERE "
     queries = (
-        ColumnQuery(assets.columns, assets.source + glue + changed, args, assets.schema),
-        ColumnQuery(
-            ["a.id"],
-            f"asset a WHERE {changed.replace(mark, '$1' if postgres else '?')}",
-            args[-1:],
-            {"asset_id": pl.Int64},
-        ),
+        ColumnQuery(assets.columns, assets.source + glue + changed_since(len(assets.args) + 1), args, assets.schema),
+        ColumnQuery(["a.id"], f"asset a WHERE {changed_since(1)}", since_args, {"asset_id": pl.Int64}),
         ColumnQuery(
             ["n"], f"(SELECT count(*) AS n FROM {assets.source}) AS counted", assets.args, {"devices": pl.Int64}
         ),
@@ -329,6 +313,14 @@ async def _read_changes(filters: RegisterFilter, engine, kept: _Kept) -> Registe
     return await run_heavy(
         _upsert, kept, raw_changed, changed_ids, int(count["devices"][0]), raw_communes, raw_categories, tz_format
     )
+
+
+def _sqlite_since(since: dt.datetime) -> list[str]:
+    """The bounds of "changed at or after ``since``" on SQLite's ISO text: a text bound 14 hours (the
+    widest UTC offset) earlier, written without an offset, which every row changed since then passes
+    whatever its zone (and which the index on ``updated_at`` serves), and ``since`` itself for julianday()."""
+    early = since.astimezone(dt.UTC) - dt.timedelta(hours=14)
+    return [early.strftime("%Y-%m-%d %H:%M:%S"), since.isoformat(sep=" ")]
 
 
 def _upsert(
@@ -348,9 +340,7 @@ def _upsert(
 
     if any(not codes(fresh, t).equals(codes(kept.frames, t)) for t in ("communes", "categories")):
         return None  # a code changed under the devices already joined to it
-    assets = pl.concat(
-        [kept.assets.filter(~pl.col("asset_id").is_in(changed_ids["asset_id"].implode())), fresh.assets.collect()]
-    ).sort("asset_id")
+    assets = replaced_rows(kept.assets, changed_ids.get_column("asset_id"), fresh.assets.collect())
     if assets.height != count:
         return None  # a device was deleted
     return RegisterFrames(assets=assets.lazy(), categories=fresh.categories, communes=fresh.communes)

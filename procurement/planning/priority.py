@@ -48,7 +48,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date
-from typing import cast
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
@@ -739,6 +738,48 @@ def _greedy_walk(
     return included, code, left
 
 
+_CANDIDATE_KEYS = ["score", "_kind_order", "_prank", "commune_code", "category_code", "_seq"]
+_CANDIDATE_DESCENDING = [True, False, False, False, False, False]
+
+
+def _in_candidate_order(candidates: pl.DataFrame) -> pl.DataFrame:
+    """The candidates (replacements, then new lines) sorted by :data:`_CANDIDATE_KEYS`, numbered ``rank``.
+
+    The replacements come from the ranked list, usually already in its order (score best
+    first, then priority rank): then only the few new lines are sorted, and each goes in
+    after the replacements scoring at least as much (a replacement goes first at equal
+    score), a merge of two sorted lists instead of a sort of every row on six keys. Any
+    other input (unsorted, null or NaN scores) is sorted in full; the answer is the same.
+    """
+    kind = pl.col("_kind_order")
+    replace = candidates.filter(kind == 0)
+    new = candidates.filter(kind != 0).sort(_CANDIDATE_KEYS, descending=_CANDIDATE_DESCENDING, nulls_last=True)
+    score, prank = pl.col("score"), pl.col("_prank")
+    in_order = replace.select(
+        (score.is_not_null() & ~score.is_nan() & prank.is_not_null()).all()
+        & ((score.diff() < 0) | ((score.diff() == 0) & (prank.diff() > 0))).slice(1).fill_null(False).all()
+    ).item()
+    new_score = new.get_column("score")
+    if (
+        not in_order
+        or new.get_column("_kind_order").n_unique() > 1
+        or new_score.has_nulls()
+        or new_score.is_nan().any()
+    ):
+        merged = pl.concat([replace, new]).sort(_CANDIDATE_KEYS, descending=_CANDIDATE_DESCENDING, nulls_last=True)
+    else:
+        # A new line goes after every replacement scoring at least as much.
+        after = (-replace.get_column("score")).search_sorted(-new_score, side="right")
+        merged = pl.concat(
+            [
+                replace.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_at") * 2 + 1),
+                new.with_columns((after.cast(pl.Int64) * 2).alias("_at")),
+            ]
+        ).sort("_at", maintain_order=True)
+        merged = merged.drop("_at")
+    return merged.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
+
+
 def replacement_plan(
     priority: pl.LazyFrame,
     shortage: pl.LazyFrame,
@@ -845,15 +886,8 @@ def replacement_plan(
         pl.lit(0, dtype=pl.Int64).alias("_seq"),
     )
     new = _new_device_lines(priority, shortage, prices, max_score)
-    candidates = (
-        pl.concat([replace, new], how="vertical")
-        .sort(
-            ["score", "_kind_order", "_prank", "commune_code", "category_code", "_seq"],
-            descending=[True, False, False, False, False, False],
-            nulls_last=True,
-        )
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
-    )
+    # Put in candidate order (and numbered) inside the walk's node: see _in_candidate_order.
+    candidates = pl.concat([replace, new], how="vertical")
 
     budgets = None
     if per_commune_budget is not None:
@@ -862,13 +896,16 @@ def replacement_plan(
         budgets = budgets.select("commune_code", pl.col("budget_vnd").cast(pl.Int64))
 
     def walk(df: pl.DataFrame, budgets_df: pl.DataFrame | None) -> pl.DataFrame:
+        df = _in_candidate_order(df)
         missing_price = df.filter(pl.col("unit_price_vnd").is_null())["category_code"].unique().to_list()
         if missing_price:
             raise ValueError(f"no unit price for category: {', '.join(sorted(map(str, missing_price)))}")
-        # Assets of an unknown commune (null code) share one bucket "".
-        commune_key = pl.col("commune_code").fill_null("")
-        commune_idx = df.select(commune_key.rank("dense").cast(pl.Int64) - 1).to_series()
-        n_communes = int(cast(int, commune_idx.max())) + 1 if df.height else 0
+        # Assets of an unknown commune (null code) share one bucket "". Each commune is numbered
+        # by a look-up in its own list of codes (a hash look-up, not a sort of every row's code).
+        commune_codes = df.get_column("commune_code").fill_null("")
+        distinct_codes = commune_codes.unique(maintain_order=True)
+        commune_idx = commune_codes.cast(pl.Enum(distinct_codes)).to_physical()
+        n_communes = distinct_codes.len()
         floor = 0
         if min_share_per_commune > 0 and n_communes:
             if min_share_per_commune * n_communes > 1.0 + 1e-12:
@@ -882,12 +919,8 @@ def replacement_plan(
                 raise ValueError("per_commune_budget lists a commune more than once")
             if (budgets_df["budget_vnd"].fill_null(0) < 0).any():
                 raise ValueError("per_commune_budget has a negative budget")
-            codes = df.select(commune_key.unique(maintain_order=False)).to_series()
-            mapped = (
-                pl.DataFrame({"commune_code": codes})
-                .with_columns(pl.col("commune_code").rank("dense").cast(pl.Int64).alias("i") - 1)
-                .join(budgets_df, on="commune_code", how="left")
-                .sort("i")
+            mapped = distinct_codes.to_frame("commune_code").join(
+                budgets_df, on="commune_code", how="left", maintain_order="left"
             )
             commune_listed = mapped["budget_vnd"].is_not_null().to_list()
             commune_budget = mapped["budget_vnd"].fill_null(0).to_list()
@@ -902,12 +935,16 @@ def replacement_plan(
             commune_listed,
             floor,
         )
-        left_vnd = format_vnd_expr(pl.col("_left"))
+        left_series = pl.Series("_left", left, dtype=pl.Int64)
+        # Each distinct amount left is written out once (most excluded lines share a few).
+        amounts = left_series.unique().to_frame()
+        amounts = amounts.with_columns(format_vnd_expr(pl.col("_left")).alias("_text"))
+        left_vnd = pl.col("_left").replace_strict(amounts["_left"], amounts["_text"], return_dtype=pl.String)
         return (
             df.with_columns(
                 pl.Series("included", included, dtype=pl.UInt8).cast(pl.Boolean),
                 pl.Series("_code", code, dtype=pl.Int8),
-                pl.Series("_left", left, dtype=pl.Int64),
+                left_series,
             )
             .with_columns(
                 pl.when(pl.col("included"))

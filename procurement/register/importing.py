@@ -38,15 +38,17 @@ import fastexcel
 import polars as pl
 from pydantic import BaseModel, ValidationError
 
-from labels.tags import TagError, display_tag, parse_tag
+from labels.tags import TagError, display_tag, display_tag_expr, parse_tag
 from models.tables import Asset, AssetEvent, Category, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
+from procurement.core.columns import ColumnQuery, sqlite_ranges
 from procurement.core.errors import DomainError
 from procurement.core.heavy import run_heavy, run_heavy_to_file
 from procurement.core.money import MoneyError, parse_vnd
 from procurement.core.text import nfc, search_key
 from procurement.core.transactions import (
+    engine,
     insert_many,
     is_sqlite,
     read_frame,
@@ -1204,15 +1206,38 @@ _EXPORT_COLUMNS = (
 
 
 async def export_rows(actor: Actor, filters: AssetFilter | None = None) -> pl.DataFrame:
-    """The register (as the actor sees it) in the template's columns, Vietnamese values.
+    """The register (as the actor sees it) in the template's columns, Vietnamese values,
+    ordered by commune code then id.
 
-    Read straight into polars (no dict per row): 150,000 devices in well under a second.
+    Read straight into polars (no Python object per row or value): on SQLite the rows come
+    as NDJSON built by SQLite itself, in id ranges on parallel connections
+    (:func:`procurement.core.columns.sqlite_ranges`); on PostgreSQL by ``COPY … TO STDOUT``.
+    The WHERE clause is the device list's own (:func:`filter_conditions`).
     """
     where = filter_conditions(actor, filters or AssetFilter())
-    query = Asset.select(*_EXPORT_COLUMNS).order_by(Asset.commune.code).order_by(Asset.id)
+    query = Asset.select(*_EXPORT_COLUMNS)
     if where:
         query = query.where(*where)
-    raw = await read_frame(query, {"id": pl.Int64, **_RAW_SCHEMA})
+    schema = {"id": pl.Int64, **_RAW_SCHEMA}
+    if not is_sqlite():
+        raw = await read_frame(query.order_by(Asset.commune.code).order_by(Asset.id), schema)
+        return await run_heavy(lambda: _named(raw.drop("id")))
+    sql, args = query.querystrings[0].compile_string(engine_type="sqlite")
+    ranged = ColumnQuery(
+        [f'x."{name}"' for name in schema],
+        f"({sql}) AS x",
+        list(args),
+        {name: pl.String if dtype == pl.Date else dtype for name, dtype in schema.items()},
+        id_column='x."id"',
+    )
+    return await run_heavy(_sqlite_export_rows, engine().path, ranged)
+
+
+def _sqlite_export_rows(path: str, query: ColumnQuery) -> pl.DataFrame:
+    # 25,000 ids a range: the NDJSON texts held at once stay a few MB. Sorted as SQLite's
+    # ORDER BY commune code, id would (a NULL first).
+    raw = sqlite_ranges(path, query, ids_per_part=25_000)
+    raw = raw.with_columns(pl.col("acquired_on").str.to_date("%Y-%m-%d")).sort("commune_code", "id", nulls_last=False)
     return _named(raw.drop("id"))
 
 
@@ -1262,7 +1287,7 @@ def _named(raw: pl.DataFrame) -> pl.DataFrame:
         return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
 
     return raw.with_columns(
-        pl.col("tag").map_elements(display_tag, return_dtype=pl.String, skip_nulls=True),
+        display_tag_expr(pl.col("tag")).alias("tag"),
         named("location", LOCATION_VI),
         named("acquisition", ACQUISITION_VI),
         named("status", STATUS_VI),

@@ -155,8 +155,10 @@ def test_xlsx_money_is_integer_with_dong_format_and_sheet_has_filter_and_frozen_
     assert back["Ngày"].to_list()[0].date() == date(2025, 1, 31)
 
     sheet, styles = _sheet(data)
-    money_cells = sheet.findall(".//m:sheetData/m:row/m:c", NS)
-    b2 = next(c for c in money_cells if c.get("r") == "B3")
+    # Cell B3: the data rows' cells carry no reference (optional in the format), each row's
+    # cells are all there in column order, so B is the second cell of row 3.
+    row3 = next(r for r in sheet.findall(".//m:sheetData/m:row", NS) if r.get("r") == "3")
+    b2 = row3.findall("m:c", NS)[1]
     assert b2.find("m:v", NS).text == "1500000"  # an integer, not text, not 1500000.0
     numfmts = {n.get("numFmtId"): n.get("formatCode") for n in styles.findall(".//m:numFmts/m:numFmt", NS)}
     xfs = styles.findall("./m:cellXfs/m:xf", NS)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from procurement.planning import kept_ranking
-from procurement.planning.priority import PriorityWeights, replacement_priority
+from procurement.planning.priority import PriorityWeights, commune_shortage, replacement_plan, replacement_priority
 from procurement.seed.synthetic import synthetic_fleet
 from tests.support.fleet_helpers import TODAY
 
@@ -80,6 +80,15 @@ def test_writes_ranked_again_commune_by_commune_equal_ranking_afresh(changes):
                 pl.when(this).then(pl.lit(False)).otherwise("antimalware_installed").alias("antimalware_installed")
             )
         assert_frame_equal(kept(assets, categories, communes), afresh(assets, categories, communes))
+    # The plan under a budget drawn from the kept list equals the plan drawn afresh.
+    shortage = commune_shortage(assets.lazy(), categories.lazy(), communes.lazy())
+    budget = 500_000_000 + 10_000_000 * len(changes)
+    assert_frame_equal(
+        replacement_plan(kept(assets, categories, communes).drop("_age").lazy(), shortage, budget_vnd=budget).collect(),
+        replacement_plan(
+            afresh(assets, categories, communes).drop("_age").lazy(), shortage, budget_vnd=budget
+        ).collect(),
+    )
 
 
 def test_a_new_device_and_a_changed_commune_are_ranked_as_afresh():

@@ -695,3 +695,70 @@ def test_repairs_against_the_original_cost_are_a_part_of_their_own_and_explained
     plain = replacement_priority(a, c, m, today=TODAY).collect()
     assert set(plain["repair_part"].to_list()) == {0.0}
     assert sorted(plain["score"].to_list()) == sorted(zero["score"].to_list())
+
+
+_KEYS = ["score", "_kind_order", "_prank", "commune_code", "category_code", "_seq"]
+_DESCENDING = [True, False, False, False, False, False]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    scores=st.lists(st.sampled_from([0.0, 10.5, 10.5, 33.25, 50.0, 90.0]), min_size=0, max_size=40),
+    new_lines=st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 10.5, 33.25, 45.0, 90.0]),
+            st.sampled_from(["26296", "26299", None]),
+            st.sampled_from(["computer", "printer"]),
+            st.integers(0, 3),
+        ),
+        max_size=25,
+    ),
+    shuffled=st.booleans(),
+    odd_score=st.sampled_from([None, math.nan, "none"]),
+)
+def test_candidates_merged_in_order_equal_a_full_sort(scores, new_lines, shuffled, odd_score):
+    """The plan's candidate order, merged from the ranked list and the sorted new lines,
+    equals sorting every candidate on all six keys (ties, nulls, NaN and unsorted input)."""
+    from procurement.planning.priority import _in_candidate_order
+
+    ranked = sorted(scores, reverse=True)
+    replace = pl.DataFrame(
+        {
+            "score": ranked,
+            "_kind_order": [0] * len(ranked),
+            "_prank": list(range(1, len(ranked) + 1)),
+            "commune_code": ["26296"] * len(ranked),
+            "category_code": ["desktop"] * len(ranked),
+            "_seq": [0] * len(ranked),
+        },
+        schema={
+            "score": pl.Float64,
+            "_kind_order": pl.Int8,
+            "_prank": pl.Int64,
+            "commune_code": pl.String,
+            "category_code": pl.String,
+            "_seq": pl.Int64,
+        },
+    )
+    if shuffled:
+        replace = replace.sample(fraction=1.0, shuffle=True, seed=len(scores))
+    new = pl.DataFrame(
+        {
+            "score": [n[0] for n in new_lines],
+            "_kind_order": [1] * len(new_lines),
+            "_prank": [None] * len(new_lines),
+            "commune_code": [n[1] for n in new_lines],
+            "category_code": [n[2] for n in new_lines],
+            "_seq": [n[3] for n in new_lines],
+        },
+        schema=replace.schema,
+    )
+    if odd_score != "none" and new_lines:  # one new line without a usable score: sorted in full
+        new = new.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(odd_score, pl.Float64)).otherwise("score").alias("score")
+        )
+    candidates = pl.concat([replace, new])
+    expected = candidates.sort(_KEYS, descending=_DESCENDING, nulls_last=True).with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank")
+    )
+    assert _in_candidate_order(candidates).equals(expected)
