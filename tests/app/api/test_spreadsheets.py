@@ -56,6 +56,16 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
         ("/finance/lines/{line_id}/allocations-template.xlsx", None)
     ],
     ("GET", "/finance/uploads/payments-template.xlsx"): [("/finance/uploads/payments-template.xlsx", None)],
+    # The pages' own download routes (no page links to /api): the same files.
+    ("GET", "/assets/export.xlsx"): [("/assets/export.xlsx", None)],
+    ("GET", "/import/template.xlsx"): [("/import/template.xlsx", None)],
+    ("GET", "/planning/priority.xlsx"): [("/planning/priority.xlsx?province=75", None)],
+    ("GET", "/planning/shortage.xlsx"): [("/planning/shortage.xlsx?province=75", None)],
+    ("GET", "/planning/fleet.xlsx"): [
+        (f"/planning/fleet.xlsx?province=75&table={t}", None) for t in ("by_commune", "age", "stocktake")
+    ],
+    ("GET", "/public-property/book.xlsx"): [(f"/public-property/book.xlsx?year=2025&commune={AN_VIEN}", None)],
+    ("GET", "/public-property/summary.xlsx"): [("/public-property/summary.xlsx?year=2025&province=75", None)],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
@@ -70,11 +80,18 @@ CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ],
     ("GET", "/api/reports/stocktake-coverage/csv"): [("/api/reports/stocktake-coverage/csv?province=75", None)],
     ("GET", "/planning/plan.csv"): [("/planning/plan.csv?budget=100.000.000&province=75", None)],
+    ("GET", "/assets/export.csv"): [("/assets/export.csv", None)],
+    ("GET", "/planning/priority.csv"): [("/planning/priority.csv?province=75", None)],
+    ("GET", "/planning/shortage.csv"): [("/planning/shortage.csv?province=75", None)],
+    ("GET", "/planning/fleet.csv"): [
+        (f"/planning/fleet.csv?province=75&table={t}", None) for t in ("by_commune", "age", "stocktake")
+    ],
 }
 EMPTY_ALLOWED = {
     "/api/import/template",
     "/api/finance/payments/template",
     "/finance/uploads/payments-template.xlsx",
+    "/import/template.xlsx",
 }  # templates: headers, no rows
 
 
