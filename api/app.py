@@ -40,6 +40,7 @@ from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
+from api.query_guard import refuse_unknown_query_parameters
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 from api.weak_signal import TextCompression, static_url
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=handlers,
-        guards=[role_guard],
+        guards=[role_guard, refuse_unknown_query_parameters],
         before_send=[add_security_headers, list_every_allowed_method],
         middleware=[TextCompression(), RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},

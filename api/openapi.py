@@ -72,12 +72,56 @@ def _models() -> dict[str, type[BaseModel]]:
     return {name: model for name, model in found.items() if name not in shared}
 
 
+# Pydantic names a bound by its Field argument when a constrained type (VND) is narrowed again
+# inside ``X | None`` (``PositiveVND | None``): the same bound in JSON Schema's words.
+_FIELD_BOUNDS = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum"}
+
+
+def _bounds_of(node: dict[str, Any]) -> dict[str, Any]:
+    out = {k: node[k] for k in _CONSTRAINTS if k in node}
+    for field_word, schema_word in _FIELD_BOUNDS.items():
+        if field_word in node and schema_word not in out:
+            out[schema_word] = node[field_word]
+    if "exclusiveMinimum" in out and "minimum" in out and out["minimum"] <= out["exclusiveMinimum"]:
+        del out["minimum"]  # ge=0 and gt=0 together: gt says it
+    return out
+
+
 def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
     """A pydantic property's constraints, also those inside ``anyOf`` (an optional field)."""
-    out = {k: prop[k] for k in _CONSTRAINTS if k in prop}
+    out = _bounds_of(prop)
     for option in prop.get("anyOf", []):
-        out.update({k: option[k] for k in _CONSTRAINTS if k in option and k not in out})
+        out.update({k: v for k, v in _bounds_of(option).items() if k not in out})
     return out
+
+
+def _options(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *node.get("anyOf", []), *node.get("oneOf", [])]
+
+
+def _place_named_format(prop: dict[str, Any], own: dict[str, Any]) -> None:
+    """A string format pydantic states (``asset-tag``, for a field or the items of a list) put on
+    Litestar's string node, where a generator reads it (not next to a ``oneOf``)."""
+    for kind in ("string", "array"):
+        wanted = next((o for o in _options(own) if o.get("type") == kind), None)
+        if wanted is None:
+            continue
+        if kind == "array":
+            wanted = wanted.get("items", {})
+        named = wanted.get("format")
+        if not named or wanted.get("type") != "string":
+            continue
+        for node in _options(prop):
+            if node.get("type") == kind:
+                target = node.get("items", {}) if kind == "array" else node
+                if target.get("type") == "string":
+                    target.setdefault("format", named)
+
+
+def _is_map(prop: dict[str, Any]) -> bool:
+    """A ``dict[str, X]`` field: pydantic says an object with ``additionalProperties``."""
+    options = [prop, *prop.get("anyOf", [])]
+    return any(o.get("type") == "object" and isinstance(o.get("additionalProperties"), dict) for o in options)
 
 
 def _has(prop: dict[str, Any], key: str) -> bool:
@@ -133,6 +177,21 @@ def _document_cross_origin(responses: dict[str, Any]) -> None:
         forbidden["description"] = f"{forbidden.get('description', 'Forbidden')}; or {_CROSS_ORIGIN}"
 
 
+_UNKNOWN_PARAMETER = "a query parameter the operation does not declare (api/query_guard.py)"
+
+
+def _document_unknown_parameter(responses: dict[str, Any]) -> None:
+    """Every JSON API operation answers 400 to a query parameter it does not list."""
+    bad = responses.get("400")
+    if bad is None:
+        responses["400"] = {
+            "description": f"Bad Request: {_UNKNOWN_PARAMETER}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+    elif _UNKNOWN_PARAMETER not in bad.get("description", ""):
+        bad["description"] = f"{bad.get('description', 'Bad Request')}; or {_UNKNOWN_PARAMETER}"
+
+
 def complete_openapi(
     document: dict[str, Any],
     public: set[tuple[str, str]],
@@ -140,8 +199,8 @@ def complete_openapi(
 ) -> dict[str, Any]:
     """The generated document, completed where Litestar 2 loses what the code enforces: the Bearer
     scheme (public operations say ``security: []``); the 403 of the origin check on every unsafe
-    operation; ``additionalProperties: false`` for models
-    that forbid extra fields; minimums of 0 and other constraints on optional fields, taken from
+    operation; the 400 of an undeclared query parameter on every ``/api/`` operation;
+    ``additionalProperties: false`` for models that forbid extra fields; minimums of 0 and other constraints on optional fields, taken from
     pydantic's own schema of the same model."""
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
@@ -155,6 +214,8 @@ def complete_openapi(
             responses = operation.setdefault("responses", {})
             if method.upper() in _UNSAFE:  # api/csrf.py: a session-cookie write from another origin
                 _document_cross_origin(responses)
+            if path.startswith("/api/"):  # api/query_guard.py: a query parameter the operation does not declare
+                _document_unknown_parameter(responses)
             if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
                 responses.setdefault("415", {**responses["400"], "description": "Unsupported Media Type"})
             for parameter in operation.get("parameters", []):
@@ -171,8 +232,21 @@ def complete_openapi(
             reference = model.model_json_schema(mode="validation")
         except Exception:  # a model pydantic cannot describe alone: leave Litestar's version
             continue
-        for field_name, prop in schema.get("properties", {}).items():
-            wanted = _constraints(reference.get("properties", {}).get(field_name, {}))
+        properties = schema.get("properties", {})
+        for field_name, prop in list(properties.items()):
+            own = reference.get("properties", {}).get(field_name, {})
+            if _is_map(own) and "$ref" not in str(own) and not _has(prop, "additionalProperties"):
+                # Litestar 2 describes dict[str, int] with a length bound as an array: pydantic's own
+                # description (an object of at most N entries) is the truth.
+                prop = {k: v for k, v in own.items() if k not in ("title", "default")}
+                values = prop.get("additionalProperties")
+                if isinstance(values, dict):
+                    kept = {k: values[k] for k in ("type", "description") if k in values}
+                    prop["additionalProperties"] = {**kept, **_bounds_of(values)}
+                properties[field_name] = prop
+                continue
+            wanted = _constraints(own)
+            _place_named_format(prop, own)
             for key, value in wanted.items():
                 if not _has(prop, key):
                     prop[key] = value
