@@ -99,7 +99,9 @@ def _type_vi(match: re.Match) -> str:
 
 
 def _choices_vi(match: re.Match) -> str:
-    return "Giá trị không hợp lệ; phải là " + match["choices"].replace(" or ", " hoặc ") + "."
+    # A Literal of enum members is listed as <Status.disposed: 'disposed'>: only the value is said.
+    choices = re.sub(r"<\w+\.\w+: ('[^']*')>", r"\1", match["choices"])
+    return "Giá trị không hợp lệ; phải là " + choices.replace(" or ", " hoặc ") + "."
 
 
 _MESSAGES_VI: list[tuple[str, Any]] = [
