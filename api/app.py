@@ -12,6 +12,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from pydantic import BaseModel
 
 from api import db
+from api.bodies import JsonTypedBodies
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
 from api.controllers.finance_uploads import FinanceUploadController
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         guards=[role_guard, refuse_unknown_query_parameters],
+        plugins=[JsonTypedBodies()],
         before_send=[add_security_headers, list_every_allowed_method],
         middleware=[TextCompression(), RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},

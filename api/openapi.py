@@ -47,6 +47,7 @@ _CONSTRAINTS = (
     "maxItems",
     "pattern",
     "multipleOf",
+    "enum",  # a choice a str field states with json_schema_extra (a label stock)
 )
 SECURITY_SCHEMES = {
     "bearer": {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field
 from vietnam_provinces import Province as SourceProvince
 from vietnam_provinces import Ward as SourceWard
 
@@ -114,9 +114,8 @@ class CommuneOut(BaseModel):
 class CommuneUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     officials: int | None = Field(default=None, ge=0, le=10000)
-    # Strict: JSON true or false, not 0, 1 or "yes" (the document says boolean).
-    remote: StrictBool | None = None
-    has_service_point: StrictBool | None = None
+    remote: bool | None = None
+    has_service_point: bool | None = None
 
 
 class CategoryOut(BaseModel):

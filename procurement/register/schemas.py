@@ -23,6 +23,7 @@ from pydantic import (
 from labels.tags import TagError, parse_tag
 from procurement.core import vocabulary
 from procurement.core.clock import today_vn
+from procurement.core.errors import broken_rule
 from procurement.core.idempotency import ClientEventId  # noqa: F401  (one definition, used by the schemas here)
 from procurement.core.text import nfc
 
@@ -133,22 +134,22 @@ class _Acquired(_Input):
     @classmethod
     def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and value > today_vn():
-            raise ValueError("Ngày mua không được ở tương lai.")
+            raise broken_rule("Ngày mua không được ở tương lai.")
         if value is not None and value.year < 1980:
-            raise ValueError("Ngày mua quá xa (trước 1980).")
+            raise broken_rule("Ngày mua quá xa (trước 1980).")
         return value
 
     @field_validator("acquired_year")
     @classmethod
     def _year_not_in_future(cls, value: int | None) -> int | None:
         if value is not None and value > today_vn().year:
-            raise ValueError("Năm mua không được ở tương lai.")
+            raise broken_rule("Năm mua không được ở tương lai.")
         return value
 
     @model_validator(mode="after")
     def _date_and_year_agree(self):
         if self.acquired_on and self.acquired_year and self.acquired_on.year != self.acquired_year:
-            raise ValueError("acquired_year: Năm mua khác với năm của ngày mua.")
+            raise broken_rule("acquired_year: Năm mua khác với năm của ngày mua.")
         return self
 
 
@@ -176,7 +177,7 @@ class AssetCreate(_Acquired):
     @classmethod
     def _not_disposed(cls, value: Status) -> Status:
         if value in (Status.disposed, Status.awaiting_disposal):
-            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
+            raise broken_rule("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
         return value
 
 
@@ -199,7 +200,7 @@ class AssetUpdate(_Acquired):
     @classmethod
     def _active_only(cls, value: Status | None) -> Status | None:
         if value is not None and value not in ACTIVE_STATUSES:
-            raise ValueError("Dùng thao tác thanh lý để chuyển sang trạng thái thanh lý.")
+            raise broken_rule("Dùng thao tác thanh lý để chuyển sang trạng thái thanh lý.")
         return value
 
 
