@@ -120,9 +120,37 @@ def _place_named_format(prop: dict[str, Any], own: dict[str, Any]) -> None:
 
 
 def _is_map(prop: dict[str, Any]) -> bool:
-    """A ``dict[str, X]`` field: pydantic says an object with ``additionalProperties``."""
-    options = [prop, *prop.get("anyOf", [])]
-    return any(o.get("type") == "object" and isinstance(o.get("additionalProperties"), dict) for o in options)
+    """A ``dict[K, V]`` field: pydantic says an object with ``additionalProperties`` (any key) or
+    ``patternProperties`` (a key of a given shape)."""
+    return any(
+        o.get("type") == "object" and (isinstance(o.get("additionalProperties"), dict) or "patternProperties" in o)
+        for o in [prop, *prop.get("anyOf", [])]
+    )
+
+
+def _map_value(value: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: value[k] for k in ("type", "description") if k in value}, **_bounds_of(value)}
+
+
+def _map_schema(own: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """Pydantic's description of a dict field, its bounds in JSON Schema's words; keys that do not
+    have the key type's shape are refused (``additionalProperties: false`` next to the pattern)."""
+    options = []
+    for option in own.get("anyOf", [own]):
+        if option.get("type") != "object":
+            options.append({"type": option.get("type", "null")})
+            continue
+        mapped = {k: v for k, v in option.items() if k not in ("title", "default", "description")}
+        if isinstance(mapped.get("additionalProperties"), dict):
+            mapped["additionalProperties"] = _map_value(mapped["additionalProperties"])
+        if "patternProperties" in mapped:
+            mapped["patternProperties"] = {k: _map_value(v) for k, v in mapped["patternProperties"].items()}
+            mapped.setdefault("additionalProperties", False)
+        options.append(mapped)
+    described = {k: v for k, v in prop.items() if k == "description"}
+    if len(options) == 1:
+        return {**options[0], **described}
+    return {"oneOf": options, **described}
 
 
 def _has(prop: dict[str, Any], key: str) -> bool:
@@ -222,6 +250,7 @@ def complete_openapi(
             for parameter in operation.get("parameters", []):
                 for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
+    _no_null_in_forms(document)
     models = _models()
     for name, schema in components.get("schemas", {}).items():
         model = models.get(name) or models.get(schema.get("title", ""))
@@ -236,15 +265,10 @@ def complete_openapi(
         properties = schema.get("properties", {})
         for field_name, prop in list(properties.items()):
             own = reference.get("properties", {}).get(field_name, {})
-            if _is_map(own) and "$ref" not in str(own) and not _has(prop, "additionalProperties"):
-                # Litestar 2 describes dict[str, int] with a length bound as an array: pydantic's own
-                # description (an object of at most N entries) is the truth.
-                prop = {k: v for k, v in own.items() if k not in ("title", "default")}
-                values = prop.get("additionalProperties")
-                if isinstance(values, dict):
-                    kept = {k: values[k] for k in ("type", "description") if k in values}
-                    prop["additionalProperties"] = {**kept, **_bounds_of(values)}
-                properties[field_name] = prop
+            if _is_map(own) and "$ref" not in str(own):
+                # Litestar 2 describes a dict field loosely (dict[str, int] with a length bound as an
+                # array; keys and values unbounded): pydantic's description is the truth.
+                properties[field_name] = prop = _map_schema(own, prop)
                 continue
             wanted = _constraints(own)
             _place_named_format(prop, own)
@@ -254,6 +278,25 @@ def complete_openapi(
     # After the models' own constraints: a pattern they state (a UUID, a tag) is kept as it is.
     _declare_storable_text(document)
     return document
+
+
+def _no_null_in_forms(document: dict[str, Any]) -> None:
+    """A part of a multipart form is sent or left out; it cannot be null. An optional field of a
+    form model (``file: UploadFile | None``) is described as its one real type, so that a client (and
+    the fuzzer) sends a file as a file part, with its name, not as text."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data", {})
+            ref = form.get("schema", {}).get("$ref", "")
+            schema = schemas.get(ref.rsplit("/", 1)[-1]) if ref else form.get("schema")
+            for name, prop in (schema or {}).get("properties", {}).items():
+                options = [o for o in prop.get("oneOf", []) if o.get("type") != "null"]
+                if len(options) == 1 and len(prop["oneOf"]) == 2:
+                    rest = {k: v for k, v in prop.items() if k != "oneOf"}
+                    schema["properties"][name] = {**options[0], **rest}
 
 
 # api/input_guard.py refuses a NUL in any text (PostgreSQL cannot store it, nobody types it): every

@@ -73,3 +73,27 @@ async def test_a_rule_between_fields_is_a_422_naming_the_field(client, users):
         headers=admin,
     )
     assert both.status_code == 400, both.text
+
+
+async def test_the_document_states_what_the_code_enforces(client):
+    """What the fuzzer found stated wrongly or not at all in the OpenAPI document (api/openapi.py)."""
+    doc = (await client.get("/schema/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    # An optional amount narrowed to > 0 (PositiveVND | None) keeps its bound.
+    for model, field in (("ContractCreate", "value_vnd"), ("AmendmentCreate", "new_value_vnd")):
+        assert schemas[model]["properties"][field]["exclusiveMinimum"] == 0, model
+    # dict fields are objects, keys and values bounded as in the model.
+    prices = schemas["PlanRequest"]["properties"]["unit_prices"]
+    assert prices["type"] == "object" and prices["maxProperties"] == 20
+    assert prices["additionalProperties"]["minimum"] == 0
+    weights = next(o for o in schemas["AllocationSplit"]["properties"]["weights"]["oneOf"] if o["type"] == "object")
+    assert list(weights["patternProperties"]) == ["^\\d{5}$"] and weights["additionalProperties"] is False
+    # Choices: a disposal's two statuses, the label stocks; tags name their format.
+    assert set(schemas["Disposal"]["properties"]["status"]["enum"]) == {"awaiting_disposal", "disposed"}
+    assert "a4-3x8" in schemas["LabelSelection"]["properties"]["stock"]["enum"]
+    assert {"type": "string", "format": "asset-tag"} in schemas["AssetCreate"]["properties"]["tag"]["oneOf"]
+    # A part of a multipart form is a file or absent, never null.
+    assert schemas["PhotoForm"]["properties"]["file"]["format"] == "binary"
+    # Every JSON API operation may answer 400 to an undeclared query parameter.
+    assert "400" in doc["paths"]["/api/health"]["get"]["responses"]
+    assert "query parameter" in doc["paths"]["/api/auth/me"]["get"]["responses"]["400"]["description"]
