@@ -101,22 +101,30 @@ def _options(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _place_named_format(prop: dict[str, Any], own: dict[str, Any]) -> None:
-    """A string format pydantic states (``asset-tag``, for a field or the items of a list) put on
-    Litestar's string node, where a generator reads it (not next to a ``oneOf``)."""
+    """What pydantic states inside a field that Litestar leaves out: a string format (``asset-tag``)
+    on the string node itself, where a generator reads it (not next to a ``oneOf``); the format and
+    bounds of a list's items (``commune_codes``: 5 digits each)."""
     for kind in ("string", "array"):
         wanted = next((o for o in _options(own) if o.get("type") == kind), None)
         if wanted is None:
             continue
         if kind == "array":
             wanted = wanted.get("items", {})
-        named = wanted.get("format")
-        if not named or wanted.get("type") != "string":
+            if "$ref" in wanted or wanted.get("type") not in ("string", "integer", "number"):
+                continue
+            extra = _bounds_of(wanted)
+        else:
+            extra = {}
+        if wanted.get("format"):
+            extra["format"] = wanted["format"]
+        if not extra:
             continue
         for node in _options(prop):
             if node.get("type") == kind:
                 target = node.get("items", {}) if kind == "array" else node
-                if target.get("type") == "string":
-                    target.setdefault("format", named)
+                if target.get("type") == wanted.get("type", "string"):
+                    for key, value in extra.items():
+                        target.setdefault(key, value)
 
 
 def _is_map(prop: dict[str, Any]) -> bool:
