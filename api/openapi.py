@@ -251,6 +251,12 @@ def complete_openapi(
             responses = operation.setdefault("responses", {})
             if method.upper() in _UNSAFE:  # api/csrf.py: a session-cookie write from another origin
                 _document_cross_origin(responses)
+            for answer in responses.values():
+                # Litestar's file answers say Last-Modified is an RFC 3339 date-time; it is an HTTP-date
+                # ("Tue, 01 Dec 2026 22:44:27 GMT", RFC 9110), which JSON Schema has no format for.
+                modified = (answer.get("headers") or {}).get("last-modified", {}).get("schema", {})
+                if modified.get("format") == "date-time":
+                    del modified["format"]
             if path.startswith("/api/"):  # api/query_guard.py: a query parameter the operation does not declare
                 _document_unknown_parameter(responses)
             if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
