@@ -13,6 +13,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from pydantic import BaseModel
 
 from api import db
+from api.bodies import JsonTypedBodies
 from api.controllers.accounts import AuthController, UserController
 from api.controllers.finance import FinanceController
 from api.controllers.finance_uploads import FinanceUploadController
@@ -41,6 +42,7 @@ from api.pages.planning import PLANNING_PAGES
 from api.pages.public_property import PUBLIC_PROPERTY_PAGES
 from api.pages.register import REGISTER_PAGES
 from api.pages.scan import SCAN_PAGE_HANDLERS
+from api.query_guard import refuse_unknown_query_parameters
 from api.security import PUBLIC, IdentifyCaller, role_guard
 from api.settings import Settings, load
 from api.weak_signal import TextCompression, static_url
@@ -111,7 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=handlers,
-        guards=[role_guard],
+        guards=[role_guard, refuse_unknown_query_parameters],
+        plugins=[JsonTypedBodies()],
         before_send=[add_security_headers, list_every_allowed_method],
         middleware=[TextCompression(), RefuseForeignOrigin(), RefuseUnstorableText(), IdentifyCaller()],
         exception_handlers={error: page_aware(handler) for error, handler in EXCEPTION_HANDLERS.items()},

@@ -19,7 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
-from procurement.core.errors import DomainError, TooManyAttempts
+from procurement.core.errors import RULE_ERROR, DomainError, TooManyAttempts
 from procurement.finance.rules import LimitExceeded, RuleViolation
 
 log = logging.getLogger("api")
@@ -99,7 +99,9 @@ def _type_vi(match: re.Match) -> str:
 
 
 def _choices_vi(match: re.Match) -> str:
-    return "Giá trị không hợp lệ; phải là " + match["choices"].replace(" or ", " hoặc ") + "."
+    # A Literal of enum members is listed as <Status.disposed: 'disposed'>: only the value is said.
+    choices = re.sub(r"<\w+\.\w+: ('[^']*')>", r"\1", match["choices"])
+    return "Giá trị không hợp lệ; phải là " + choices.replace(" or ", " hoặc ") + "."
 
 
 _MESSAGES_VI: list[tuple[str, Any]] = [
@@ -160,7 +162,32 @@ def _vietnamese(message: str) -> str:
     return message
 
 
+_NAMED = re.compile(r"^([a-z_]+): (.+)$", re.S)
+
+
+def _broken_rules(error: ValidationException) -> list[dict[str, Any]] | None:
+    """The items of a refusal made only of domain rules checked inside an input model
+    (:func:`procurement.core.errors.broken_rule`): the body had the documented shape, so it is a
+    422, each item naming its field; None when any part of the body is malformed (400)."""
+    causes = getattr(error.__cause__, "errors", None)
+    if not causes or not all(isinstance(c, dict) and c.get("type") == RULE_ERROR for c in causes):
+        return None
+    items = []
+    for cause in causes:
+        key = ".".join(str(part) for part in cause.get("loc", ()))
+        message = cause.get("msg", "")
+        named = _NAMED.match(message)
+        if named:
+            key = f"{key}.{named.group(1)}" if key else named.group(1)
+            message = named.group(2)
+        items.append({"key": key or None, "message": message, "code": "rule_violation", "source": "body"})
+    return items
+
+
 def validation_error_handler(_: Request, error: ValidationException) -> Response:
+    rules = _broken_rules(error)
+    if rules:
+        return _answer(422, rules[0]["message"], rules)
     extra = error.extra if isinstance(error.extra, list) else []
     items = [
         {

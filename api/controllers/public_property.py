@@ -13,6 +13,7 @@ from litestar.params import JSONBody, Parameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses
+from api.openapi import downloads
 from api.params import RowId
 from api.security import roles
 from procurement.core.actor import Actor
@@ -323,6 +324,7 @@ class PublicPropertyController(Controller):
         opt=MINUTES,
         status_code=200,
         responses=error_responses(401, 403, 404, 409, 422),
+        operation_class=downloads(PDF, XLSX),  # as the body's format asks
     )
     async def minutes(self, request: Request, stocktake_id: RowId, data: JSONBody[MinutesIn]) -> Response[bytes]:
         minutes: Any = await service.stocktake_minutes(request.user, stocktake_id, data.members)

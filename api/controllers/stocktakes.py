@@ -68,7 +68,7 @@ class StocktakeController(Controller):
         "/{stocktake_id:int}/sync",
         opt=CHECKERS,
         status_code=200,
-        responses=error_responses(400, 401, 403, 404, 409),
+        responses=error_responses(400, 401, 403, 404, 409, 422),
         description="Queued actions from a phone; each event id is stored once, resends answer 'duplicate'.",
     )
     async def sync(self, request: Request, stocktake_id: RowId, data: JSONBody[SyncBatch]) -> list[ActionOutcome]:

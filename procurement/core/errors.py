@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic_core import PydanticCustomError
+
 
 class DomainError(Exception):
     status_code = 422
@@ -47,3 +49,15 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, retry_after_seconds: int):
         super().__init__(message, code="too_many_attempts")
         self.retry_after_seconds = retry_after_seconds
+
+
+RULE_ERROR = "domain_rule"
+
+
+def broken_rule(message: str) -> PydanticCustomError:
+    """A rule of the domain that an input model checks across its fields or against the clock (two
+    dates that disagree, two communes that must differ, a date in the future), raised inside a
+    pydantic validator. The input has the shape the API document states, so the API answers 422
+    (like every other broken rule of the domain), not 400; a page shows it next to the field like
+    any validation error. The message may start with ``field: `` to name the field."""
+    return PydanticCustomError(RULE_ERROR, message)

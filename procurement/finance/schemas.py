@@ -12,6 +12,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from procurement.core.errors import broken_rule
 from procurement.finance.packages import PackageStatus, ProcurementMethod
 from procurement.register.schemas import MAX_VND, VND, ClientEventId, LongText, Note, ShortText, _whole_dong
 
@@ -136,9 +137,9 @@ class AllocationSplit(_Input):
     def _weights_with_their_basis(cls, weights: dict[str, float] | None, info: ValidationInfo) -> dict | None:
         basis = info.data.get("basis")
         if basis == SplitBasis.weights and not weights:
-            raise ValueError("Chia theo trọng số cần danh sách trọng số của từng xã.")
+            raise broken_rule("Chia theo trọng số cần danh sách trọng số của từng xã.")
         if basis != SplitBasis.weights and weights is not None:
-            raise ValueError("Chỉ ghi trọng số khi chia theo trọng số (basis = weights).")
+            raise broken_rule("Chỉ ghi trọng số khi chia theo trọng số (basis = weights).")
         return weights
 
 

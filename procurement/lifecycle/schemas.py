@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from procurement.core.errors import broken_rule
 from procurement.lifecycle.rules import Ground, Method
 from procurement.register.schemas import VND, Condition, LongText, Note, ShortText
 
@@ -38,7 +39,7 @@ class RepairIn(_In):
     @model_validator(mode="after")
     def _order(self) -> RepairIn:
         if self.finished_on is not None and self.finished_on < self.started_on:
-            raise ValueError("finished_on: Ngày sửa xong không được trước ngày bắt đầu.")
+            raise broken_rule("finished_on: Ngày sửa xong không được trước ngày bắt đầu.")
         return self
 
 
@@ -145,11 +146,11 @@ class TransferIn(_In):
     @model_validator(mode="after")
     def _what(self) -> TransferIn:
         if self.from_commune == self.to_commune:
-            raise ValueError("to_commune: Xã nhận phải khác xã giao.")
+            raise broken_rule("to_commune: Xã nhận phải khác xã giao.")
         if not self.all_devices and not self.asset_ids:
-            raise ValueError("asset_ids: Chọn thiết bị điều chuyển, hoặc điều chuyển toàn bộ (all_devices).")
+            raise broken_rule("asset_ids: Chọn thiết bị điều chuyển, hoặc điều chuyển toàn bộ (all_devices).")
         if self.all_devices and self.asset_ids:
-            raise ValueError("asset_ids: Hoặc chọn thiết bị, hoặc điều chuyển toàn bộ, không cả hai.")
+            raise broken_rule("asset_ids: Hoặc chọn thiết bị, hoặc điều chuyển toàn bộ, không cả hai.")
         return self
 
 

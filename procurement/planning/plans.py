@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from procurement.core.actor import Actor
 from procurement.core.clock import VIETNAM, today_vn
-from procurement.core.errors import DomainError, NotFound
+from procurement.core.errors import DomainError, NotFound, broken_rule
 from procurement.core.heavy import run_heavy
 from procurement.finance.packages import ProcurementMethod
 from procurement.finance.schemas import PackageOut
@@ -255,14 +255,14 @@ class PlanRequest(BaseModel):
     @classmethod
     def _some_money(cls, line_id: int | None, info: ValidationInfo) -> int | None:
         if line_id is None and info.data.get("budget_vnd") is None:
-            raise ValueError("Cần số tiền (budget_vnd) hoặc dòng ngân sách (line_id).")
+            raise broken_rule("Cần số tiền (budget_vnd) hoặc dòng ngân sách (line_id).")
         return line_id
 
     @field_validator("use_allocations")
     @classmethod
     def _allocations_of_a_line(cls, use: bool, info: ValidationInfo) -> bool:
         if use and info.data.get("line_id") is None:
-            raise ValueError("Chỉ dùng cùng với dòng ngân sách (line_id).")
+            raise broken_rule("Chỉ dùng cùng với dòng ngân sách (line_id).")
         return use
 
 

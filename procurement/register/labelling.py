@@ -21,7 +21,7 @@ from models.scan import LabelPrint
 from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
-from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound
+from procurement.core.errors import Conflict, DomainError, Forbidden, NotFound, broken_rule
 from procurement.core.heavy import run_heavy
 from procurement.core.transactions import write_transaction
 from procurement.register.schemas import Status, Tag, _Input
@@ -37,18 +37,22 @@ class LabelSelection(_Input):
     tags: list[Tag] | None = Field(default=None, min_length=1, max_length=MAX_LABELS)
     commune_code: str | None = Field(default=None, min_length=1, max_length=5)
     only_unprinted: bool = Field(default=False, description="Skip assets that already had a label printed")
-    stock: str = Field(default="a4-3x8", description=f"Label stock: {', '.join(STOCK_NAMES)}")
+    stock: str = Field(
+        default="a4-3x8",
+        description=f"Label stock: {', '.join(STOCK_NAMES)}",
+        json_schema_extra={"enum": list(STOCK_NAMES)},  # stated in the API document
+    )
     skip: int = Field(default=0, ge=0, le=64, description="Used labels to leave blank on the first sheet")
 
     @model_validator(mode="after")
     def _one_choice(self):
         chosen = [name for name in ("asset_id", "tags", "commune_code") if getattr(self, name) is not None]
         if len(chosen) != 1:
-            raise ValueError("Chọn đúng một trong: asset_id, tags, commune_code.")
+            raise broken_rule("Chọn đúng một trong: asset_id, tags, commune_code.")
         if self.stock not in STOCKS:
             raise ValueError(f"stock: Khổ nhãn không có; chọn một trong {', '.join(STOCK_NAMES)}.")
         if self.skip >= STOCKS[self.stock].labels_per_sheet:
-            raise ValueError(f"skip: Số nhãn bỏ qua phải nhỏ hơn {STOCKS[self.stock].labels_per_sheet}.")
+            raise broken_rule(f"skip: Số nhãn bỏ qua phải nhỏ hơn {STOCKS[self.stock].labels_per_sheet}.")
         return self
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 from labels.tags import TagError, parse_tag
 from procurement.core import vocabulary
 from procurement.core.clock import today_vn
+from procurement.core.errors import broken_rule
 from procurement.core.idempotency import ClientEventId  # noqa: F401  (one definition, used by the schemas here)
 from procurement.core.text import nfc
 
@@ -114,7 +115,10 @@ def _tag(value: str) -> str:
         raise ValueError(error.message) from None
 
 
-Tag = Annotated[str, Field(max_length=20), AfterValidator(_tag)]
+# "asset-tag": 7 symbols of labels.tags.ALPHABET, the last a check symbol (a weighted sum mod 31),
+# case, spaces and dashes ignored. The format is named in the API document: no pattern can state
+# the check symbol, so a client (and the API's fuzzer) must know what the name means.
+Tag = Annotated[str, Field(max_length=20, json_schema_extra={"format": "asset-tag"}), AfterValidator(_tag)]
 
 
 class _Input(BaseModel):
@@ -129,22 +133,22 @@ class _Acquired(_Input):
     @classmethod
     def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and value > today_vn():
-            raise ValueError("Ngày mua không được ở tương lai.")
+            raise broken_rule("Ngày mua không được ở tương lai.")
         if value is not None and value.year < 1980:
-            raise ValueError("Ngày mua quá xa (trước 1980).")
+            raise broken_rule("Ngày mua quá xa (trước 1980).")
         return value
 
     @field_validator("acquired_year")
     @classmethod
     def _year_not_in_future(cls, value: int | None) -> int | None:
         if value is not None and value > today_vn().year:
-            raise ValueError("Năm mua không được ở tương lai.")
+            raise broken_rule("Năm mua không được ở tương lai.")
         return value
 
     @model_validator(mode="after")
     def _date_and_year_agree(self):
         if self.acquired_on and self.acquired_year and self.acquired_on.year != self.acquired_year:
-            raise ValueError("acquired_year: Năm mua khác với năm của ngày mua.")
+            raise broken_rule("acquired_year: Năm mua khác với năm của ngày mua.")
         return self
 
 
@@ -172,10 +176,10 @@ class AssetCreate(_Acquired):
     @classmethod
     def _not_disposed(cls, value: Status) -> Status:
         if value in (Status.disposed, Status.awaiting_disposal):
-            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
+            raise broken_rule("Thiết bị mới đăng ký không thể ở trạng thái thanh lý.")
         if value == Status.in_transit:
             # Only a transfer decision puts a device in transit (and its receipt takes it out).
-            raise ValueError("Thiết bị mới đăng ký không thể ở trạng thái đang điều chuyển.")
+            raise broken_rule("Thiết bị mới đăng ký không thể ở trạng thái đang điều chuyển.")
         return value
 
 
@@ -198,7 +202,7 @@ class AssetUpdate(_Acquired):
     @classmethod
     def _active_only(cls, value: Status | None) -> Status | None:
         if value is not None and value not in ACTIVE_STATUSES:
-            raise ValueError("Dùng thao tác thanh lý để chuyển sang trạng thái thanh lý.")
+            raise broken_rule("Dùng thao tác thanh lý để chuyển sang trạng thái thanh lý.")
         return value
 
 

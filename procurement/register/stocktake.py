@@ -22,7 +22,7 @@ from models.tables import Asset, Commune
 from procurement.core.actor import REGISTER_WRITERS, Actor
 from procurement.core.clock import now
 from procurement.core.columns import ColumnQuery, is_postgres, placeholder, read_columns, time_format
-from procurement.core.errors import Conflict, DomainError, NotFound
+from procurement.core.errors import Conflict, DomainError, NotFound, broken_rule
 from procurement.core.heavy import run_heavy
 from procurement.core.idempotency import StoredEvent, StoredMeanwhile, run_once
 from procurement.core.transactions import is_sqlite, write_transaction
@@ -69,11 +69,11 @@ class StocktakeAction(_Input):
     @model_validator(mode="after")
     def _needs_what(self):
         if self.kind != ActionKind.found and not self.tag:
-            raise ValueError("tag: Cần mã thiết bị.")
+            raise broken_rule("tag: Cần mã thiết bị.")
         if self.kind == ActionKind.found and not (self.tag or self.description):
-            raise ValueError("description: Cần mã hoặc mô tả thiết bị.")
+            raise broken_rule("description: Cần mã hoặc mô tả thiết bị.")
         if self.kind == ActionKind.moved and not (self.location or self.location_detail):
-            raise ValueError("location_detail: Cần nơi thiết bị được chuyển đến.")
+            raise broken_rule("location_detail: Cần nơi thiết bị được chuyển đến.")
         return self
 
 

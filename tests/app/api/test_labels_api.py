@@ -97,19 +97,21 @@ async def test_staff_print_only_their_commune(client, users):
     assert await LabelPrint.count() == 1
 
 
-async def test_bad_selections_are_400_naming_the_problem(client, users):
+async def test_bad_selections_are_refused_naming_the_problem(client, users):
+    """400 for what the document states (a stock not in its list, a negative skip, an empty list);
+    422 for the rules it cannot (exactly one selection; a skip below the chosen stock's count)."""
     staff = await users.make("staff", AN_VIEN)
     await make_asset()
-    for body, word in (
-        ({}, "Chọn đúng một"),
-        ({"commune_code": AN_VIEN, "asset_id": 1}, "Chọn đúng một"),
-        ({"commune_code": AN_VIEN, "stock": "letter"}, "Khổ nhãn"),
-        ({"commune_code": AN_VIEN, "skip": 24}, "bỏ qua"),
-        ({"commune_code": AN_VIEN, "skip": -1}, "lớn hơn"),
-        ({"tags": []}, '"key":"tags"'),
+    for body, status, word in (
+        ({}, 422, "Chọn đúng một"),
+        ({"commune_code": AN_VIEN, "asset_id": 1}, 422, "Chọn đúng một"),
+        ({"commune_code": AN_VIEN, "stock": "letter"}, 400, "Khổ nhãn"),
+        ({"commune_code": AN_VIEN, "skip": 24}, 422, "bỏ qua"),
+        ({"commune_code": AN_VIEN, "skip": -1}, 400, "lớn hơn"),
+        ({"tags": []}, 400, '"key":"tags"'),
     ):
         answer = await client.post("/api/labels/sheet", json=body, headers=staff)
-        assert answer.status_code == 400, (body, answer.text)
+        assert answer.status_code == status, (body, answer.text)
         assert word in answer.text, (body, answer.text)
     unknown = await client.post("/api/labels/sheet", json={"commune_code": "00000"}, headers=await users.make("admin"))
     assert unknown.status_code == 422 and unknown.json()["extra"][0]["key"] == "commune_code"

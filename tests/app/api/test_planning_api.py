@@ -599,7 +599,7 @@ async def test_a_plan_can_take_its_money_from_a_budget_line_and_its_allocations(
     assert all(spent[code] <= free[code] for code in spent)
 
     neither = await client.post("/api/planning/plan", json=area, headers=planner)
-    assert neither.status_code == 400 and neither.json()["extra"][0]["key"] == "line_id"
+    assert neither.status_code == 422 and neither.json()["extra"][0]["key"] == "line_id"
 
 
 async def _hanoi_commune() -> str:

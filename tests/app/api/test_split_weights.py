@@ -22,8 +22,8 @@ async def test_a_split_by_weights_is_exact_and_only_over_the_communes_listed(cli
     assert await Allocation.count() == 2
 
     for wrong, status in (
-        ({"total_vnd": 10, "basis": "weights"}, 400),  # no weights
-        ({"total_vnd": 10, "basis": "equal", "weights": {AN_VIEN: 1}}, 400),  # weights with another basis
+        ({"total_vnd": 10, "basis": "weights"}, 422),  # no weights: a rule between two fields
+        ({"total_vnd": 10, "basis": "equal", "weights": {AN_VIEN: 1}}, 422),  # weights with another basis
         ({"total_vnd": 10, "basis": "weights", "weights": {AN_VIEN: -1}}, 400),
         ({"total_vnd": 10, "basis": "weights", "weights": {"00101": 1}}, 422),  # Hà Nội, on a Đồng Nai line
         ({"total_vnd": 10, "basis": "weights", "weights": {AN_VIEN: 0}}, 422),  # nothing to split by

@@ -66,6 +66,13 @@ XLSX_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ],
     ("GET", "/public-property/book.xlsx"): [(f"/public-property/book.xlsx?year=2025&commune={AN_VIEN}", None)],
     ("GET", "/public-property/summary.xlsx"): [("/public-property/summary.xlsx?year=2025&province=75", None)],
+    # {stocktake_id}: the world's stocktake, finished first (minutes are made when a round ends)
+    ("POST", "/api/public-property/stocktakes/{stocktake_id:int}/minutes"): [
+        (
+            "/api/public-property/stocktakes/{stocktake_id}/minutes",
+            {"members": [{"name": "Nguyễn Văn A"}], "format": "xlsx"},
+        )
+    ],
 }
 CSV_REQUESTS: dict[tuple[str, str], list[tuple[str, dict | None]]] = {
     ("GET", "/api/assets/export"): [("/api/assets/export?format=csv", None)],
@@ -158,6 +165,14 @@ async def _get(client, headers, path: str, body: dict | None):
 
         line = await BudgetLine.select(BudgetLine.id).order_by(BudgetLine.id).first()
         path = path.replace("{line_id}", str(line["id"]))
+    if "{stocktake_id}" in path:
+        from models.scan import Stocktake
+
+        round_ = await Stocktake.select(Stocktake.id, Stocktake.status).order_by(Stocktake.id).first()
+        if round_["status"] != "finished":
+            finished = await client.post(f"/api/stocktakes/{round_['id']}/finish", headers=headers)
+            assert finished.status_code == 200, finished.text
+        path = path.replace("{stocktake_id}", str(round_["id"]))
     if body is not None:
         return await client.post(path, json=body, headers=headers)
     return await client.get(path, headers=headers)
