@@ -91,8 +91,11 @@ async def test_the_document_states_what_the_code_enforces(client):
     assert prices["additionalProperties"]["minimum"] == 0
     weights = next(o for o in schemas["AllocationSplit"]["properties"]["weights"]["oneOf"] if o["type"] == "object")
     assert list(weights["patternProperties"]) == ["^\\d{5}$"] and weights["additionalProperties"] is False
-    # Choices: a disposal's two statuses, the label stocks; tags name their format.
-    assert set(schemas["Disposal"]["properties"]["status"]["enum"]) == {"awaiting_disposal", "disposed"}
+    # Choices: a disposal's ground and method, the label stocks; tags name their format.
+    for model, field in (("DisposalRequestIn", "ground"), ("DisposalExecutionIn", "method")):
+        choice = schemas[model]["properties"][field]
+        choice = schemas[choice["$ref"].rsplit("/", 1)[-1]] if "$ref" in choice else choice
+        assert len(choice["enum"]) >= 2, (model, choice)
     assert "a4-3x8" in schemas["LabelSelection"]["properties"]["stock"]["enum"]
     assert {"type": "string", "format": "asset-tag"} in schemas["AssetCreate"]["properties"]["tag"]["oneOf"]
     # A part of a multipart form is a file or absent, never null.
