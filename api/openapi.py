@@ -236,7 +236,8 @@ def complete_openapi(
 ) -> dict[str, Any]:
     """The generated document, completed where Litestar 2 loses what the code enforces: the Bearer
     scheme (public operations say ``security: []``); the 403 of the origin check on every unsafe
-    operation; the 400 of an undeclared query parameter on every ``/api/`` operation;
+    operation; the 400 of an undeclared query parameter on every ``/api/`` operation; the 413 and 415
+    of every operation that takes a body;
     ``additionalProperties: false`` for models that forbid extra fields; minimums of 0 and other constraints on optional fields, taken from
     pydantic's own schema of the same model."""
     components = document.setdefault("components", {})
@@ -261,6 +262,8 @@ def complete_openapi(
                 _document_unknown_parameter(responses)
             if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
                 responses.setdefault("415", {**responses["400"], "description": "Unsupported Media Type"})
+                # A body over MAX_BODY_BYTES (or an upload over its own limit): api/errors.py, code too_large.
+                responses.setdefault("413", {**responses["400"], "description": "Request Entity Too Large"})
             for parameter in operation.get("parameters", []):
                 for key, value in (zero_bounds or {}).get((path, parameter.get("name", "")), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
