@@ -5,7 +5,7 @@ computed (and closed) under the old rows keeps its figures.  ``rule_in_force``
 picks, for a category and a date, the row with the latest ``effective_from``
 not after that date.
 
-Sources and how far they were checked (see /tmp/readme and the branch notes):
+Sources and how far they were checked (the README's public-property rules section lists them too):
 
 * Fixed-asset criteria (tangible): original cost ≥ 10,000,000 đ **and** useful
   life ≥ 01 year: Thông tư 23/2023/TT-BTC, Điều 3 khoản 1 (issued 25/04/2023,
