@@ -201,32 +201,20 @@ _UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 _CROSS_ORIGIN = "a write carried by the session cookie from another origin (api/csrf.py)"
 
 
-def _document_cross_origin(responses: dict[str, Any]) -> None:
-    """Every unsafe operation may answer 403 ``cross_origin`` (api/csrf.py refuses it before any
-    handler runs): say so, next to the role's 403 where the operation has one."""
-    forbidden = responses.get("403")
-    if forbidden is None:
-        responses["403"] = {
-            "description": f"Forbidden: {_CROSS_ORIGIN}",
+def _document_answer(responses: dict[str, Any], status: str, title: str, reason: str) -> None:
+    """Say that the operation may answer ``status`` for ``reason`` (an error body), next to what
+    the operation already documents under that status."""
+    known = responses.get(status)
+    if known is None:
+        responses[status] = {
+            "description": f"{title}: {reason}",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
         }
-    elif _CROSS_ORIGIN not in forbidden.get("description", ""):
-        forbidden["description"] = f"{forbidden.get('description', 'Forbidden')}; or {_CROSS_ORIGIN}"
+    elif reason not in known.get("description", ""):
+        known["description"] = f"{known.get('description', title)}; or {reason}"
 
 
 _UNKNOWN_PARAMETER = "a query parameter the operation does not declare (api/query_guard.py)"
-
-
-def _document_unknown_parameter(responses: dict[str, Any]) -> None:
-    """Every JSON API operation answers 400 to a query parameter it does not list."""
-    bad = responses.get("400")
-    if bad is None:
-        responses["400"] = {
-            "description": f"Bad Request: {_UNKNOWN_PARAMETER}",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-        }
-    elif _UNKNOWN_PARAMETER not in bad.get("description", ""):
-        bad["description"] = f"{bad.get('description', 'Bad Request')}; or {_UNKNOWN_PARAMETER}"
 
 
 def complete_openapi(
@@ -250,8 +238,8 @@ def complete_openapi(
             if (method.upper(), path) in public:
                 operation["security"] = []
             responses = operation.setdefault("responses", {})
-            if method.upper() in _UNSAFE:  # api/csrf.py: a session-cookie write from another origin
-                _document_cross_origin(responses)
+            if method.upper() in _UNSAFE:  # api/csrf.py refuses it before any handler runs
+                _document_answer(responses, "403", "Forbidden", _CROSS_ORIGIN)
             for answer in responses.values():
                 # Litestar's file answers say Last-Modified is an RFC 3339 date-time; it is an HTTP-date
                 # ("Tue, 01 Dec 2026 22:44:27 GMT", RFC 9110), which JSON Schema has no format for.
@@ -259,7 +247,7 @@ def complete_openapi(
                 if modified.get("format") == "date-time":
                     del modified["format"]
             if path.startswith("/api/"):  # api/query_guard.py: a query parameter the operation does not declare
-                _document_unknown_parameter(responses)
+                _document_answer(responses, "400", "Bad Request", _UNKNOWN_PARAMETER)
             if "requestBody" in operation and "400" in responses:  # api/input_guard.py: not application/json
                 responses.setdefault("415", {**responses["400"], "description": "Unsupported Media Type"})
                 # A body over MAX_BODY_BYTES (or an upload over its own limit): api/errors.py, code too_large.
